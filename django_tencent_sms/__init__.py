@@ -1,0 +1,26 @@
+"""Send SMS through Tencent Cloud from Django."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__", "outbox", "send_sms"]
+
+#: Messages sent through the locmem backend, like ``django.core.mail.outbox``.
+#: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test.
+outbox: list = []
+
+if TYPE_CHECKING:
+    from .sending import send_sms
+
+
+def __getattr__(name: str) -> Any:
+    # The public API is imported lazily so that ``import django_tencent_sms`` stays cheap and
+    # safe before Django's app registry is ready (settings files, the emulator's CLI).
+    if name == "send_sms":
+        from .sending import send_sms
+
+        return send_sms
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

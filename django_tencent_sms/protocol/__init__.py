@@ -1,0 +1,1 @@
+"""Request builders and response parsers, one module per API generation. Pure functions."""
