@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TencentSmsConfig(AppConfig):
+    name = "django_tencent_sms"
+    label = "tencent_sms"
+    verbose_name = _("Tencent SMS")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,100 @@
+"""System checks for ``settings.TENCENT_SMS`` (ids ``tencent_sms.E0xx`` / ``W0xx``)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+from django.core import checks
+
+from .conf import DEFAULTS, SETTING_NAME, sms_settings
+from .exceptions import ConfigurationError
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
+    return checks.Error(msg, hint=hint, id=f"tencent_sms.{id}")
+
+
+@checks.register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from .backends import load_backend_class
+    from .backends.tencent import TencentBackend, normalize_connect_retries, normalize_timeout
+
+    try:
+        user = sms_settings.user_settings
+    except ConfigurationError as exc:
+        return [_error(str(exc), "E001")]
+    errors: list[checks.CheckMessage] = []
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        errors.append(
+            checks.Warning(
+                f"Unknown {SETTING_NAME} keys: {', '.join(unknown)}.",
+                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                id="tencent_sms.W002",
+            )
+        )
+    try:
+        backend_class = load_backend_class(sms_settings.BACKEND)
+    except ConfigurationError as exc:
+        errors.append(_error(str(exc), "E002"))
+        backend_class = None
+
+    if backend_class is not None and issubclass(backend_class, TencentBackend):
+        app_id = sms_settings.SDK_APP_ID
+        if not app_id:
+            errors.append(
+                _error(
+                    f"{SETTING_NAME}['SDK_APP_ID'] is not set.",
+                    "E003",
+                    hint="Copy the SDK AppID from Tencent's SMS console.",
+                )
+            )
+        elif not app_id.isdigit():
+            errors.append(
+                _error(
+                    f"{SETTING_NAME}['SDK_APP_ID'] must be digits (like 1400006666).",
+                    "E004",
+                )
+            )
+        app_key = sms_settings.APP_KEY
+        if not app_key:
+            errors.append(
+                _error(
+                    f"{SETTING_NAME}['APP_KEY'] is not set.",
+                    "E005",
+                    hint="Read it from the environment, not from a committed file.",
+                )
+            )
+        elif not isinstance(app_key, str) or any(ch.isspace() for ch in app_key):
+            errors.append(_error(f"{SETTING_NAME}['APP_KEY'] contains whitespace.", "E006"))
+        url = sms_settings.API_URL
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            errors.append(_error(f"{SETTING_NAME}['API_URL'] is not an http(s) URL.", "E007"))
+        elif parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+            errors.append(
+                checks.Warning(
+                    f"{SETTING_NAME}['API_URL'] does not use HTTPS.",
+                    hint="Plain HTTP exposes the signed request; only the local emulator "
+                    "(on localhost) should be reached without TLS.",
+                    id="tencent_sms.W001",
+                )
+            )
+    try:
+        normalize_timeout(sms_settings.TIMEOUT)
+    except ConfigurationError as exc:
+        errors.append(_error(str(exc), "E008"))
+    region = sms_settings.DEFAULT_REGION
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        errors.append(
+            _error(f"{SETTING_NAME}['DEFAULT_REGION'] {region!r} is not a region code.", "E009")
+        )
+    try:
+        normalize_connect_retries(sms_settings.CONNECT_RETRIES)
+    except ConfigurationError as exc:
+        errors.append(_error(str(exc), "E010"))
+    return errors

@@ -1,0 +1,109 @@
+"""One settings object over ``settings.TENCENT_SMS``.
+
+Values are read from Django's settings when first used and re-read after
+``override_settings``/``setting_changed``, so tests and reloads see the current dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+from .exceptions import ConfigurationError
+
+__all__ = ["DEFAULTS", "sms_settings"]
+
+SETTING_NAME = "TENCENT_SMS"
+
+DEFAULT_API_URL = "https://yun.tim.qq.com/v5/tlssmssvr"
+
+DEFAULTS: dict[str, Any] = {
+    # Credentials of the SDK AppID, from Tencent's SMS console.
+    "SDK_APP_ID": "",
+    "APP_KEY": "",
+    # Signature text (without 【】) used when neither the call nor the template names one.
+    "SIGN": "",
+    # Dotted path of the backend class.
+    "BACKEND": "django_tencent_sms.backends.tencent.TencentBackend",
+    # Base URL of the legacy API; the endpoint name ("sendsms") is appended.
+    "API_URL": DEFAULT_API_URL,
+    # Seconds: a number, or a (connect, read) pair. Never unbounded.
+    "TIMEOUT": (3.05, 10.0),
+    # How often a request that provably never reached Tencent (refused, DNS, connect timeout)
+    # is tried again. Nothing that may have reached Tencent is ever retried.
+    "CONNECT_RETRIES": 2,
+    # Region for numbers written without a country code.
+    "DEFAULT_REGION": "CN",
+    # Tencent refuses template parameters longer than 12 characters (result 1036) unless the
+    # account is enterprise-verified and exempt; None switches the check off.
+    "MAX_PARAM_LENGTH": 12,
+}
+
+# Keys whose values must never be shown.
+SECRET_KEYS = frozenset({"APP_KEY"})
+
+
+class SmsSettings:
+    """Attribute access to ``settings.TENCENT_SMS`` with defaults.
+
+    >>> sms_settings.TIMEOUT
+    (3.05, 10.0)
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, SETTING_NAME, None) or {}
+        if not isinstance(value, dict):
+            raise ConfigurationError(f"settings.{SETTING_NAME} must be a dict.")
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Invalid {SETTING_NAME} setting: {name!r}")
+        try:
+            return self._cache[name]
+        except KeyError:
+            pass
+        value = self.user_settings.get(name, DEFAULTS[name])
+        if name == "APP_KEY" and isinstance(value, str):
+            # A trailing space copied from the console is the most common cause of error 1001.
+            value = value.strip()
+        elif name == "SDK_APP_ID" and value is not None:
+            value = str(value).strip()
+        elif name == "API_URL" and isinstance(value, str):
+            value = value.rstrip("/")
+        self._cache[name] = value
+        return value
+
+    def require(self, name: str) -> Any:
+        """The value of ``name``; a ``ConfigurationError`` naming the key when it is empty."""
+        value = getattr(self, name)
+        if value in (None, ""):
+            raise ConfigurationError(f"{SETTING_NAME}[{name!r}] is not set.")
+        return value
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+    def __repr__(self) -> str:
+        shown = {
+            key: ("********" if key in SECRET_KEYS and value else value)
+            for key, value in ((key, getattr(self, key)) for key in DEFAULTS)
+        }
+        return f"<SmsSettings {shown!r}>"
+
+
+sms_settings = SmsSettings()
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        sms_settings.reload()
+
+
+setting_changed.connect(_reload)

@@ -1,0 +1,203 @@
+"""Exceptions raised when an SMS cannot be sent.
+
+Everything that can go wrong with one message is an ``SmsError``:
+
+* ``InvalidMessage``: the input was refused before anything left the machine;
+* ``TencentSmsError``: Tencent answered with a ``result`` other than 0 (subclassed by who can fix it);
+* ``TransportError``: no usable answer came back (subclassed by whether Tencent may have got it).
+
+``ConfigurationError`` is deliberately not an ``SmsError``: a view that catches send failures to
+show them to a user must not swallow a broken configuration.
+
+The service attaches the ``SmsLog`` row of the attempt as ``exc.log``. Credentials never appear in
+a message or ``repr()``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+from .codes import Category, ResultCode, lookup
+
+if TYPE_CHECKING:
+    from .models import SmsLog
+
+__all__ = [
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectionLost",
+    "HTTPStatusError",
+    "InvalidMessage",
+    "InvalidResponse",
+    "ResponseTimeout",
+    "SmsError",
+    "TencentAccountError",
+    "TencentInputError",
+    "TencentRateLimitError",
+    "TencentSmsError",
+    "TencentTransientError",
+    "TransportError",
+]
+
+
+class ConfigurationError(ImproperlyConfigured):
+    """The app's settings are missing or wrong."""
+
+
+class SmsError(Exception):
+    """Base class of every failure to send one message."""
+
+    #: The ``SmsLog`` of the attempt, when the sending service wrote one.
+    log: SmsLog | None = None
+    #: Whether Tencent may have received the request (so the SMS may have gone out).
+    may_have_reached_tencent: bool = False
+
+
+class InvalidMessage(SmsError, ValidationError):
+    """The phone number, template or parameters were refused before any request was made.
+
+    A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
+    ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
+    ``param_too_long``, ``too_long``, ``invalid_param``.
+    """
+
+    def __init__(self, message: str, code: str, params: dict[str, Any] | None = None) -> None:
+        ValidationError.__init__(self, message, code=code, params=params)
+
+    def __str__(self) -> str:
+        return str(self.message % self.params if self.params else self.message)
+
+    def __repr__(self) -> str:
+        return f"InvalidMessage({str(self)!r}, code={self.code!r})"
+
+
+class TencentSmsError(SmsError):
+    """Tencent answered with ``result != 0``.
+
+    Attributes: ``result`` (the code), ``errmsg`` (Tencent's text), ``ext`` (the echoed ``ext``),
+    ``info`` (a ``codes.ResultCode`` with ``meaning``, ``category`` and ``hint``).
+    Use ``category`` or the subclasses to decide whom to tell: ``user_facing`` is true when the
+    person who typed the number can act on it (a bad number, a rate limit).
+    """
+
+    may_have_reached_tencent = True
+
+    def __init__(self, result: int, errmsg: str = "", ext: str = "", *, request_id: str = ""):
+        self.result = result
+        self.errmsg = errmsg
+        self.ext = ext
+        self.request_id = request_id
+        self.info: ResultCode = lookup(result)
+        super().__init__(result, errmsg)
+
+    @property
+    def category(self) -> Category:
+        return self.info.category
+
+    @property
+    def meaning(self) -> str:
+        return self.info.meaning
+
+    @property
+    def hint(self) -> str:
+        return self.info.hint
+
+    @property
+    def retryable(self) -> bool:
+        return self.info.retryable
+
+    @property
+    def user_facing(self) -> bool:
+        return self.category in (Category.INPUT, Category.RATE_LIMIT)
+
+    def __str__(self) -> str:
+        text = f"Tencent SMS error {self.result}: {self.meaning}"
+        if self.errmsg and self.errmsg != self.meaning:
+            text += f" ({self.errmsg})"
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(result={self.result!r}, errmsg={self.errmsg!r})"
+
+    @classmethod
+    def for_result(
+        cls, result: int, errmsg: str = "", ext: str = "", *, request_id: str = ""
+    ) -> TencentSmsError:
+        """An instance of the subclass matching the code's category."""
+        subclass = _BY_CATEGORY.get(lookup(result).category, cls)
+        return subclass(result, errmsg, ext, request_id=request_id)
+
+
+class TencentInputError(TencentSmsError):
+    """The number or the content was refused (blacklisted, malformed, too long…)."""
+
+
+class TencentRateLimitError(TencentSmsError):
+    """A Tencent frequency or volume limit was hit; the person should wait."""
+
+
+class TencentAccountError(TencentSmsError):
+    """Credentials, signature, template, balance or permissions: the operator must act."""
+
+
+class TencentTransientError(TencentSmsError):
+    """A passing failure at Tencent."""
+
+
+_BY_CATEGORY = {
+    Category.INPUT: TencentInputError,
+    Category.RATE_LIMIT: TencentRateLimitError,
+    Category.ACCOUNT: TencentAccountError,
+    Category.TRANSIENT: TencentTransientError,
+}
+
+
+class TransportError(SmsError):
+    """No usable answer came back from Tencent."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made (refused, DNS, connect timeout): nothing was sent."""
+
+    may_have_reached_tencent = False
+
+
+class ResponseTimeout(TransportError):
+    """The request was sent but no answer came in time: the SMS may or may not go out."""
+
+    may_have_reached_tencent = True
+
+
+class ConnectionLost(TransportError):
+    """The connection broke after the request was sent: the SMS may or may not go out."""
+
+    may_have_reached_tencent = True
+
+
+class HTTPStatusError(TransportError):
+    """Tencent's side answered with an HTTP status other than 200.
+
+    A 5xx means the request reached a server that failed: the outcome is unknown. A 4xx means it
+    was refused at the door.
+    """
+
+    def __init__(self, status: int, body: str = "") -> None:
+        self.status = status
+        self.body = body[:500]
+        super().__init__(f"HTTP {status} from the SMS API")
+
+    @property
+    def may_have_reached_tencent(self) -> bool:  # type: ignore[override]
+        return self.status >= 500
+
+
+class InvalidResponse(TransportError):
+    """An HTTP 200 whose body is not the JSON Tencent sends: the outcome is unknown."""
+
+    may_have_reached_tencent = True
+
+    def __init__(self, message: str, body: str = "") -> None:
+        self.body = body[:500]
+        super().__init__(message)

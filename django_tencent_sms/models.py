@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+__all__ = ["SmsLog", "SmsTemplate"]
+
+#: Tencent's limit for one submission, signature included.
+MAX_CONTENT_LENGTH = 450
+
+PLACEHOLDER_RE = re.compile(r"\{(\d+)\}")
+
+
+def placeholder_numbers(text: str) -> list[int]:
+    return sorted({int(n) for n in PLACEHOLDER_RE.findall(text)})
+
+
+class SmsTemplate(models.Model):
+    """A template approved in Tencent's console, known to the site by a stable ``name``."""
+
+    class Type(models.TextChoices):
+        VERIFICATION = "verification", _("Verification code")
+        NOTIFICATION = "notification", _("Notification")
+        MARKETING = "marketing", _("Marketing")
+
+    name = models.SlugField(
+        _("name"), max_length=100, unique=True, help_text=_("The name code uses to send it.")
+    )
+    tpl_id = models.PositiveIntegerField(
+        _("Tencent template ID"), db_index=True, help_text=_("The ID shown in Tencent's console.")
+    )
+    text = models.TextField(
+        _("text"),
+        help_text=_("The approved text, with placeholders {1}, {2}, … as in Tencent's console."),
+    )
+    sign = models.CharField(
+        _("signature"),
+        max_length=32,
+        blank=True,
+        help_text=_("Signature text without 【】; empty uses TENCENT_SMS['SIGN']."),
+    )
+    type = models.CharField(
+        _("type"), max_length=16, choices=Type.choices, default=Type.NOTIFICATION
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def param_count(self) -> int:
+        """How many parameters the template takes (its highest placeholder number)."""
+        numbers = placeholder_numbers(self.text)
+        return numbers[-1] if numbers else 0
+
+    def render(self, params: list[str] | tuple[str, ...]) -> str:
+        """The text with ``{n}`` replaced by ``params[n-1]``."""
+        return PLACEHOLDER_RE.sub(lambda m: params[int(m.group(1)) - 1], self.text)
+
+    def clean(self) -> None:
+        super().clean()
+        numbers = placeholder_numbers(self.text or "")
+        if numbers and numbers != list(range(1, numbers[-1] + 1)):
+            raise ValidationError(
+                {
+                    "text": _("Placeholders must be numbered {1}, {2}, … without gaps; found %s.")
+                    % ", ".join(f"{{{n}}}" for n in numbers)
+                },
+                code="placeholders",
+            )
+        if len(self.text or "") > MAX_CONTENT_LENGTH:
+            raise ValidationError(
+                {"text": _("Tencent accepts at most %d characters.") % MAX_CONTENT_LENGTH},
+                code="too_long",
+            )
+
+
+class SmsLog(models.Model):
+    """One attempted message, written before the request leaves and updated with the outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    phone = PhoneNumberField(_("phone"))
+    template = models.ForeignKey(
+        SmsTemplate,
+        verbose_name=_("template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logs",
+    )
+    tpl_id = models.PositiveIntegerField(_("Tencent template ID"))
+    params = models.JSONField(_("parameters"), default=list, blank=True)
+    sign = models.CharField(_("signature"), max_length=32, blank=True)
+    ext = models.TextField(_("ext"), blank=True)
+    extend = models.CharField(_("extend code"), max_length=32, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    result = models.IntegerField(_("Tencent result"), null=True, blank=True)
+    errmsg = models.TextField(_("error message"), blank=True)
+    sid = models.CharField(_("Tencent sid"), max_length=64, blank=True)
+    fee = models.PositiveSmallIntegerField(_("fee"), null=True, blank=True)
+    backend = models.CharField(_("backend"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration = models.DurationField(_("duration"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS log")
+        verbose_name_plural = _("SMS logs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="tencent_sms_log_created"),
+            models.Index(fields=["status", "-created_at"], name="tencent_sms_log_status"),
+            models.Index(fields=["phone", "-created_at"], name="tencent_sms_log_phone"),
+            models.Index(fields=["sid"], name="tencent_sms_log_sid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS #{self.pk} to {self.phone} ({self.status})"

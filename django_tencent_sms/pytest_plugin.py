@@ -1,0 +1,69 @@
+"""Pytest plugin, registered through the ``pytest11`` entry point.
+
+Fixtures:
+
+* ``sms_outbox``: ``django_tencent_sms.outbox``, emptied before every test (always, autouse).
+* ``tencent_sms_sandbox``: one local Tencent emulator for the whole session, over a real socket.
+* ``sms_sandbox``: the emulator, reset, with ``TENCENT_SMS`` pointing the real backend at it for
+  this test; every ``SmsTemplate`` saved during the test is registered with the emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .testing import reset_outbox
+
+SANDBOX_SDK_APP_ID = "1400000000"
+SANDBOX_APP_KEY = "sandbox-test-app-key"
+
+
+@pytest.fixture(autouse=True)
+def _tencent_sms_reset_outbox() -> None:
+    reset_outbox()
+
+
+@pytest.fixture
+def sms_outbox() -> list[Any]:
+    import django_tencent_sms
+
+    return django_tencent_sms.outbox
+
+
+@pytest.fixture(scope="session")
+def tencent_sms_sandbox() -> Iterator[Any]:
+    from .sandbox import Sandbox
+
+    with Sandbox(sdk_app_id=SANDBOX_SDK_APP_ID, app_key=SANDBOX_APP_KEY, templates={}) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sms_sandbox(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
+    """Requires pytest-django (for its ``settings`` fixture)."""
+    from django.db.models.signals import post_save
+
+    from .models import SmsTemplate
+
+    sandbox = tencent_sms_sandbox
+    sandbox.reset()
+    sandbox.limits = None
+    settings.TENCENT_SMS = {
+        **(getattr(settings, "TENCENT_SMS", None) or {}),
+        "BACKEND": "django_tencent_sms.backends.tencent.TencentBackend",
+        "SDK_APP_ID": SANDBOX_SDK_APP_ID,
+        "APP_KEY": SANDBOX_APP_KEY,
+        "API_URL": sandbox.url,
+    }
+
+    def register(sender: Any, instance: SmsTemplate, **kwargs: Any) -> None:
+        sandbox.add_template(instance.tpl_id, instance.text)
+
+    post_save.connect(register, sender=SmsTemplate, weak=False)
+    try:
+        yield sandbox
+    finally:
+        post_save.disconnect(register, sender=SmsTemplate)

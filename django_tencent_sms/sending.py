@@ -1,0 +1,183 @@
+"""The sending service: validate → log → backend → update the log → signals.
+
+The ``SmsLog`` row is written before the request leaves, so a crash, a timeout or a killed
+worker leaves a row saying so. Nothing here retries a message that may have reached Tencent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import phonenumbers
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .backends import BaseBackend, get_backend
+from .conf import sms_settings
+from .exceptions import InvalidMessage, SmsError, TencentSmsError
+from .message import SmsMessage
+from .models import SmsLog, SmsTemplate
+from .signals import sms_failed, sms_sent
+from .validation import check_extend, check_length, normalize_params, normalize_phone
+
+__all__ = ["deliver", "prepare_message", "send_sms"]
+
+logger = logging.getLogger("django_tencent_sms")
+
+TemplateRef = SmsTemplate | str | int
+
+
+def send_sms(
+    phone: str | phonenumbers.PhoneNumber,
+    template: TemplateRef,
+    params: Iterable[Any] = (),
+    *,
+    sign: str | None = None,
+    ext: str = "",
+    extend: str = "",
+    backend: BaseBackend | None = None,
+) -> SmsLog:
+    """Send one templated SMS and return its saved ``SmsLog``.
+
+    ``phone``: E.164 text (``"+8613711112222"``), a ``PhoneNumber``, or a national number in
+    ``TENCENT_SMS['DEFAULT_REGION']``. ``template``: an ``SmsTemplate``, its ``name``, or a
+    Tencent template ID (``int``). ``params`` are converted to strings.
+
+    Raises ``InvalidMessage`` (a ``ValidationError``) before any request and without writing a
+    log for bad input; ``TencentSmsError`` when Tencent refuses; ``TransportError`` when no usable
+    answer came back. Every raised ``SmsError`` but ``InvalidMessage`` carries the log as
+    ``exc.log``.
+    """
+    backend = backend if backend is not None else get_backend()
+    message, template_obj = prepare_message(
+        phone, template, params, sign=sign, ext=ext, extend=extend
+    )
+    log = SmsLog.objects.create(
+        phone=message.e164,
+        template=template_obj,
+        tpl_id=message.tpl_id,
+        params=list(message.params),
+        sign=message.sign,
+        ext=message.ext,
+        extend=message.extend,
+        status=SmsLog.Status.PENDING,
+        backend=backend.name,
+    )
+    return deliver(log, message, backend)
+
+
+def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
+    if isinstance(template, SmsTemplate):
+        obj = template
+    elif isinstance(template, str):
+        obj = SmsTemplate.objects.filter(name=template).first()
+        if obj is None:
+            raise InvalidMessage(
+                _("There is no SMS template named %(name)s."),
+                code="unknown_template",
+                params={"name": template},
+            )
+    elif isinstance(template, int) and not isinstance(template, bool):
+        # A bare Tencent ID: validate against the matching row when the site has one.
+        return SmsTemplate.objects.filter(tpl_id=template).first(), template
+    else:
+        raise TypeError(
+            f"template must be an SmsTemplate, its name or a tpl_id, not {type(template).__name__}"
+        )
+    if not obj.is_active:
+        raise InvalidMessage(
+            _("The SMS template %(name)s is not active."),
+            code="inactive_template",
+            params={"name": obj.name},
+        )
+    return obj, obj.tpl_id
+
+
+def prepare_message(
+    phone: Any,
+    template: TemplateRef,
+    params: Iterable[Any] = (),
+    *,
+    sign: str | None = None,
+    ext: str = "",
+    extend: str = "",
+) -> tuple[SmsMessage, SmsTemplate | None]:
+    """Validate the input and build the ``SmsMessage``; raise ``InvalidMessage`` if it is bad."""
+    number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
+    template_obj, tpl_id = resolve_template(template)
+    values = normalize_params(
+        params,
+        expected=template_obj.param_count if template_obj is not None else None,
+        max_length=sms_settings.MAX_PARAM_LENGTH,
+    )
+    if sign is None:
+        sign = (template_obj.sign if template_obj is not None else "") or sms_settings.SIGN
+    sign = sign.strip()
+    check_extend(extend)
+    text = None
+    if template_obj is not None:
+        text = template_obj.render(values)
+        check_length(text, sign)
+    message = SmsMessage(
+        phone=number,
+        tpl_id=tpl_id,
+        params=values,
+        sign=sign,
+        ext=str(ext),
+        extend=str(extend),
+        text=text,
+        template_name=template_obj.name if template_obj is not None else None,
+    )
+    return message, template_obj
+
+
+def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
+    """Hand ``message`` to ``backend`` and record the outcome on ``log`` (already saved)."""
+    started = time.monotonic()
+    fields = ["status", "result", "errmsg", "sid", "fee", "finished_at", "duration"]
+    try:
+        result = backend.send(message)
+    except BaseException as exc:
+        log.finished_at = timezone.now()
+        log.duration = timedelta(seconds=time.monotonic() - started)
+        if isinstance(exc, TencentSmsError):
+            log.status = SmsLog.Status.FAILED
+            log.result = exc.result
+            log.errmsg = exc.errmsg or exc.meaning
+        elif isinstance(exc, SmsError):
+            log.status = (
+                SmsLog.Status.UNKNOWN if exc.may_have_reached_tencent else SmsLog.Status.FAILED
+            )
+            log.errmsg = str(exc)
+        else:
+            # A bug, or the process being interrupted mid-request: Tencent may have the message.
+            log.status = SmsLog.Status.UNKNOWN
+            log.errmsg = f"Interrupted by {type(exc).__name__}"
+        log.save(update_fields=fields)
+        logger.warning(
+            "SMS #%s to %s %s: %s", log.pk, _masked(message), log.status, log.errmsg
+        )
+        if isinstance(exc, SmsError):
+            exc.log = log
+            sms_failed.send(sender=SmsLog, log=log, exception=exc)
+        raise
+    log.status = SmsLog.Status.SENT
+    log.result = 0
+    log.errmsg = result.errmsg
+    log.sid = result.sid
+    log.fee = result.fee
+    log.finished_at = timezone.now()
+    log.duration = timedelta(seconds=time.monotonic() - started)
+    log.save(update_fields=fields)
+    logger.info("SMS #%s to %s sent, sid=%s fee=%s", log.pk, _masked(message), log.sid, log.fee)
+    sms_sent.send(sender=SmsLog, log=log, result=result)
+    return log
+
+
+def _masked(message: SmsMessage) -> str:
+    e164 = message.e164
+    return e164[:-8] + "****" + e164[-4:] if len(e164) > 8 else "****"

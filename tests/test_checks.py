@@ -1,0 +1,58 @@
+"""Every system check fires on the setting it guards, and only then."""
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+REAL = "django_tencent_sms.backends.tencent.TencentBackend"
+GOOD = {"BACKEND": REAL, "SDK_APP_ID": "1400006666", "APP_KEY": "abcdef0123456789"}
+
+
+def check_ids(tencent_sms):
+    with override_settings(TENCENT_SMS=tencent_sms):
+        return {m.id for m in run_checks() if m.id and m.id.startswith("tencent_sms.")}
+
+
+def test_a_good_configuration_passes():
+    assert check_ids(GOOD) == set()
+
+
+def test_locmem_backend_needs_no_credentials():
+    assert check_ids({"BACKEND": "django_tencent_sms.backends.locmem.LocmemBackend"}) == set()
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"BACKEND": "nowhere.Backend"}, "tencent_sms.E002"),
+        ({"BACKEND": "django_tencent_sms.conf.SmsSettings"}, "tencent_sms.E002"),
+        ({"SDK_APP_ID": ""}, "tencent_sms.E003"),
+        ({"SDK_APP_ID": "14000-66"}, "tencent_sms.E004"),
+        ({"APP_KEY": ""}, "tencent_sms.E005"),
+        ({"APP_KEY": "abc def"}, "tencent_sms.E006"),
+        ({"API_URL": "yun.tim.qq.com/v5"}, "tencent_sms.E007"),
+        ({"API_URL": "http://yun.tim.qq.com/v5/tlssmssvr"}, "tencent_sms.W001"),
+        ({"TIMEOUT": 0}, "tencent_sms.E008"),
+        ({"TIMEOUT": None}, "tencent_sms.E008"),
+        ({"TIMEOUT": 120}, "tencent_sms.E008"),
+        ({"TIMEOUT": (1, 2, 3)}, "tencent_sms.E008"),
+        ({"DEFAULT_REGION": "XX"}, "tencent_sms.E009"),
+        ({"CONNECT_RETRIES": 10}, "tencent_sms.E010"),
+        ({"SDK_APPID": "1400006666"}, "tencent_sms.W002"),
+    ],
+)
+def test_each_check_fires(override, expected):
+    assert check_ids({**GOOD, **override}) == {expected}
+
+
+def test_settings_not_a_dict():
+    assert check_ids("nope") == {"tencent_sms.E001"}
+
+
+def test_plain_http_is_fine_for_the_local_emulator():
+    assert check_ids({**GOOD, "API_URL": "http://127.0.0.1:8765/v5/tlssmssvr"}) == set()
+    assert check_ids({**GOOD, "API_URL": "http://localhost:8765/v5/tlssmssvr"}) == set()
+
+
+def test_a_key_with_surrounding_whitespace_is_stripped_not_flagged():
+    assert check_ids({**GOOD, "APP_KEY": "abcdef0123456789 "}) == set()
