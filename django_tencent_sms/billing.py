@@ -1,30 +1,41 @@
-"""How many billed SMS parts a text costs (Tencent's long-message split)."""
+"""How many billed SMS parts a text costs: Tencent's long-message split.
+
+Shared by the emulator (which bills like Tencent) and the locmem backend (which answers like it).
+"""
 
 from __future__ import annotations
 
-import math
+__all__ = ["DOMESTIC_NATIONCODE", "is_single_byte", "sms_fee"]
 
-__all__ = ["count_parts"]
+DOMESTIC_NATIONCODE = "86"
 
-# GSM 03.38 basic character set plus the extension table (characters a "pure English"
-# international message may contain).
-_GSM7 = frozenset(
+# GSM 03.38 default alphabet and its extension table (the characters behind the escape).
+_GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-    "^{}\\[~]|€\f"
 )
+_GSM7_EXTENSION = "\f^{}\\[~]|€"
+_PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
+_SINGLE_BYTE = frozenset(_GSM7_BASIC + _GSM7_EXTENSION + _PRINTABLE_ASCII)
 
 
-def count_parts(text: str, *, domestic: bool) -> int:
-    """Billed parts for ``text`` (signature included).
+def is_single_byte(text: str) -> bool:
+    """Whether every character is GSM-7 or printable ASCII ("pure English" in Tencent's terms)."""
+    return all(ch in _SINGLE_BYTE for ch in text)
 
-    Domestic: 70 characters fit one message, longer ones are split in parts of 67.
-    International: pure GSM text fits 140, then parts of 134; anything else 70, then 67.
-    """
-    length = len(text)
-    single, part = (70, 67)
-    if not domestic and all(ch in _GSM7 for ch in text):
-        single, part = (140, 134)
+
+def _parts(length: int, single: int, per_part: int) -> int:
     if length <= single:
         return 1
-    return math.ceil(length / part)
+    return -(-length // per_part)
+
+
+def sms_fee(text: str, nationcode: str) -> int:
+    """Billed parts for ``text``, the full content including ``【sign】``.
+
+    Domestic (nation code 86): 70 characters in one message, else 67 per part.
+    International: 140, else 134 per part when :func:`is_single_byte`; otherwise 70/67.
+    """
+    if nationcode != DOMESTIC_NATIONCODE and is_single_byte(text):
+        return _parts(len(text), 140, 134)
+    return _parts(len(text), 70, 67)

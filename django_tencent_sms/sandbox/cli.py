@@ -1,0 +1,196 @@
+"""Command line: ``python -m django_tencent_sms.sandbox``.
+
+The app key comes from the ``TENCENT_SMS_APP_KEY`` environment variable or ``--app-key-file``,
+never from the command line (where ``ps`` would show it). Without either, the sandbox checks
+signatures against :data:`~django_tencent_sms.sandbox.core.DEVELOPMENT_APP_KEY`
+(``"sandbox-app-key"``), a public key for local development only.
+
+A Django management command can reuse :func:`add_arguments`, :func:`sandbox_from_options` and
+:func:`serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from .core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
+from .limits import FrequencyLimits
+
+__all__ = ["add_arguments", "main", "parse_limits", "sandbox_from_options", "serve"]
+
+APP_KEY_ENV = "TENCENT_SMS_APP_KEY"
+SDK_APP_ID_ENV = "TENCENT_SMS_SDK_APP_ID"
+DEFAULT_PORT = 8765
+
+
+def _template(value: str) -> tuple[int, str]:
+    tpl_id, sep, text = value.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return int(tpl_id), text
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected ID=TEXT with an integer ID, got {value!r}"
+        ) from None
+
+
+def parse_limits(value: str) -> FrequencyLimits:
+    """``"1,5,10"`` → per 30 s, per hour, per day; an empty field switches that limit off."""
+    fields = value.split(",")
+    if len(fields) != 3:
+        raise argparse.ArgumentTypeError("expected PER_30S,PER_HOUR,PER_DAY, e.g. 1,5,10")
+    try:
+        numbers = [int(f) if f.strip() else None for f in fields]
+        return FrequencyLimits(*numbers)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"limits must be non-negative integers, got {value!r}"
+        ) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the sandbox's options to ``parser``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument(
+        "--sdk-app-id",
+        help=f"SDK AppID to accept (default: ${SDK_APP_ID_ENV}, else {DEFAULT_SDK_APP_ID})",
+    )
+    parser.add_argument(
+        "--app-key-file",
+        help=f"file holding the app key (default: ${APP_KEY_ENV}, else the development key)",
+    )
+    parser.add_argument(
+        "--template",
+        dest="templates",
+        metavar="ID=TEXT",
+        type=_template,
+        action="append",
+        default=[],
+        help="a template, e.g. 19='Your code is {1}'; repeatable. None: any tpl_id is accepted",
+    )
+    parser.add_argument(
+        "--default-sign", default="腾讯云", help="sign used when a request has none"
+    )
+    parser.add_argument(
+        "--limits",
+        type=parse_limits,
+        metavar="PER_30S,PER_HOUR,PER_DAY",
+        help="per-number frequency limits, e.g. 1,5,10 (default: off)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log one line per request")
+
+
+def _app_key(options: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, str]:
+    if options.app_key_file:
+        with open(options.app_key_file, encoding="utf-8") as f:
+            key = f.read().strip()
+        if not key:
+            raise ValueError(f"{options.app_key_file} is empty")
+        return key, f"from {options.app_key_file}"
+    if environ.get(APP_KEY_ENV, "").strip():
+        return environ[APP_KEY_ENV].strip(), f"from ${APP_KEY_ENV}"
+    return DEVELOPMENT_APP_KEY, (
+        f"none given: using the public development key (DEVELOPMENT_APP_KEY); "
+        f"set ${APP_KEY_ENV} or --app-key-file for another"
+    )
+
+
+def sandbox_from_options(
+    options: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> tuple[Sandbox, list[str]]:
+    """A configured (not started) sandbox, and lines describing its configuration."""
+    environ = os.environ if environ is None else environ
+    sdk_app_id = options.sdk_app_id or environ.get(SDK_APP_ID_ENV) or DEFAULT_SDK_APP_ID
+    app_key, key_source = _app_key(options, environ)
+    templates = dict(options.templates) or None
+    sandbox = Sandbox(
+        sdk_app_id=sdk_app_id,
+        app_key=app_key,
+        templates=templates,
+        default_sign=options.default_sign,
+        host=options.host,
+        port=options.port,
+        limits=options.limits,
+        verbose=options.verbose,
+    )
+    limits = options.limits
+    notes = [
+        f"SDK AppID: {sdk_app_id}",
+        f"App key: {key_source}",
+        "Templates: "
+        + (", ".join(str(i) for i in sorted(templates)) if templates else "any tpl_id (lenient)"),
+        "Frequency limits: "
+        + (
+            f"{limits.per_30s} per 30 s, {limits.per_hour} per hour, {limits.per_day} per day"
+            if limits
+            else "off"
+        ),
+    ]
+    return sandbox, notes
+
+
+def serve(
+    sandbox: Sandbox,
+    notes: Sequence[str] = (),
+    *,
+    stdout: TextIO | None = None,
+    stop_event: threading.Event | None = None,
+) -> None:
+    """Start ``sandbox``, print where it listens, serve until Ctrl-C, SIGTERM or ``stop_event``."""
+    out = sys.stdout if stdout is None else stdout
+    stop_event = threading.Event() if stop_event is None else stop_event
+    sandbox.start()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a process manager stopping us) ends as cleanly as Ctrl-C.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop_event.set())
+    try:
+        base = sandbox.url.removesuffix("/v5/tlssmssvr")
+        print(f"Tencent SMS sandbox listening on {base}", file=out)
+        print(f"  API_URL: {sandbox.url}", file=out)
+        for note in notes:
+            print(f"  {note}", file=out)
+        print(f"  Inbox: {base}/_sandbox/messages", file=out)
+        print("Press Ctrl-C to stop.", file=out, flush=True)
+        while not stop_event.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        print("Stopping.", file=out)
+    finally:
+        sandbox.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stop_event: threading.Event | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Run the sandbox from command-line arguments; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m django_tencent_sms.sandbox",
+        description="A local emulator of Tencent's legacy SMS API (yun.tim.qq.com/v5/tlssmssvr).",
+    )
+    add_arguments(parser)
+    options = parser.parse_args(argv)
+    try:
+        sandbox, notes = sandbox_from_options(options, environ)
+        serve(sandbox, notes, stdout=stdout, stop_event=stop_event)
+    except OSError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,97 @@
+"""The HTTP control API under ``/_sandbox/``, for processes that cannot call the Python API.
+
+``GET messages`` · ``GET requests`` · ``POST reset`` · ``POST faults`` · ``POST templates``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .server import HttpRequest, Reply, json_reply
+
+if TYPE_CHECKING:
+    from .core import Sandbox
+
+__all__ = ["handle_control"]
+
+_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg"}
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _object_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body.decode("utf-8") or "{}")
+    except ValueError:
+        raise _Invalid("the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise _Invalid("the body must be a JSON object")
+    return data
+
+
+def _messages(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    return json_reply([m.as_json() for m in sandbox.messages])
+
+
+def _requests(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    return json_reply([r.as_json() for r in sandbox.requests])
+
+
+def _reset(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    sandbox.reset()
+    return json_reply({"ok": True})
+
+
+def _faults(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    data = _object_body(request)
+    unknown = set(data) - _FAULT_FIELDS
+    if unknown:
+        raise _Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+    if "kind" not in data:
+        raise _Invalid("kind is required")
+    kind = data.pop("kind")
+    try:
+        sandbox.fail_next(kind, **data)
+    except (TypeError, ValueError) as exc:
+        raise _Invalid(str(exc)) from None
+    return json_reply({"ok": True})
+
+
+def _templates(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    data = _object_body(request)
+    tpl_id, text = data.get("tpl_id"), data.get("text")
+    if isinstance(tpl_id, bool) or not isinstance(tpl_id, int) or not isinstance(text, str):
+        raise _Invalid('expected {"tpl_id": <int>, "text": <str>}')
+    try:
+        sandbox.add_template(tpl_id, text)
+    except TypeError as exc:
+        return json_reply({"error": str(exc)}, status=409)
+    return json_reply({"ok": True})
+
+
+_ROUTES: dict[str, tuple[str, Callable[[Sandbox, HttpRequest], Reply]]] = {
+    "messages": ("GET", _messages),
+    "requests": ("GET", _requests),
+    "reset": ("POST", _reset),
+    "faults": ("POST", _faults),
+    "templates": ("POST", _templates),
+}
+
+
+def handle_control(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    """Answer one request under ``/_sandbox/``."""
+    route = _ROUTES.get(request.path.removeprefix("/_sandbox/").strip("/"))
+    if route is None:
+        return json_reply({"error": "not found", "routes": sorted(_ROUTES)}, status=404)
+    method, view = route
+    if request.method != method:
+        reply = json_reply({"error": f"use {method}"}, status=405)
+        return Reply(reply.status, reply.body, reply.content_type, (("Allow", method),))
+    try:
+        return view(sandbox, request)
+    except _Invalid as exc:
+        return json_reply({"error": str(exc)}, status=400)
