@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["Category", "ResultCode", "lookup", "RESULT_CODES"]
+__all__ = ["RESULT_CODES", "Category", "ResultCode", "lookup"]
 
 
 class Category(str, enum.Enum):
@@ -58,7 +58,11 @@ RESULT_CODES: dict[int, ResultCode] = {
             "The request body could not be parsed",
             "Invalid JSON, a wrong field name or a string/number mix-up.",
         ),
-        (1006, "No permission for this operation", "For example the extension code is not enabled."),
+        (
+            1006,
+            "No permission for this operation",
+            "For example the extension code is not enabled.",
+        ),
         (1009, "The client IP is not in the allow-list", "Add the server's IP in the console."),
         (1011, "No such REST API", "Check API_URL."),
         (
@@ -73,8 +77,11 @@ RESULT_CODES: dict[int, ResultCode] = {
         ),
         (1019, "The SDK AppID does not exist", "Check SDK_APP_ID."),
         (1020, "The SDK AppID is disabled"),
-        (1021, "The request time is more than 10 minutes away from Tencent's clock",
-         "Synchronise the server clock (NTP)."),
+        (
+            1021,
+            "The request time is more than 10 minutes away from Tencent's clock",
+            "Synchronise the server clock (NTP).",
+        ),
         (1030, "The request is not supported"),
         (1031, "The SMS package balance is insufficient", "Top up the account."),
         (1032, "Individual accounts may not send marketing SMS"),

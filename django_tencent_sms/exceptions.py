@@ -3,7 +3,8 @@
 Everything that can go wrong with one message is an ``SmsError``:
 
 * ``InvalidMessage``: the input was refused before anything left the machine;
-* ``TencentSmsError``: Tencent answered with a ``result`` other than 0 (subclassed by who can fix it);
+* ``TencentSmsError``: Tencent answered with a ``result`` other than 0 (subclassed by who can
+  fix it);
 * ``TransportError``: no usable answer came back (subclassed by whether Tencent may have got it).
 
 ``ConfigurationError`` is deliberately not an ``SmsError``: a view that catches send failures to

@@ -158,9 +158,7 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
             log.status = SmsLog.Status.UNKNOWN
             log.errmsg = f"Interrupted by {type(exc).__name__}"
         log.save(update_fields=fields)
-        logger.warning(
-            "SMS #%s to %s %s: %s", log.pk, _masked(message), log.status, log.errmsg
-        )
+        logger.warning("SMS #%s to %s %s: %s", log.pk, _masked(message), log.status, log.errmsg)
         if isinstance(exc, SmsError):
             exc.log = log
             sms_failed.send(sender=SmsLog, log=log, exception=exc)

@@ -7,7 +7,7 @@ runs on SQLite in memory.
 import os
 from urllib.parse import unquote, urlsplit
 
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "Asia/Shanghai"

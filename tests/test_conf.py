@@ -9,7 +9,7 @@ def test_defaults_apply_for_missing_keys():
     with override_settings(TENCENT_SMS={}):
         assert sms_settings.API_URL == "https://yun.tim.qq.com/v5/tlssmssvr"
         assert sms_settings.DEFAULT_REGION == "CN"
-        assert sms_settings.TIMEOUT == DEFAULTS["TIMEOUT"]
+        assert DEFAULTS["TIMEOUT"] == sms_settings.TIMEOUT
 
 
 def test_settings_are_read_on_access_and_follow_override_settings():
@@ -28,9 +28,11 @@ def test_whitespace_around_the_app_key_is_stripped():
 
 
 def test_required_key_error_names_the_key_and_is_not_an_sms_error():
-    with override_settings(TENCENT_SMS={}):
-        with pytest.raises(ConfigurationError, match="APP_KEY") as info:
-            sms_settings.require("APP_KEY")
+    with (
+        override_settings(TENCENT_SMS={}),
+        pytest.raises(ConfigurationError, match="APP_KEY") as info,
+    ):
+        sms_settings.require("APP_KEY")
     assert not isinstance(info.value, SmsError)
 
 

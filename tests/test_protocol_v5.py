@@ -106,7 +106,12 @@ def test_parse_refusal_raises_by_category(code, cls, category):
         parse_sendsms_response(200, body)
     exc = info.value
     assert type(exc) is cls
-    assert (exc.result, exc.errmsg, exc.ext, exc.category) == (code, "tencent says no", "e", category)
+    assert (exc.result, exc.errmsg, exc.ext, exc.category) == (
+        code,
+        "tencent says no",
+        "e",
+        category,
+    )
     assert str(code) in str(exc) and "tencent says no" in str(exc)
 
 
@@ -125,7 +130,9 @@ def test_parse_non_200():
     assert not info.value.may_have_reached_tencent
 
 
-@pytest.mark.parametrize("body", [b"<html>oops</html>", b"[]", b'{"errmsg":"OK"}', b'{"result":"0"}'])
+@pytest.mark.parametrize(
+    "body", [b"<html>oops</html>", b"[]", b'{"errmsg":"OK"}', b'{"result":"0"}']
+)
 def test_parse_unusable_bodies(body):
     with pytest.raises(InvalidResponse):
         parse_sendsms_response(200, body)

@@ -174,8 +174,12 @@ class ExplodingBackend(BaseBackend):
 
 def test_an_interrupted_send_leaves_an_unknown_row(login_template):
     with pytest.raises(KeyboardInterrupt):
-        send_sms("+8613711112222", login_template, ["1", "2"], backend=ExplodingBackend(
-            KeyboardInterrupt()))
+        send_sms(
+            "+8613711112222",
+            login_template,
+            ["1", "2"],
+            backend=ExplodingBackend(KeyboardInterrupt()),
+        )
     log = SmsLog.objects.get()
     assert log.status == SmsLog.Status.UNKNOWN
     assert "KeyboardInterrupt" in log.errmsg and log.finished_at is not None
@@ -221,3 +225,11 @@ def test_outbox_is_the_module_attribute(login_template):
 
 def test_outbox_starts_empty_in_every_test(sms_outbox):
     assert sms_outbox == []
+
+
+def test_refusals_are_translated(login_template):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(InvalidMessage) as info:
+        send_sms("+8613711112222", login_template, ["1"])
+    assert str(info.value) == "该模板需要 2 个参数，实际传入 1 个。"

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Set up a development environment and run the demo or the tests. Standard library only.
+
+    python3 dev.py demo     # virtualenv, install, migrate, sample data; emulator + site
+    python3 dev.py test     # virtualenv, install; lint, migration check, test suite
+    python3 dev.py test -k sandbox -x   # extra arguments go to pytest
+
+Environment variables:
+    TENCENT_SMS_PYTHON   interpreter for the virtualenv (default: the one running this script)
+    TENCENT_SMS_DJANGO   pip requirement for Django (default: what setup.cfg allows)
+    DATABASE_URL         postgres://user@host:port/name to run the tests on PostgreSQL
+    DEMO_PORT, SANDBOX_PORT, DEMO_USERNAME, DEMO_PASSWORD   for the demo
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLE = ROOT / "example_project"
+
+
+def log(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
+    subprocess.run([str(c) for c in cmd], check=True, env=env, cwd=cwd)
+
+
+def interpreter() -> str:
+    wanted = os.environ.get("TENCENT_SMS_PYTHON")
+    if not wanted:
+        return sys.executable
+    found = shutil.which(wanted) or (wanted if Path(wanted).exists() else None)
+    if not found:
+        sys.exit(f"TENCENT_SMS_PYTHON={wanted!r} was not found.")
+    return found
+
+
+def venv_python(extras: str) -> Path:
+    """A virtualenv for this interpreter and Django requirement, created and updated as needed.
+
+    Reinstalls only when setup.cfg or the requested Django changed, so a second run is fast.
+    """
+    python = interpreter()
+    version = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    if tuple(int(p) for p in version.split(".")) < (3, 10):
+        sys.exit(f"Python 3.10 or newer is needed; {python} is {version}.")
+    django = os.environ.get("TENCENT_SMS_DJANGO", "")
+    name = (
+        ".venv"
+        if not (os.environ.get("TENCENT_SMS_PYTHON") or django)
+        else (
+            ".venv-py"
+            + version
+            + ("-" + re.sub(r"[^0-9a-z.]+", "-", django.lower()).strip("-") if django else "")
+        )
+    )
+    venv = ROOT / name
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    py = bin_dir / ("python.exe" if os.name == "nt" else "python")
+    stamp_text = "\n".join([(ROOT / "setup.cfg").read_text(), extras, django, version])
+    stamp = hashlib.sha256(stamp_text.encode()).hexdigest()
+    stamp_file = venv / ".installed"
+    if not py.exists():
+        log(f"Creating {name} with Python {version}")
+        run(python, "-m", "venv", venv)
+    if not stamp_file.exists() or stamp_file.read_text() != stamp:
+        log(f"Installing django-tencent-sms[{extras}] into {name}")
+        pip = [py, "-m", "pip", "--disable-pip-version-check", "-q"]
+        run(*pip, "install", "-U", "pip", "setuptools", "wheel")
+        requirements = ["-e", f".[{extras}]"]
+        if django:
+            requirements.append(django)
+        run(*pip, "install", *requirements)
+        stamp_file.write_text(stamp)
+    return py
+
+
+def test(args: list[str]) -> int:
+    py = venv_python("test,postgres,lint")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    version = subprocess.run(
+        [py, "-c", "import django, sys; print(django.get_version(), sys.version.split()[0])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    log(f"Django {version[0]} on Python {version[1]}, {db}")
+    log("Lint (ruff)")
+    run(py, "-m", "ruff", "check", ".")
+    run(py, "-m", "ruff", "format", "--check", ".")
+    log("Migrations match the models")
+    run(py, "-m", "django", "makemigrations", "--check", "--dry-run", env=env)
+    log("Test suite")
+    return subprocess.run([str(py), "-m", "pytest", *args], env=env, cwd=ROOT).returncode
+
+
+def demo(args: list[str]) -> int:
+    py = venv_python("test")
+    site_port = os.environ.get("DEMO_PORT", "8000")
+    sandbox_port = os.environ.get("SANDBOX_PORT", "8765")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_project.settings",
+        "SANDBOX_PORT": sandbox_port,
+        "PYTHONPATH": str(ROOT),
+    }
+    manage = [py, EXAMPLE / "manage.py"]
+    log("Migrating the demo database (SQLite)")
+    run(*manage, "migrate", "--noinput", "-v", "0", env=env)
+    run(*manage, "demo_setup", env=env)
+    log("Starting the Tencent emulator and the site (Ctrl-C stops both)")
+    procs = [
+        subprocess.Popen(
+            [str(c) for c in (*manage, "tencent_sms_sandbox", "--port", sandbox_port)], env=env
+        ),
+        subprocess.Popen(
+            [str(c) for c in (*manage, "runserver", f"127.0.0.1:{site_port}", *args)], env=env
+        ),
+    ]
+    time.sleep(1.5)
+    print(
+        f"\n  Site:      http://127.0.0.1:{site_port}/\n"
+        f"  Admin:     http://127.0.0.1:{site_port}/admin/\n"
+        f"  Emulator:  http://127.0.0.1:{sandbox_port}/_sandbox/messages\n",
+        flush=True,
+    )
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+def main() -> int:
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

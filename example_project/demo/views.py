@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import redirect, render
+
+from django_tencent_sms import send_sms
+from django_tencent_sms.exceptions import InvalidMessage, SmsError, TencentSmsError
+
+from .forms import NotificationForm
+
+
+@staff_member_required
+def send_notification(request):
+    """Staff send a templated notification; every outcome is shown the way a site would."""
+    form = NotificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            log = send_sms(
+                form.cleaned_data["phone"], form.cleaned_data["template"], form.cleaned_params()
+            )
+        except InvalidMessage as exc:
+            form.add_error(None, exc)
+        except TencentSmsError as exc:
+            if exc.user_facing:
+                advice = "Please check the number or wait."
+            else:
+                advice = "Operator: " + (exc.hint or "see the send log.")
+            messages.error(request, f"Tencent refused it ({exc.result}: {exc.meaning}). {advice}")
+            return redirect("home")
+        except SmsError as exc:
+            messages.warning(request, f"{exc} (log #{exc.log.pk}, status {exc.log.status})")
+            return redirect("home")
+        else:
+            messages.success(request, f"Sent: sid {log.sid}, fee {log.fee} (log #{log.pk}).")
+            return redirect("home")
+    sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}/_sandbox/messages"
+    return render(request, "demo/send.html", {"form": form, "sandbox_url": sandbox_url})

@@ -1,0 +1,70 @@
+"""What a user gets from `pip install`: the wheel and sdist carry everything the app needs at
+run time (migrations, translations, templates, py.typed) and no tests."""
+
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(kind, out):
+    script = (
+        "import sys; from setuptools import build_meta as b; "
+        f"print('BUILT', b.build_{kind}(sys.argv[1]))"
+    )
+    stdout = subprocess.run(
+        [sys.executable, "-c", script, str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out / stdout[stdout.rindex("BUILT") :].split()[1]
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    return build("wheel", out), build("sdist", out)
+
+
+def test_wheel_contents(dists):
+    wheel, _ = dists
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in [
+        "django_tencent_sms/__init__.py",
+        "django_tencent_sms/py.typed",
+        "django_tencent_sms/migrations/0001_initial.py",
+        "django_tencent_sms/locale/zh_Hans/LC_MESSAGES/django.po",
+        "django_tencent_sms/locale/zh_Hans/LC_MESSAGES/django.mo",
+        "django_tencent_sms/sandbox/__main__.py",
+        "django_tencent_sms/management/commands/tencent_sms_sandbox.py",
+    ]:
+        assert required in names, required
+    assert not any(n.startswith(("tests/", "example_project/", "bench/")) for n in names)
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "Requires-Dist: requests" in text and "Requires-Dist: Django" in text
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "django_tencent_sms.pytest_plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_sdist_contents(dists):
+    _, sdist = dists
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    for required in [
+        "README.md",
+        "LICENSE",
+        "setup.cfg",
+        "pyproject.toml",
+        "django_tencent_sms/py.typed",
+        "django_tencent_sms/locale/zh_Hans/LC_MESSAGES/django.mo",
+        "django_tencent_sms/migrations/0001_initial.py",
+    ]:
+        assert required in names, required

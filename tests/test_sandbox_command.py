@@ -1,0 +1,37 @@
+"""`manage.py tencent_sms_sandbox`: the emulator with the site's credentials and templates."""
+
+import pytest
+from django.core.management import call_command
+
+from django_tencent_sms import send_sms
+from django_tencent_sms.management.commands import tencent_sms_sandbox
+from django_tencent_sms.models import SmsLog, SmsTemplate
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_serves_the_sites_templates_with_its_credentials(settings, monkeypatch, capsys):
+    started = {}
+
+    def serve(sandbox, notes, stdout=None):
+        started["sandbox"], started["notes"] = sandbox, notes
+        sandbox.start()
+
+    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)
+    settings.TENCENT_SMS = {
+        "SDK_APP_ID": "1400123456",
+        "APP_KEY": "site-key-from-settings",
+        "SIGN": "测试",
+    }
+    call_command("tencent_sms_sandbox", "--port", "0", "--limits", "1,,")
+    sandbox = started["sandbox"]
+    try:
+        settings.TENCENT_SMS = {**settings.TENCENT_SMS, "API_URL": sandbox.url}
+        # Added after the emulator started, as a person would in the admin.
+        SmsTemplate.objects.create(name="hello", tpl_id=31, text="Hello {1}")
+        log = send_sms("+8613711112222", "hello", ["Li"])
+        assert log.status == SmsLog.Status.SENT
+        assert sandbox.messages[0].text == "【测试】Hello Li"
+        assert sandbox.limits.per_30s == 1 and sandbox.limits.per_hour is None
+        assert not any("site-key-from-settings" in note for note in started["notes"])
+    finally:
+        sandbox.stop()
