@@ -72,7 +72,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         elif not isinstance(app_key, str) or any(ch.isspace() for ch in app_key):
             errors.append(_error(f"{SETTING_NAME}['APP_KEY'] contains whitespace.", "E006"))
         url = sms_settings.API_URL
-        parts = urlsplit(url) if isinstance(url, str) else None
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            parts and parts.port  # noqa: B018 - raises ValueError for a malformed port
+        except ValueError:
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             errors.append(_error(f"{SETTING_NAME}['API_URL'] is not an http(s) URL.", "E007"))
         elif parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:

@@ -18,11 +18,17 @@ from django.utils.translation import gettext as _
 
 from .backends import BaseBackend, get_backend
 from .conf import sms_settings
-from .exceptions import InvalidMessage, SmsError, TencentSmsError
+from .exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSmsError
 from .message import SmsMessage
 from .models import SmsLog, SmsTemplate
 from .signals import sms_failed, sms_sent
-from .validation import check_extend, check_length, normalize_params, normalize_phone
+from .validation import (
+    check_extend,
+    check_length,
+    check_sign,
+    normalize_params,
+    normalize_phone,
+)
 
 __all__ = ["deliver", "prepare_message", "send_sms"]
 
@@ -117,6 +123,7 @@ def prepare_message(
     if sign is None:
         sign = (template_obj.sign if template_obj is not None else "") or sms_settings.SIGN
     sign = sign.strip()
+    check_sign(sign)
     check_extend(extend)
     text = None
     if template_obj is not None:
@@ -144,7 +151,11 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     except BaseException as exc:
         log.finished_at = timezone.now()
         log.duration = timedelta(seconds=time.monotonic() - started)
-        if isinstance(exc, TencentSmsError):
+        if isinstance(exc, ConfigurationError):
+            # Raised while preparing the request (e.g. an unusable API_URL): nothing left.
+            log.status = SmsLog.Status.FAILED
+            log.errmsg = str(exc)
+        elif isinstance(exc, TencentSmsError):
             log.status = SmsLog.Status.FAILED
             log.result = exc.result
             log.errmsg = exc.errmsg or exc.meaning
@@ -170,10 +181,32 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     log.fee = result.fee
     log.finished_at = timezone.now()
     log.duration = timedelta(seconds=time.monotonic() - started)
-    log.save(update_fields=fields)
+    try:
+        log.save(update_fields=fields)
+    except Exception:
+        # Tencent accepted the message: say so where an operator will look before the database
+        # error reaches the caller, so nobody resends it believing it failed.
+        logger.exception(
+            "SMS #%s was SENT (sid=%s, fee=%s) but the log row could not be updated",
+            log.pk,
+            log.sid,
+            log.fee,
+        )
+        raise
     logger.info("SMS #%s to %s sent, sid=%s fee=%s", log.pk, _masked(message), log.sid, log.fee)
-    sms_sent.send(sender=SmsLog, log=log, result=result)
+    _send_signal(sms_sent, log=log, result=result)
     return log
+
+
+def _send_signal(signal: Any, **kwargs: Any) -> None:
+    """A receiver's error must not turn a recorded outcome into an exception for the caller."""
+    for receiver, response in signal.send_robust(sender=SmsLog, **kwargs):
+        if isinstance(response, Exception):
+            logger.error(
+                "Receiver %r of a django_tencent_sms signal failed",
+                receiver,
+                exc_info=response,
+            )
 
 
 def _masked(message: SmsMessage) -> str:

@@ -12,7 +12,16 @@ from phonenumber_field.phonenumber import PhoneNumber
 from .exceptions import InvalidMessage
 from .models import MAX_CONTENT_LENGTH
 
-__all__ = ["check_extend", "check_length", "normalize_params", "normalize_phone"]
+__all__ = [
+    "check_extend",
+    "check_length",
+    "check_sign",
+    "normalize_params",
+    "normalize_phone",
+]
+
+MAX_SIGN_LENGTH = 12
+MAX_EXTEND_LENGTH = 32
 
 _NOT_MOBILE = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE})
 
@@ -86,6 +95,21 @@ def check_length(text: str, sign: str) -> None:
         )
 
 
+def check_sign(sign: str) -> None:
+    """Tencent's signatures are 2 to 12 characters (result 1012 otherwise); empty uses the
+    account's default signature."""
+    if sign and not 2 <= len(sign) <= MAX_SIGN_LENGTH:
+        raise InvalidMessage(
+            _("The signature must be 2 to %(max)d characters long, without 【】."),
+            code="invalid_sign",
+            params={"max": MAX_SIGN_LENGTH},
+        )
+
+
 def check_extend(extend: str) -> None:
-    if extend and not (extend.isascii() and extend.isdigit()):
-        raise InvalidMessage(_("The extend code must be digits only."), code="invalid_extend")
+    if extend and not (extend.isascii() and extend.isdigit() and len(extend) <= MAX_EXTEND_LENGTH):
+        raise InvalidMessage(
+            _("The extend code must be at most %(max)d digits."),
+            code="invalid_extend",
+            params={"max": MAX_EXTEND_LENGTH},
+        )

@@ -2,16 +2,19 @@
 
 import json
 import socket
+import ssl
 import time
 
 import pytest
+import requests
+import urllib3
 import urllib3.util.connection
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.backends import get_backend
-from django_tencent_sms.backends.tencent import TencentBackend
+from django_tencent_sms.backends.tencent import TencentBackend, _never_sent
 from django_tencent_sms.exceptions import (
     ConnectError,
     ConnectionLost,
@@ -313,3 +316,34 @@ def test_shared_backend_is_reused_and_replaced_when_settings_change(sms_sandbox,
     assert get_backend() is first and isinstance(first, TencentBackend)
     settings.TENCENT_SMS = {**settings.TENCENT_SMS, "TIMEOUT": 2}
     assert get_backend() is not first and get_backend().timeout == 2.0
+
+
+def test_an_unusable_api_url_found_at_send_time_is_failed_not_unknown(
+    sms_sandbox, template, settings
+):
+    from django_tencent_sms.exceptions import ConfigurationError
+
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "API_URL": "http://127.0.0.1:99999/v5"}
+    with pytest.raises(ConfigurationError):
+        send_sms(PHONE, template, ["123456", "5"])
+    log = SmsLog.objects.get()
+    assert log.status == SmsLog.Status.FAILED and sms_sandbox.requests == []
+
+
+def tls_error(reason):
+    pool = urllib3.HTTPSConnectionPool("sms.example", 443)
+    wrapped = urllib3.exceptions.MaxRetryError(pool, "/", reason=reason)
+    return requests.exceptions.SSLError(wrapped)
+
+
+def test_only_a_certificate_failure_counts_as_never_sent_among_tls_errors():
+    # A TLS error while reading the answer (the server reset the connection after reading the
+    # request) may follow a request Tencent received: it must not be retried.
+    after_send = tls_error(urllib3.exceptions.SSLError(ssl.SSLError(1, "unexpected eof")))
+    assert not _never_sent(after_send)
+    bad_cert = urllib3.exceptions.SSLError(ssl.SSLCertVerificationError(1, "self-signed"))
+    assert _never_sent(tls_error(bad_cert))
+    refused = urllib3.exceptions.NewConnectionError(None, "refused")
+    assert _never_sent(
+        requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason=refused))
+    )

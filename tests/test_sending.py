@@ -223,8 +223,32 @@ def test_outbox_is_the_module_attribute(login_template):
     assert len(django_tencent_sms.outbox) == 1
 
 
-def test_outbox_starts_empty_in_every_test(sms_outbox):
+@pytest.mark.parametrize("round_", [1, 2])
+def test_outbox_is_emptied_between_tests(login_template, sms_outbox, round_):
     assert sms_outbox == []
+    send_sms("+8613711112222", login_template, ["1", "2"])
+    assert len(sms_outbox) == 1  # the second round fails if the first round's message stayed
+
+
+@pytest.mark.parametrize("sign", ["x", "一二三四五六七八九十一二三"])
+def test_signature_length_is_checked_before_sending(login_template, sms_outbox, sign):
+    with pytest.raises(InvalidMessage) as info:
+        send_sms("+8613711112222", login_template, ["1", "2"], sign=sign)
+    assert info.value.code == "invalid_sign"
+    assert not SmsLog.objects.exists() and sms_outbox == []
+
+
+def test_a_failing_signal_receiver_does_not_turn_a_sent_sms_into_an_error(login_template, caplog):
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver bug")
+
+    sms_sent.connect(broken)
+    try:
+        log = send_sms("+8613711112222", login_template, ["1", "2"])
+    finally:
+        sms_sent.disconnect(broken)
+    assert log.status == SmsLog.Status.SENT
+    assert "receiver bug" in caplog.text
 
 
 def test_refusals_are_translated(login_template):

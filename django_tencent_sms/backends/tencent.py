@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from typing import Any
@@ -28,15 +29,19 @@ USER_AGENT = f"django-tencent-sms/{__version__} requests/{requests.__version__}"
 
 Timeout = float | tuple[float, float]
 
+MAX_TIMEOUT = 30
+
 
 def normalize_timeout(value: Any) -> Timeout:
-    """Validate ``TIMEOUT``: a positive number or a ``(connect, read)`` pair of them."""
+    """Validate ``TIMEOUT``: a positive number or a ``(connect, read)`` pair of them, at most
+    30 seconds each (a request must never hang a worker for long)."""
     parts = list(value) if isinstance(value, (tuple, list)) else [value]
     if len(parts) not in (1, 2) or not all(
-        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p <= 60 for p in parts
+        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p <= MAX_TIMEOUT
+        for p in parts
     ):
         raise ConfigurationError(
-            "TENCENT_SMS['TIMEOUT'] must be a number of seconds (0 < t <= 60) or a "
+            f"TENCENT_SMS['TIMEOUT'] must be a number of seconds (0 < t <= {MAX_TIMEOUT}) or a "
             f"(connect, read) pair of them, not {value!r}."
         )
     return float(parts[0]) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
@@ -52,16 +57,33 @@ def normalize_connect_retries(value: Any) -> int:
 
 
 def _never_sent(exc: requests.ConnectionError) -> bool:
-    """Whether a ConnectionError happened before any byte of the request was sent."""
-    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
+    """Whether a ConnectionError happened before any byte of the request was sent.
+
+    Only failures to open the connection count: refused, DNS, connect timeout, and a TLS
+    certificate that does not verify (which can only fail during the handshake). Any other TLS
+    error may come from reading the answer after the request went out, so it does not count.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     reason = exc.args[0] if exc.args else None
     if isinstance(reason, urllib3.exceptions.MaxRetryError):
         reason = reason.reason
+    if isinstance(exc, requests.exceptions.SSLError):
+        return _caused_by(reason, ssl.SSLCertVerificationError)
     return isinstance(
         reason,
         (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError),
     )
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind) or any(isinstance(a, kind) for a in getattr(exc, "args", ())):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class TencentBackend(BaseBackend):
