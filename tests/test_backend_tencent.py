@@ -3,7 +3,6 @@
 import json
 import socket
 import ssl
-import time
 
 import pytest
 import requests
@@ -30,6 +29,7 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.models import SmsLog, SmsTemplate
 from django_tencent_sms.pytest_plugin import SANDBOX_APP_KEY
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -206,16 +206,6 @@ def test_timeout_after_the_body_was_sent_is_unknown_and_sent_exactly_once(
     # Tencent goes on to send it: exactly one request, exactly one SMS, no retry.
     assert wait_until(lambda: len(sms_sandbox.messages) == 1)
     assert len(sms_sandbox.requests) == 1
-
-
-def wait_until(predicate, timeout=5.0):
-    """Poll for a condition the emulator reaches on its own thread (no fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def closed_port():

@@ -25,6 +25,7 @@ from django_tencent_sms.sandbox.cli import main, parse_limits, sandbox_from_opti
 from django_tencent_sms.sandbox.emulator import valid_number
 from django_tencent_sms.sandbox.templates import placeholder_count, render
 from django_tencent_sms.signing import v5_signature
+from tests.waiting import wait_until
 
 # The documented example (reference §3 and seed-sendsms.txt).
 SEED_KEY = "5f03a35d00ee52a21327ab048186a2c4"
@@ -120,14 +121,6 @@ def send(sb: Sandbox, body: dict | bytes, **kwargs) -> dict:
     response = post(sb, body, **kwargs)
     assert response.status_code == 200
     return response.json()
-
-
-def wait_until(predicate, timeout: float = 5.0) -> None:
-    """Poll for something another thread does (not for time to pass)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.002)
 
 
 # The seed vector ------------------------------------------------------------------------------
@@ -549,7 +542,7 @@ def _send_in_thread(sb: Sandbox) -> tuple[threading.Thread, dict]:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    wait_until(lambda: sb.requests)
+    assert wait_until(lambda: sb.requests)
     return thread, outcome
 
 
@@ -1005,7 +998,7 @@ def test_cli_main_serves_until_stopped(tmp_path):
     )
     thread.start()
     try:
-        wait_until(lambda: "Ctrl-C" in out.getvalue())
+        assert wait_until(lambda: "Ctrl-C" in out.getvalue())
         url = re.search(r"API_URL: (\S+)", out.getvalue()).group(1)
         now = int(time.time())
         body = {

@@ -22,7 +22,14 @@ from typing import TextIO
 from .core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
 from .limits import FrequencyLimits
 
-__all__ = ["add_arguments", "main", "parse_limits", "sandbox_from_options", "serve"]
+__all__ = [
+    "add_arguments",
+    "add_server_arguments",
+    "main",
+    "parse_limits",
+    "sandbox_from_options",
+    "serve",
+]
 
 APP_KEY_ENV = "TENCENT_SMS_APP_KEY"
 SDK_APP_ID_ENV = "TENCENT_SMS_SDK_APP_ID"
@@ -55,10 +62,22 @@ def parse_limits(value: str) -> FrequencyLimits:
         ) from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the sandbox's options to ``parser``."""
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where to listen and how strict to be: the options shared with the Django command."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument(
+        "--limits",
+        type=parse_limits,
+        metavar="PER_30S,PER_HOUR,PER_DAY",
+        help="per-number frequency limits, e.g. 1,5,10 (default: off)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log one line per request")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the sandbox's options to ``parser``."""
+    add_server_arguments(parser)
     parser.add_argument(
         "--sdk-app-id",
         help=f"SDK AppID to accept (default: ${SDK_APP_ID_ENV}, else {DEFAULT_SDK_APP_ID})",
@@ -79,13 +98,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--default-sign", default="腾讯云", help="sign used when a request has none"
     )
-    parser.add_argument(
-        "--limits",
-        type=parse_limits,
-        metavar="PER_30S,PER_HOUR,PER_DAY",
-        help="per-number frequency limits, e.g. 1,5,10 (default: off)",
-    )
-    parser.add_argument("--verbose", action="store_true", help="log one line per request")
 
 
 def _app_key(options: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, str]:

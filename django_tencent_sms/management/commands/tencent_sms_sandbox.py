@@ -9,7 +9,7 @@ from django.db import close_old_connections
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.sandbox import Sandbox
-from django_tencent_sms.sandbox.cli import DEFAULT_PORT, parse_limits, serve
+from django_tencent_sms.sandbox.cli import add_server_arguments, serve
 from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY
 
 
@@ -32,15 +32,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-        parser.add_argument(
-            "--limits",
-            type=parse_limits,
-            metavar="PER_30S,PER_HOUR,PER_DAY",
-            help="per-number frequency limits, e.g. 1,5,10 (default: off)",
-        )
-        parser.add_argument("--verbose", action="store_true", help="log one line per request")
+        add_server_arguments(parser)
 
     def build_sandbox(self, options: dict[str, Any]) -> Sandbox:
         return Sandbox(
