@@ -73,17 +73,20 @@ class SmsTemplate(models.Model):
         super().clean()
         numbers = placeholder_numbers(self.text or "")
         if numbers and numbers != list(range(1, numbers[-1] + 1)):
+            found = ", ".join(f"{{{n}}}" for n in numbers)
+            message = _("Placeholders must be numbered {1}, {2}, … without gaps; found %(found)s.")
             raise ValidationError(
-                {
-                    "text": _("Placeholders must be numbered {1}, {2}, … without gaps; found %s.")
-                    % ", ".join(f"{{{n}}}" for n in numbers)
-                },
-                code="placeholders",
+                {"text": ValidationError(message, code="placeholders", params={"found": found})}
             )
         if len(self.text or "") > MAX_CONTENT_LENGTH:
             raise ValidationError(
-                {"text": _("Tencent accepts at most %d characters.") % MAX_CONTENT_LENGTH},
-                code="too_long",
+                {
+                    "text": ValidationError(
+                        _("Tencent accepts at most %(max)d characters."),
+                        code="too_long",
+                        params={"max": MAX_CONTENT_LENGTH},
+                    )
+                }
             )
 
 
