@@ -80,13 +80,14 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
     if isinstance(template, SmsTemplate):
         obj = template
     elif isinstance(template, str):
-        obj = SmsTemplate.objects.filter(name=template).first()
-        if obj is None:
+        try:
+            obj = SmsTemplate.objects.get(name=template)  # unique: no ORDER BY, no LIMIT
+        except SmsTemplate.DoesNotExist:
             raise InvalidMessage(
                 _("There is no SMS template named %(name)s."),
                 code="unknown_template",
                 params={"name": template},
-            )
+            ) from None
     elif isinstance(template, int) and not isinstance(template, bool):
         # A bare Tencent ID: validate against the matching row when the site has one.
         return SmsTemplate.objects.filter(tpl_id=template).first(), template
