@@ -101,4 +101,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         normalize_connect_retries(sms_settings.CONNECT_RETRIES)
     except ConfigurationError as exc:
         errors.append(_error(str(exc), "E010"))
+    retention = sms_settings.LOG_RETENTION_DAYS
+    if retention is not None and (
+        not isinstance(retention, int) or isinstance(retention, bool) or retention < 1
+    ):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['LOG_RETENTION_DAYS'] must be a whole number of days (1 or "
+                f"more) or None, not {retention!r}.",
+                "E011",
+            )
+        )
     return errors

@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     # Tencent refuses template parameters longer than 12 characters (result 1036) unless the
     # account is enterprise-verified and exempt; None switches the check off.
     "MAX_PARAM_LENGTH": 12,
+    # Days of send history kept by `manage.py purge_sms_logs` when run without --older-than;
+    # None means the command deletes nothing unless told a cut-off.
+    "LOG_RETENTION_DAYS": 365,
 }
 
 # Keys whose values must never be shown.

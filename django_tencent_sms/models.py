@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -55,6 +56,7 @@ class SmsTemplate(models.Model):
         verbose_name = _("SMS template")
         verbose_name_plural = _("SMS templates")
         ordering = ["name"]
+        permissions = [("send_test_sms", _("Can send test messages from an SMS template"))]
 
     def __str__(self) -> str:
         return self.name
@@ -98,6 +100,9 @@ class SmsLog(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown")
+        # Set from Tencent's delivery reports.
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Not delivered")
 
     phone = PhoneNumberField(_("phone"))
     template = models.ForeignKey(
@@ -124,6 +129,24 @@ class SmsLog(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     duration = models.DurationField(_("duration"), null=True, blank=True)
+    resend_of = models.ForeignKey(
+        "self",
+        verbose_name=_("resend of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resends",
+        db_index=False,  # partial index below: almost every row has none
+    )
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("SMS log")
@@ -134,6 +157,23 @@ class SmsLog(models.Model):
             models.Index(fields=["status", "-created_at"], name="tencent_sms_log_status"),
             models.Index(fields=["phone", "-created_at"], name="tencent_sms_log_phone"),
             models.Index(fields=["sid"], name="tencent_sms_log_sid"),
+            models.Index(
+                fields=["resend_of"],
+                name="tencent_sms_log_resend_of",
+                condition=models.Q(resend_of__isnull=False),
+            ),
+            models.Index(
+                fields=["resent_by"],
+                name="tencent_sms_log_resent_by",
+                condition=models.Q(resent_by__isnull=False),
+            ),
+        ]
+        # History is evidence: nobody adds or edits rows by hand. Deleting is a separate duty.
+        default_permissions = ["view"]
+        permissions = [
+            ("resend_smslog", _("Can resend SMS messages")),
+            ("view_full_phone", _("Can see full phone numbers in the SMS log")),
+            ("purge_smslog", _("Can delete SMS logs (data retention)")),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,8 @@ def test_locmem_backend_needs_no_credentials():
         ({"TIMEOUT": (1, 2, 3)}, "tencent_sms.E008"),
         ({"DEFAULT_REGION": "XX"}, "tencent_sms.E009"),
         ({"CONNECT_RETRIES": 10}, "tencent_sms.E010"),
+        ({"LOG_RETENTION_DAYS": 0}, "tencent_sms.E011"),
+        ({"LOG_RETENTION_DAYS": "90d"}, "tencent_sms.E011"),
         ({"SDK_APPID": "1400006666"}, "tencent_sms.W002"),
     ],
 )
