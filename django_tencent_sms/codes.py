@@ -1,12 +1,21 @@
 """Tencent SMS result codes as data: what each means and who has to act on it.
 
 Tencent's ``errmsg`` wording is not stable, so behaviour hangs on the numeric ``result`` only.
+Meanings and hints are English here (exceptions and log lines stay English) and marked for
+translation; the admin shows them with ``gettext``.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for ``makemessages`` only. Not Django's: the emulator imports this table
+    and must run without Django installed."""
+    return message
+
 
 __all__ = ["RESULT_CODES", "Category", "ResultCode", "lookup"]
 
@@ -48,80 +57,129 @@ RESULT_CODES: dict[int, ResultCode] = {
         Category.ACCOUNT,
         (
             1001,
-            "Signature (sig) check failed",
-            "Check SDK_APP_ID and APP_KEY; a trailing space copied from the console is the usual "
-            "cause.",
+            gettext_noop("Signature (sig) check failed"),
+            gettext_noop(
+                "Check SDK_APP_ID and APP_KEY; a trailing space copied from the console is the "
+                "usual cause."
+            ),
         ),
-        (1003, "The sig field is missing or empty"),
+        (1003, gettext_noop("The sig field is missing or empty")),
         (
             1004,
-            "The request body could not be parsed",
-            "Invalid JSON, a wrong field name or a string/number mix-up.",
+            gettext_noop("The request body could not be parsed"),
+            gettext_noop("Invalid JSON, a wrong field name or a string/number mix-up."),
         ),
         (
             1006,
-            "No permission for this operation",
-            "For example the extension code is not enabled.",
+            gettext_noop("No permission for this operation"),
+            gettext_noop("For example the extension code is not enabled."),
         ),
-        (1009, "The client IP is not in the allow-list", "Add the server's IP in the console."),
-        (1011, "No such REST API", "Check API_URL."),
+        (
+            1009,
+            gettext_noop("The client IP is not in the allow-list"),
+            gettext_noop("Add the server's IP in the console."),
+        ),
+        (1011, gettext_noop("No such REST API"), gettext_noop("Check API_URL.")),
         (
             1012,
-            "The SMS signature is malformed or not approved",
-            "Signatures are 2 to 12 characters (Chinese, letters, digits) and must be approved.",
+            gettext_noop("The SMS signature is malformed or not approved"),
+            gettext_noop(
+                "Signatures are 2 to 12 characters (Chinese, letters, digits) and must be approved."
+            ),
         ),
         (
             1014,
-            "The template is not approved or the content does not match it",
-            "Check tpl_id, the number of parameters, and the template's approval status.",
+            gettext_noop("The template is not approved or the content does not match it"),
+            gettext_noop(
+                "Check tpl_id, the number of parameters, and the template's approval status."
+            ),
         ),
-        (1019, "The SDK AppID does not exist", "Check SDK_APP_ID."),
-        (1020, "The SDK AppID is disabled"),
+        (1019, gettext_noop("The SDK AppID does not exist"), gettext_noop("Check SDK_APP_ID.")),
+        (1020, gettext_noop("The SDK AppID is disabled")),
         (
             1021,
-            "The request time is more than 10 minutes away from Tencent's clock",
-            "Synchronise the server clock (NTP).",
+            gettext_noop("The request time is more than 10 minutes away from Tencent's clock"),
+            gettext_noop("Synchronise the server clock (NTP)."),
         ),
-        (1030, "The request is not supported"),
-        (1031, "The SMS package balance is insufficient", "Top up the account."),
-        (1032, "Individual accounts may not send marketing SMS"),
-        (1033, "The service is suspended for arrears", "Top up the account."),
-        (1045, "The region is not supported"),
+        (1030, gettext_noop("The request is not supported")),
+        (
+            1031,
+            gettext_noop("The SMS package balance is insufficient"),
+            gettext_noop("Top up the account."),
+        ),
+        (1032, gettext_noop("Individual accounts may not send marketing SMS")),
+        (
+            1033,
+            gettext_noop("The service is suspended for arrears"),
+            gettext_noop("Top up the account."),
+        ),
+        (1045, gettext_noop("The region is not supported")),
     ),
     **_codes(
         Category.INPUT,
-        (1002, "The content contains sensitive words"),
-        (1015, "The number is blacklisted (the user unsubscribed, or a carrier blacklist)"),
-        (1016, "The phone number is malformed"),
-        (1017, "The content is too long"),
-        (1018, "The voice code is malformed"),
+        (1002, gettext_noop("The content contains sensitive words")),
+        (
+            1015,
+            gettext_noop(
+                "The number is blacklisted (the user unsubscribed, or a carrier blacklist)"
+            ),
+        ),
+        (1016, gettext_noop("The phone number is malformed")),
+        (1017, gettext_noop("The content is too long")),
+        (1018, gettext_noop("The voice code is malformed")),
         (
             1034,
-            "One bulk request mixes domestic and international numbers",
-            "Send domestic and international numbers in separate requests.",
+            gettext_noop("One bulk request mixes domestic and international numbers"),
+            gettext_noop("Send domestic and international numbers in separate requests."),
         ),
-        (1036, "A template parameter is longer than 12 characters"),
-        (1046, "More than 200 numbers in one bulk request"),
+        (1036, gettext_noop("A template parameter is longer than 12 characters")),
+        (1046, gettext_noop("More than 200 numbers in one bulk request")),
     ),
     **_codes(
         Category.RATE_LIMIT,
-        (1013, "A frequency-limit policy was hit"),
-        (1022, "The application's daily total was exceeded", "Adjustable in the console."),
-        (1023, "Per-number 30-second limit exceeded", "Adjustable in the console."),
-        (1024, "Per-number one-hour limit exceeded", "Adjustable in the console."),
-        (1025, "Per-number daily limit exceeded", "Adjustable in the console."),
-        (1026, "Per-number same-content limit exceeded", "Adjustable in the console."),
-        (1029, "Marketing SMS may only be sent between 08:00 and 22:00"),
-        (1047, "The international daily limit was reached"),
+        (1013, gettext_noop("A frequency-limit policy was hit")),
+        (
+            1022,
+            gettext_noop("The application's daily total was exceeded"),
+            gettext_noop("Adjustable in the console."),
+        ),
+        (
+            1023,
+            gettext_noop("Per-number 30-second limit exceeded"),
+            gettext_noop("Adjustable in the console."),
+        ),
+        (
+            1024,
+            gettext_noop("Per-number one-hour limit exceeded"),
+            gettext_noop("Adjustable in the console."),
+        ),
+        (
+            1025,
+            gettext_noop("Per-number daily limit exceeded"),
+            gettext_noop("Adjustable in the console."),
+        ),
+        (
+            1026,
+            gettext_noop("Per-number same-content limit exceeded"),
+            gettext_noop("Adjustable in the console."),
+        ),
+        (1029, gettext_noop("Marketing SMS may only be sent between 08:00 and 22:00")),
+        (1047, gettext_noop("The international daily limit was reached")),
     ),
     **_codes(
         Category.TRANSIENT,
-        (1007, "Other error on Tencent's side"),
-        (1008, "Delivery timed out on Tencent's side", "Rare; a later attempt may work."),
+        (1007, gettext_noop("Other error on Tencent's side")),
+        (
+            1008,
+            gettext_noop("Delivery timed out on Tencent's side"),
+            gettext_noop("Rare; a later attempt may work."),
+        ),
         (
             60008,
-            "Processing timed out",
-            "If it comes back within a second the request is malformed; otherwise check DNS.",
+            gettext_noop("Processing timed out"),
+            gettext_noop(
+                "If it comes back within a second the request is malformed; otherwise check DNS."
+            ),
         ),
     ),
 }

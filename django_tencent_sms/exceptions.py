@@ -61,7 +61,8 @@ class InvalidMessage(SmsError, ValidationError):
 
     A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
     ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
-    ``param_too_long``, ``too_long``, ``invalid_param``.
+    ``param_too_long``, ``too_long``, ``invalid_param``, ``invalid_sign``, ``invalid_extend``,
+    and ``verification_code`` when asked to resend a verification code.
     """
 
     def __init__(self, message: str, code: str, params: dict[str, Any] | None = None) -> None:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .masking import mask_phone
+
 __all__ = ["SmsLog", "SmsTemplate"]
 
 #: Tencent's limit for one submission, signature included.
@@ -177,4 +179,5 @@ class SmsLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SMS #{self.pk} to {self.phone} ({self.status})"
+        # Shown in admin titles, breadcrumbs and "recent actions": never the whole number.
+        return f"SMS #{self.pk} to {mask_phone(self.phone)} ({self.status})"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from .backends import BaseBackend, get_backend
 from .conf import sms_settings
 from .exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSmsError
+from .masking import mask_phone
 from .message import SmsMessage
 from .models import SmsLog, SmsTemplate
 from .signals import sms_failed, sms_sent
@@ -30,7 +31,7 @@ from .validation import (
     normalize_phone,
 )
 
-__all__ = ["deliver", "prepare_message", "send_sms"]
+__all__ = ["deliver", "is_verification", "prepare_message", "resend", "send_sms"]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -58,6 +59,63 @@ def send_sms(
     answer came back. Every raised ``SmsError`` but ``InvalidMessage`` carries the log as
     ``exc.log``.
     """
+    return _send(phone, template, params, sign=sign, ext=ext, extend=extend, backend=backend)
+
+
+def resend(log: SmsLog, *, user: Any = None, backend: BaseBackend | None = None) -> SmsLog:
+    """Send the message of ``log`` again, as a new ``SmsLog`` linked to it by ``resend_of``.
+
+    The new message goes through the same validation and sending path as ``send_sms``, with the
+    original's template (by ID when the template row is gone), parameters, signature, ``ext`` and
+    ``extend``; ``user`` is recorded as ``resent_by``. Raises what ``send_sms`` raises.
+
+    A verification code is never sent twice: for such a message this raises ``InvalidMessage``
+    (code ``verification_code``) and sends nothing; the person must request a fresh code.
+    """
+    if is_verification(log):
+        raise InvalidMessage(
+            _(
+                "SMS #%(id)s carries a verification code, and codes are never sent twice. "
+                "Ask the person to request a new code instead."
+            ),
+            code="verification_code",
+            params={"id": log.pk},
+        )
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    return _send(
+        log.phone,
+        log.template if log.template_id is not None else log.tpl_id,
+        log.params,
+        sign=log.sign or None,
+        ext=log.ext,
+        extend=log.extend,
+        backend=backend,
+        resend_of=log,
+        resent_by=user,
+    )
+
+
+def is_verification(log: SmsLog) -> bool:
+    """Whether ``log`` was sent with a verification-code template (by its row, or its ID)."""
+    if log.template_id is not None:
+        return log.template.type == SmsTemplate.Type.VERIFICATION
+    return SmsTemplate.objects.filter(
+        tpl_id=log.tpl_id, type=SmsTemplate.Type.VERIFICATION
+    ).exists()
+
+
+def _send(
+    phone: Any,
+    template: TemplateRef,
+    params: Iterable[Any],
+    *,
+    sign: str | None,
+    ext: str,
+    extend: str,
+    backend: BaseBackend | None,
+    **log_fields: Any,
+) -> SmsLog:
     backend = backend if backend is not None else get_backend()
     message, template_obj = prepare_message(
         phone, template, params, sign=sign, ext=ext, extend=extend
@@ -72,6 +130,7 @@ def send_sms(
         extend=message.extend,
         status=SmsLog.Status.PENDING,
         backend=backend.name,
+        **log_fields,
     )
     return deliver(log, message, backend)
 
@@ -170,7 +229,9 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
             log.status = SmsLog.Status.UNKNOWN
             log.errmsg = f"Interrupted by {type(exc).__name__}"
         log.save(update_fields=fields)
-        logger.warning("SMS #%s to %s %s: %s", log.pk, _masked(message), log.status, log.errmsg)
+        logger.warning(
+            "SMS #%s to %s %s: %s", log.pk, mask_phone(message.e164), log.status, log.errmsg
+        )
         if isinstance(exc, SmsError):
             exc.log = log
             sms_failed.send(sender=SmsLog, log=log, exception=exc)
@@ -194,7 +255,9 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
             log.fee,
         )
         raise
-    logger.info("SMS #%s to %s sent, sid=%s fee=%s", log.pk, _masked(message), log.sid, log.fee)
+    logger.info(
+        "SMS #%s to %s sent, sid=%s fee=%s", log.pk, mask_phone(message.e164), log.sid, log.fee
+    )
     _send_signal(sms_sent, log=log, result=result)
     return log
 
@@ -208,8 +271,3 @@ def _send_signal(signal: Any, **kwargs: Any) -> None:
                 receiver,
                 exc_info=response,
             )
-
-
-def _masked(message: SmsMessage) -> str:
-    e164 = message.e164
-    return e164[:-8] + "****" + e164[-4:] if len(e164) > 8 else "****"

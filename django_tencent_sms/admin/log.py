@@ -1,36 +1,109 @@
+"""The send log in the admin: read-only history, searchable by any way a person writes a number."""
+
 from __future__ import annotations
 
+import re
+
+import phonenumbers
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.urls import path
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from ..codes import lookup
+from ..conf import sms_settings
+from ..masking import mask_phone
+from ..models import SmsLog
+from ..sending import is_verification
 from .dashboard import dashboard_view
+from .display import result_meaning, status_badge
+from .paginator import CappedCountPaginator
+from .resend import MAX_RESEND, resend_and_report
+
+__all__ = ["SmsLogAdmin"]
+
+PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+
+HIDDEN_CODE = "••••••"
 
 
 class SmsLogAdmin(admin.ModelAdmin):
-    """A read-only history: rows are evidence of what was sent."""
+    """History is evidence: nothing is added or edited here, and deleting takes its own
+    permission (``purge_smslog``). The changelist costs a constant number of queries at any
+    size: it never counts more than ``count_limit`` rows (see ``CappedCountPaginator``)."""
 
-    list_display = ["created_at", "phone", "template", "status", "result", "sid", "fee"]
-    list_filter = ["status", "template"]
+    list_display = [
+        "created_at",
+        "masked_phone",
+        "template_label",
+        "status_label",
+        "result_label",
+        "sid",
+        "fee",
+    ]
+    list_display_links = ["created_at"]
+    list_filter = ["status", "template", "created_at"]
     list_select_related = ["template"]
-    search_fields = ["=sid"]
+    search_fields = ["sid"]  # the real search is get_search_results below
+    search_help_text = _("A phone number in any format (or part of one), or a Tencent sid.")
     date_hierarchy = "created_at"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
+    list_per_page = 100
+    #: The changelist counts (and totals) at most this many rows.
+    count_limit = 100_000
+    actions = ["resend_selected"]
+    change_list_template = "admin/tencent_sms/smslog/change_list.html"
+    change_form_template = "admin/tencent_sms/smslog/change_form.html"
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "dashboard/",
-                self.admin_site.admin_view(self.dashboard_view),
-                name=f"{info[0]}_{info[1]}_dashboard",
-            ),
-            *super().get_urls(),
-        ]
+    fieldsets = [
+        (
+            _("Message"),
+            {
+                "fields": [
+                    "phone_number",
+                    "template_link",
+                    "tpl_id",
+                    "parameters",
+                    "text_preview",
+                    "sign",
+                    "ext",
+                    "extend",
+                ]
+            },
+        ),
+        (
+            _("Outcome"),
+            {
+                "fields": [
+                    "status_label",
+                    "result_detail",
+                    "errmsg",
+                    "sid",
+                    "fee",
+                    "backend",
+                    "created_at",
+                    "finished_at",
+                    "duration",
+                ]
+            },
+        ),
+        (_("Resends"), {"fields": ["resend_of_link", "resent_by", "resends_list"]}),
+    ]
+    readonly_fields = [
+        field for _name, options in fieldsets for field in options["fields"]
+    ]  # fmt: skip
 
-    def dashboard_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return dashboard_view(self, request)
+    class Media:
+        css = {"all": ["tencent_sms/admin.css"]}
+
+    # Permissions -------------------------------------------------------------------------
 
     def has_add_permission(self, request):
         return False
@@ -40,3 +113,235 @@ class SmsLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm(f"{self.opts.app_label}.purge_smslog")
+
+    def has_resend_permission(self, request, obj=None):
+        return request.user.has_perm(f"{self.opts.app_label}.resend_smslog")
+
+    def has_full_phone_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
+
+    # Changelist -------------------------------------------------------------------------
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, limit=self.count_limit
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact sid, or a phone number written any way a person writes one.
+
+        A whole number (``138 1234 5678``, ``+86 138-1234-5678``, ``008613812345678``) is
+        matched exactly, through the phone index; a fragment of digits (``5678``) matches
+        numbers containing it.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q(sid=term)
+        compact = PHONE_PUNCTUATION.sub("", term)
+        e164 = self._parse_phone(compact)
+        if e164:
+            condition |= Q(phone=e164)
+        elif compact.lstrip("+").isdigit() and len(compact.lstrip("+")) >= 3:
+            condition |= Q(phone__contains=compact.lstrip("+"))
+        return queryset.filter(condition), False
+
+    @staticmethod
+    def _parse_phone(text: str) -> str | None:
+        try:
+            number = phonenumbers.parse(text, sms_settings.DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def masked_phone(self, log):
+        return mask_phone(log.phone)
+
+    @admin.display(description=_("template"), ordering="tpl_id")
+    def template_label(self, log):
+        return log.template.name if log.template is not None else f"#{log.tpl_id}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, log):
+        return status_badge(log)
+
+    @admin.display(description=_("Tencent result"), ordering="result")
+    def result_label(self, log):
+        if log.result is None:
+            return "—"
+        return format_html(
+            '<span class="tencent-sms-result" title="{}">{}</span>',
+            result_meaning(log.result),
+            log.result,
+        )
+
+    # Detail page ------------------------------------------------------------------------
+
+    def get_object(self, request, object_id, from_field=None):
+        queryset = self.get_queryset(request).select_related("template", "resend_of", "resent_by")
+        try:
+            return queryset.get(pk=object_id)
+        except (SmsLog.DoesNotExist, ValueError, TypeError):
+            return None
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        self._request = request  # read by phone_number: readonly fields get no request
+        context["has_resend_permission"] = self.has_resend_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @admin.display(description=_("phone"))
+    def phone_number(self, log):
+        request = getattr(self, "_request", None)
+        if request is not None and self.has_full_phone_permission(request):
+            return log.phone.as_e164 if hasattr(log.phone, "as_e164") else str(log.phone)
+        return format_html(
+            '{} <span class="help">({})</span>',
+            mask_phone(log.phone),
+            gettext("masked: seeing whole numbers needs the “see full phone numbers” permission"),
+        )
+
+    @admin.display(description=_("template"))
+    def template_link(self, log):
+        if log.template is None:
+            return gettext("(no template row: sent by ID)")
+        url = reverse("admin:tencent_sms_smstemplate_change", args=[log.template_id])
+        return format_html('<a href="{}">{}</a>', url, log.template.name)
+
+    @admin.display(description=_("parameters"))
+    def parameters(self, log):
+        if not log.params:
+            return "—"
+        if is_verification(log):
+            return format_html(
+                '{} <span class="help">({})</span>',
+                HIDDEN_CODE,
+                gettext("verification codes are never shown"),
+            )
+        return format_html_join(
+            " ", '<code class="tencent-sms-param">{{{}}} = {}</code>', enumerate(log.params, 1)
+        )
+
+    @admin.display(description=_("text"))
+    def text_preview(self, log):
+        if log.template is None or is_verification(log):
+            return "—"
+        try:
+            text = log.template.render([str(p) for p in log.params])
+        except IndexError:
+            return "—"
+        return f"【{log.sign}】{text}" if log.sign else text
+
+    @admin.display(description=_("Tencent result"))
+    def result_detail(self, log):
+        if log.result is None:
+            return "—"
+        info = lookup(log.result)
+        hint = gettext(info.hint) if log.result and info.hint else ""
+        return format_html(
+            "<strong>{}</strong> {}{}",
+            log.result,
+            result_meaning(log.result),
+            format_html('<div class="help">{}</div>', hint) if hint else "",
+        )
+
+    @admin.display(description=_("resend of"))
+    def resend_of_link(self, log):
+        if log.resend_of is None:
+            return "—"
+        url = reverse("admin:tencent_sms_smslog_change", args=[log.resend_of_id])
+        return format_html('<a href="{}">{}</a>', url, log.resend_of)
+
+    @admin.display(description=_("resent as"))
+    def resends_list(self, log):
+        resends = list(log.resends.order_by("created_at", "id")[:50])
+        if not resends:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:tencent_sms_smslog_change", args=[r.pk]), f"#{r.pk}")
+                for r in resends
+            ),
+        )
+
+    # Resend -----------------------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name=f"{info[0]}_{info[1]}_dashboard",
+            ),
+            path(
+                "<path:object_id>/resend/",
+                self.admin_site.admin_view(self.resend_view),
+                name=f"{info[0]}_{info[1]}_resend",
+            ),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return dashboard_view(self, request)
+
+    @admin.action(permissions=["resend"], description=_("Resend selected messages"))
+    def resend_selected(self, request, queryset):
+        logs = list(queryset.select_related("template")[: MAX_RESEND + 1])
+        if len(logs) > MAX_RESEND:
+            self.message_user(
+                request,
+                gettext("Select at most %(max)d messages to resend at once.") % {"max": MAX_RESEND},
+                level="error",
+            )
+            return None
+        if request.POST.get("post") == "yes":
+            resend_and_report(self, request, logs)
+            return None
+        return self._resend_confirmation(request, logs, action=True)
+
+    def resend_view(self, request, object_id):
+        if not self.has_resend_permission(request):
+            raise PermissionDenied
+        log = self.get_object(request, object_id)
+        if log is None:
+            raise Http404
+        if request.method == "POST":
+            new_logs = resend_and_report(self, request, [log])
+            target = new_logs[0] if new_logs else log
+            return HttpResponseRedirect(
+                reverse("admin:tencent_sms_smslog_change", args=[target.pk])
+            )
+        return self._resend_confirmation(request, [log], action=False)
+
+    def _resend_confirmation(self, request, logs, *, action):
+        rows = [
+            {
+                "log": log,
+                "phone": mask_phone(log.phone),
+                "template": self.template_label(log),
+                "status": status_badge(log),
+                "verification": is_verification(log),
+                "unknown": log.status in (SmsLog.Status.UNKNOWN, SmsLog.Status.PENDING),
+            }
+            for log in logs
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Resend SMS messages?"),
+            "opts": self.opts,
+            "rows": rows,
+            "sendable": sum(1 for row in rows if not row["verification"]),
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "original": logs[0] if not action else None,
+        }
+        return TemplateResponse(
+            request, "admin/tencent_sms/smslog/resend_confirmation.html", context
+        )

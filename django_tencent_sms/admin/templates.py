@@ -1,7 +1,144 @@
+"""SMS templates in the admin, with a page to send a test message through the real path."""
+
+from __future__ import annotations
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ..exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSmsError
+from ..models import MAX_CONTENT_LENGTH, SmsTemplate
+from ..sending import send_sms
+from .display import result_meaning, status_badge
+
+__all__ = ["SmsTemplateAdmin", "TestMessageForm"]
+
+#: ``InvalidMessage`` codes that belong to the phone field of the test form.
+PHONE_CODES = frozenset({"invalid_phone"})
+
+
+class SmsTemplateForm(forms.ModelForm):
+    class Meta:
+        model = SmsTemplate
+        fields = ["name", "tpl_id", "text", "sign", "type", "is_active"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "maxlength": MAX_CONTENT_LENGTH})}
+
+
+class TestMessageForm(forms.Form):
+    """A phone number and one field per placeholder of the template."""
+
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        help_text=_(
+            "With its country code (+86 138 0013 8000), or a number of the default region."
+        ),
+    )
+
+    def __init__(self, *args, template: SmsTemplate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template = template
+        for n in range(1, template.param_count + 1):
+            self.fields[f"param_{n}"] = forms.CharField(
+                label=f"{{{n}}}", max_length=64, required=True
+            )
+
+    @property
+    def params(self) -> list[str]:
+        return [self.cleaned_data[f"param_{n}"] for n in range(1, self.template.param_count + 1)]
+
+    @property
+    def param_fields(self):
+        return [self[name] for name in self.fields if name.startswith("param_")]
 
 
 class SmsTemplateAdmin(admin.ModelAdmin):
-    list_display = ["name", "tpl_id", "type", "sign", "is_active"]
+    form = SmsTemplateForm
+    list_display = ["name", "tpl_id", "type", "sign", "parameter_count", "is_active", "updated_at"]
     list_filter = ["type", "is_active"]
-    search_fields = ["name", "text"]
+    search_fields = ["name", "text", "=tpl_id"]
+    readonly_fields = ["created_at", "updated_at"]
+    change_form_template = "admin/tencent_sms/smstemplate/change_form.html"
+
+    class Media:
+        css = {"all": ["tencent_sms/admin.css"]}
+
+    @admin.display(description=_("parameters"))
+    def parameter_count(self, template):
+        return template.param_count
+
+    def has_send_test_permission(self, request, obj=None):
+        return request.user.has_perm(f"{self.opts.app_label}.send_test_sms")
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name=f"{info[0]}_{info[1]}_send_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["has_send_test_permission"] = self.has_send_test_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def send_test_view(self, request, object_id):
+        """Send the template to a number a staff member types, and show what happened."""
+        if not self.has_send_test_permission(request):
+            raise PermissionDenied
+        template = self.get_object(request, object_id)
+        if template is None:
+            raise Http404
+        outcome = None
+        if request.method == "POST":
+            form = TestMessageForm(request.POST, template=template)
+            if form.is_valid():
+                outcome = self._send_test(form)
+        else:
+            form = TestMessageForm(template=template)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Send a test message with “%(name)s”") % {"name": template.name},
+            "opts": self.opts,
+            "original": template,
+            "form": form,
+            "outcome": outcome,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/tencent_sms/smstemplate/send_test.html", context)
+
+    def _send_test(self, form: TestMessageForm) -> dict | None:
+        """Send; put input errors on the form, return what the page shows about the outcome."""
+        reason = hint = ""
+        try:
+            log = send_sms(form.cleaned_data["phone"], form.template, form.params)
+        except InvalidMessage as exc:
+            form.add_error("phone" if exc.code in PHONE_CODES else None, exc)
+            return None
+        except ConfigurationError as exc:
+            form.add_error(
+                None, gettext("The SMS settings are incomplete: %(reason)s") % {"reason": exc}
+            )
+            return None
+        except TencentSmsError as exc:
+            log = exc.log
+            reason = f"{result_meaning(exc.result)} ({exc.result})"
+            hint = gettext(exc.info.hint) if exc.info.hint else ""
+        except SmsError as exc:
+            log, reason = exc.log, str(exc)
+        return {
+            "log": log,
+            "ok": not reason,
+            "status": status_badge(log),
+            "url": reverse("admin:tencent_sms_smslog_change", args=[log.pk]),
+            "reason": reason,
+            "hint": hint,
+        }

@@ -1,0 +1,41 @@
+"""How log values look in the admin: status badges and result meanings, translated."""
+
+from __future__ import annotations
+
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from ..codes import Category, lookup
+from ..models import SmsLog
+
+__all__ = ["result_meaning", "status_badge"]
+
+STATUS_ICONS = {
+    SmsLog.Status.PENDING: "…",
+    SmsLog.Status.SENT: "✓",
+    SmsLog.Status.DELIVERED: "✓✓",
+    SmsLog.Status.FAILED: "✗",
+    SmsLog.Status.UNDELIVERED: "✗",
+    SmsLog.Status.UNKNOWN: "?",
+}
+
+
+def status_badge(log: SmsLog) -> str:
+    """A coloured label with an icon, so the status is not told by colour alone."""
+    return format_html(
+        '<span class="tencent-sms-status tencent-sms-status-{}">'
+        '<span aria-hidden="true">{}</span> {}</span>',
+        log.status,
+        STATUS_ICONS.get(log.status, ""),
+        log.get_status_display(),
+    )
+
+
+def result_meaning(code: int) -> str:
+    """What Tencent's result code means, in the active language."""
+    if code == 0:
+        return gettext("Accepted by Tencent")
+    info = lookup(code)
+    if info.category == Category.UNKNOWN:
+        return gettext("A result code this version does not know")
+    return gettext(info.meaning)

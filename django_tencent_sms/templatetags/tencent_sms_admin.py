@@ -1,0 +1,100 @@
+"""Admin template tags for the send log."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.contrib.admin.templatetags.base import InclusionAdminNode
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def fast_date_hierarchy(cl):
+    """Django's date drill-down, with the periods taken from the list's first and last dates.
+
+    Django lists only the years, months or days that have rows, with a ``SELECT DISTINCT`` over
+    every matching row: on a log of millions that is the slowest query of the page. Here one
+    MIN/MAX query (two index probes) gives the range and every period in it is offered, so an
+    empty month may appear; choosing it shows an empty list.
+    """
+    if not cl.date_hierarchy:
+        return None
+    field = cl.date_hierarchy
+    year_field, month_field, day_field = f"{field}__year", f"{field}__month", f"{field}__day"
+    year = cl.params.get(year_field)
+    month = cl.params.get(month_field)
+    day = cl.params.get(day_field)
+
+    def link(filters):
+        return cl.get_query_string(filters, [f"{field}__"])
+
+    if year and month and day:
+        date = datetime.date(int(year), int(month), int(day))
+        return {
+            "show": True,
+            "back": {
+                "link": link({year_field: year, month_field: month}),
+                "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT")),
+            },
+            "choices": [{"title": capfirst(formats.date_format(date, "MONTH_DAY_FORMAT"))}],
+        }
+    bounds = cl.queryset.aggregate(first=models.Min(field), last=models.Max(field))
+    if bounds["first"] is None:
+        return {"show": False}
+    first, last = (timezone.localtime(value) for value in (bounds["first"], bounds["last"]))
+    if not year and first.year == last.year:
+        year = first.year
+        if first.month == last.month:
+            month = first.month
+    if year and month:
+        start = first.date()
+        days = [start + datetime.timedelta(n) for n in range((last.date() - start).days + 1)]
+        return {
+            "show": True,
+            "back": {"link": link({year_field: year}), "title": str(year)},
+            "choices": [
+                {
+                    "link": link({year_field: year, month_field: month, day_field: d.day}),
+                    "title": capfirst(formats.date_format(d, "MONTH_DAY_FORMAT")),
+                }
+                for d in days
+            ],
+        }
+    if year:
+        return {
+            "show": True,
+            "back": {"link": link({}), "title": _("All dates")},
+            "choices": [
+                {
+                    "link": link({year_field: year, month_field: m}),
+                    "title": capfirst(
+                        formats.date_format(datetime.date(int(year), m, 1), "YEAR_MONTH_FORMAT")
+                    ),
+                }
+                for m in range(first.month, last.month + 1)
+            ],
+        }
+    return {
+        "show": True,
+        "back": None,
+        "choices": [
+            {"link": link({year_field: str(y)}), "title": str(y)}
+            for y in range(first.year, last.year + 1)
+        ],
+    }
+
+
+@register.tag(name="tencent_sms_date_hierarchy")
+def fast_date_hierarchy_tag(parser, token):
+    return InclusionAdminNode(
+        parser,
+        token,
+        func=fast_date_hierarchy,
+        template_name="date_hierarchy.html",
+        takes_context=False,
+    )
