@@ -96,9 +96,6 @@ class SmsLogAdmin(admin.ModelAdmin):
         ),
         (_("Resends"), {"fields": ["resend_of_link", "resent_by", "resends_list"]}),
     ]
-    readonly_fields = [
-        field for _name, options in fieldsets for field in options["fields"]
-    ]  # fmt: skip
 
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}
@@ -188,15 +185,38 @@ class SmsLogAdmin(admin.ModelAdmin):
             return None
 
     def render_change_form(self, request, context, *args, **kwargs):
-        self._request = request  # read by phone_number: readonly fields get no request
         context["has_resend_permission"] = self.has_resend_permission(request)
         return super().render_change_form(request, context, *args, **kwargs)
 
+    def get_fieldsets(self, request, obj=None):
+        """The phone field shown depends on the viewer's ``view_full_phone`` permission.
+
+        Decided here, per request: display methods get no request, and the admin instance is
+        shared between threads, so nothing request-specific may be stored on it."""
+        if not self.has_full_phone_permission(request):
+            return self.fieldsets
+        return [
+            (name, {**options, "fields": [self._unmasked(f) for f in options["fields"]]})
+            for name, options in self.fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            field
+            for _name, options in self.get_fieldsets(request, obj)
+            for field in options["fields"]
+        ]
+
+    @staticmethod
+    def _unmasked(field):
+        return "full_phone_number" if field == "phone_number" else field
+
+    @admin.display(description=_("phone"))
+    def full_phone_number(self, log):
+        return str(log.phone)
+
     @admin.display(description=_("phone"))
     def phone_number(self, log):
-        request = getattr(self, "_request", None)
-        if request is not None and self.has_full_phone_permission(request):
-            return log.phone.as_e164 if hasattr(log.phone, "as_e164") else str(log.phone)
         return format_html(
             '{} <span class="help">({})</span>',
             mask_phone(log.phone),
