@@ -44,6 +44,12 @@ def test_wheel_contents(dists):
         "django_tencent_sms/locale/zh_Hans/LC_MESSAGES/django.mo",
         "django_tencent_sms/sandbox/__main__.py",
         "django_tencent_sms/management/commands/tencent_sms_sandbox.py",
+        "django_tencent_sms/management/commands/purge_sms_logs.py",
+        "django_tencent_sms/migrations/0002_log_resend_and_permissions.py",
+        "django_tencent_sms/templates/admin/tencent_sms/smslog/change_list.html",
+        "django_tencent_sms/templates/admin/tencent_sms/smstemplate/send_test.html",
+        "django_tencent_sms/templatetags/tencent_sms_admin.py",
+        "django_tencent_sms/static/tencent_sms/admin.css",
     ]:
         assert required in names, required
     assert not any(n.startswith(("tests/", "example_project/", "bench/")) for n in names)
@@ -66,5 +72,7 @@ def test_sdist_contents(dists):
         "django_tencent_sms/py.typed",
         "django_tencent_sms/locale/zh_Hans/LC_MESSAGES/django.mo",
         "django_tencent_sms/migrations/0001_initial.py",
+        "django_tencent_sms/templates/admin/tencent_sms/smslog/resend_confirmation.html",
+        "django_tencent_sms/static/tencent_sms/admin.css",
     ]:
         assert required in names, required
