@@ -152,7 +152,8 @@ def test_totals_equal_the_databases_sums(viewer, notification):
         totals = response.context["cl"].paginator.totals
         assert (totals["messages"], totals["fee"]) == expected(**filters), query
         messages, fee = expected(**filters)
-        assert f"<strong>{messages}</strong>" in response.content.decode()
+        html = response.content.decode()
+        assert f"<strong>{messages}</strong>" in html and f"<strong>{fee}</strong>" in html
 
 
 @pytest.mark.parametrize(
@@ -181,7 +182,14 @@ def test_filters_and_date_hierarchy(viewer, notification, verification):
     html = response.content.decode()
     # One year of data: the drill-down opens at its months, September to November.
     assert "created_at__month=9" in html and "created_at__month=11" in html
-    assert len(viewer.get(CHANGELIST, {"template__id__exact": verification.pk}).context["cl"].result_list) == 1
+    assert (
+        len(
+            viewer.get(CHANGELIST, {"template__id__exact": verification.pk})
+            .context["cl"]
+            .result_list
+        )
+        == 1
+    )
     response = viewer.get(CHANGELIST, {"created_at__year": 2026, "created_at__month": 9})
     assert len(response.context["cl"].result_list) == 1  # 23:30 in Shanghai is still 30 September
     assert "created_at__day=30" in response.content.decode()
@@ -417,12 +425,17 @@ def test_template_form_validates_placeholders_and_length(admin_client):
     assert response.status_code == 200 and "without gaps" in response.content.decode()
     response = admin_client.post(add, {**data, "text": "x" * 451})
     assert "at most 450 characters" in response.content.decode()
-    assert admin_client.post(add, {**data, "text": "{1} and {2}", "is_active": "on"}).status_code == 302
+    assert (
+        admin_client.post(add, {**data, "text": "{1} and {2}", "is_active": "on"}).status_code
+        == 302
+    )
     assert SmsTemplate.objects.get(name="gap").param_count == 2
 
 
 def test_send_test_message_needs_its_permission(client, notification):
-    client.force_login(staff("editor", "tencent_sms.view_smstemplate", "tencent_sms.change_smstemplate"))
+    client.force_login(
+        staff("editor", "tencent_sms.view_smstemplate", "tencent_sms.change_smstemplate")
+    )
     url = reverse("admin:tencent_sms_smstemplate_send_test", args=[notification.pk])
     assert client.get(url).status_code == 403
     change = reverse("admin:tencent_sms_smstemplate_change", args=[notification.pk])
