@@ -1,10 +1,83 @@
-"""The fee and volume dashboard (placeholder until implemented)."""
+"""The fee and volume dashboard page: messages and billed parts per day, template and status."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .charts import fee_chart, volume_chart
+from .report import (
+    DEFAULT_DAYS,
+    PRESETS,
+    aggregate,
+    local_today,
+    parse_range,
+    range_text,
+    summarize,
+)
+
+__all__ = ["dashboard_view"]
+
+
+# -- View -------------------------------------------------------------------------------------
+
+
+def _presets(today: date, start: date, end: date) -> list[dict]:
+    presets = []
+    for days in PRESETS:
+        first = today - timedelta(days=days - 1)
+        presets.append(
+            {
+                "label": ngettext("Last %(count)d day", "Last %(count)d days", days)
+                % {"count": days},
+                "query": "?" + urlencode({"start": first.isoformat(), "end": today.isoformat()}),
+                "current": (first, today) == (start, end),
+            }
+        )
+    return presets
 
 
 def dashboard_view(model_admin, request: HttpRequest) -> TemplateResponse:
-    raise NotImplementedError
+    """The page; ``SmsLogAdmin.dashboard_view`` has checked the view permission."""
+    opts = model_admin.opts
+    request.current_app = model_admin.admin_site.name
+    tz = timezone.get_current_timezone()
+    today = local_today()
+    start, end, errors = parse_range(request.GET, today, tz)
+    summary = summarize(aggregate(model_admin.get_queryset(request), start, end, tz), start, end)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": opts,
+        "app_label": opts.app_label,
+        "title": _("Fee and volume dashboard"),
+        "subtitle": _("%(start)s to %(end)s") % range_text(summary),
+        "errors": errors,
+        "default_days": DEFAULT_DAYS,
+        "start": start,
+        "end": end,
+        "day_count": len(summary.days),
+        "time_zone": timezone.get_current_timezone_name(),
+        "presets": _presets(today, start, end),
+        "summary": summary,
+        "status_columns": summary.status_columns(),
+        "day_rows": summary.day_rows(),
+        "template_rows": summary.template_rows(),
+        "status_rows": summary.status_rows(),
+        "total": summary.total,
+        "volume_chart": volume_chart(summary),
+        "fee_chart": fee_chart(summary),
+    }
+    return TemplateResponse(
+        request,
+        [
+            f"admin/{opts.app_label}/{opts.model_name}/dashboard.html",
+            f"admin/{opts.app_label}/dashboard.html",
+        ],
+        context,
+    )
