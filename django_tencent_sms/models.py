@@ -180,4 +180,8 @@ class SmsLog(models.Model):
 
     def __str__(self) -> str:
         # Shown in admin titles, breadcrumbs and "recent actions": never the whole number.
-        return f"SMS #{self.pk} to {mask_phone(self.phone)} ({self.status})"
+        return _("SMS #%(id)s to %(phone)s (%(status)s)") % {
+            "id": self.pk,
+            "phone": mask_phone(self.phone),
+            "status": self.get_status_display(),
+        }

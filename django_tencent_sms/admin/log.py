@@ -6,6 +6,7 @@ import re
 
 import phonenumbers
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
@@ -30,6 +31,15 @@ __all__ = ["SmsLogAdmin"]
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 
 HIDDEN_CODE = "••••••"
+
+
+class LogChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.has_active_filters and not self.query:
+            # Nothing filtered: the count is the whole list's, so the search bar need not offer
+            # "N results (Show all)" (it would without a separately counted total).
+            self.full_result_count = self.result_count
 
 
 class SmsLogAdmin(admin.ModelAdmin):
@@ -118,6 +128,9 @@ class SmsLogAdmin(admin.ModelAdmin):
         return request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
 
     # Changelist -------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return LogChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return self.paginator(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import capfirst
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
+@register.inclusion_tag("admin/date_hierarchy.html", name="tencent_sms_date_hierarchy")
 def fast_date_hierarchy(cl):
     """Django's date drill-down, with the periods taken from the list's first and last dates.
 
@@ -23,7 +23,7 @@ def fast_date_hierarchy(cl):
     empty month may appear; choosing it shows an empty list.
     """
     if not cl.date_hierarchy:
-        return None
+        return {"show": False}
     field = cl.date_hierarchy
     year_field, month_field, day_field = f"{field}__year", f"{field}__month", f"{field}__day"
     year = cl.params.get(year_field)
@@ -87,14 +87,3 @@ def fast_date_hierarchy(cl):
             for y in range(first.year, last.year + 1)
         ],
     }
-
-
-@register.tag(name="tencent_sms_date_hierarchy")
-def fast_date_hierarchy_tag(parser, token):
-    return InclusionAdminNode(
-        parser,
-        token,
-        func=fast_date_hierarchy,
-        template_name="date_hierarchy.html",
-        takes_context=False,
-    )
