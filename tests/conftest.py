@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.browser"]
+
 SERVICE_MISSING = "service missing:"
 
 
