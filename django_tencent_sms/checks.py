@@ -112,4 +112,27 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 "E011",
             )
         )
+    errors.extend(_check_otp())
     return errors
+
+
+def _check_otp() -> list[checks.CheckMessage]:
+    from .conf import OTP_DEFAULTS
+    from .otp import otp_settings_problems
+
+    conf = sms_settings.OTP
+    if not isinstance(conf, dict):
+        return [_error(f"{SETTING_NAME}['OTP'] must be a dict.", "E012")]
+    found: list[checks.CheckMessage] = [
+        _error(problem, "E012") for problem in otp_settings_problems(conf)
+    ]
+    unknown = sorted(set(conf) - set(OTP_DEFAULTS))
+    if unknown:
+        found.append(
+            checks.Warning(
+                f"Unknown {SETTING_NAME}['OTP'] keys: {', '.join(unknown)}.",
+                hint=f"Known keys: {', '.join(OTP_DEFAULTS)}.",
+                id="tencent_sms.W003",
+            )
+        )
+    return found

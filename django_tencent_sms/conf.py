@@ -13,7 +13,7 @@ from django.core.signals import setting_changed
 
 from .exceptions import ConfigurationError
 
-__all__ = ["DEFAULTS", "sms_settings"]
+__all__ = ["DEFAULTS", "OTP_DEFAULTS", "sms_settings"]
 
 SETTING_NAME = "TENCENT_SMS"
 
@@ -42,6 +42,41 @@ DEFAULTS: dict[str, Any] = {
     # Days of send history kept by `manage.py purge_sms_logs` when run without --older-than;
     # None means the command deletes nothing unless told a cut-off.
     "LOG_RETENTION_DAYS": 365,
+    # The verification-code service (django_tencent_sms.otp); see OTP_DEFAULTS.
+    "OTP": {},
+}
+
+#: Defaults of ``TENCENT_SMS["OTP"]``; a site's dict is merged over these.
+OTP_DEFAULTS: dict[str, Any] = {
+    # The verification template: an SmsTemplate name, or a Tencent template ID (int).
+    "TEMPLATE": None,
+    # The template's parameters, in order; "{code}" and "{minutes}" are filled in.
+    "PARAMS": ("{code}", "{minutes}"),
+    # Digits per code (4 to 10).
+    "LENGTH": 6,
+    # Seconds a code stays valid.
+    "TTL": 300,
+    # Tries per code, the right one included; then the code is dead.
+    "MAX_ATTEMPTS": 5,
+    # Seconds before the same number may ask again for the same purpose.
+    "RESEND_INTERVAL": 60,
+    # Codes per number (all purposes) per rolling hour and day.
+    "PHONE_HOURLY_LIMIT": 5,
+    "PHONE_DAILY_LIMIT": 10,
+    # Codes per client IP per rolling hour and day, when send_code() is given the request.
+    "IP_HOURLY_LIMIT": 20,
+    "IP_DAILY_LIMIT": 100,
+    # Region codes ("CN", "HK", …) whose numbers may receive codes; None allows all.
+    "ALLOWED_REGIONS": None,
+    # Codes per local calendar day across the whole site; None for no budget.
+    "DAILY_LIMIT": None,
+    # Dotted path of a function(request) -> IP text, for sites behind a proxy; None reads
+    # REMOTE_ADDR.
+    "CLIENT_IP": None,
+    # How PhoneCodeBackend finds the user: the name of a user-model field holding the number,
+    # or the dotted path of a function(phone: PhoneNumber) -> user or None.
+    "USER_PHONE_FIELD": "phone",
+    "USER_LOOKUP": None,
 }
 
 # Keys whose values must never be shown.
@@ -80,6 +115,8 @@ class SmsSettings:
             value = str(value).strip()
         elif name == "API_URL" and isinstance(value, str):
             value = value.rstrip("/")
+        elif name == "OTP":
+            value = {**OTP_DEFAULTS, **value} if isinstance(value, dict) else value
         self._cache[name] = value
         return value
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .models import SmsLog
 
 __all__ = [
+    "CodeRequestRefused",
     "ConfigurationError",
     "ConnectError",
     "ConnectionLost",
@@ -203,3 +204,30 @@ class InvalidResponse(TransportError):
     def __init__(self, message: str, body: str = "") -> None:
         self.body = body[:500]
         super().__init__(message)
+
+
+class CodeRequestRefused(ValidationError):
+    """``otp.send_code`` refused to send a code; nothing was sent and nothing was billed.
+
+    A ``ValidationError``, so a form can show it. ``code`` is stable: ``cooldown``,
+    ``phone_hourly_limit``, ``phone_daily_limit``, ``ip_hourly_limit``, ``ip_daily_limit``,
+    ``region_not_allowed`` or ``daily_limit``. ``retry_after`` is the number of seconds after
+    which asking again can succeed (None when waiting will not help, as for a region).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str,
+        *,
+        retry_after: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        ValidationError.__init__(self, message, code=code, params=params)
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return str(self.message % self.params if self.params else self.message)
+
+    def __repr__(self) -> str:
+        return f"CodeRequestRefused(code={self.code!r}, retry_after={self.retry_after!r})"

@@ -11,7 +11,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from .masking import mask_phone
 
-__all__ = ["SmsLog", "SmsTemplate"]
+__all__ = ["SmsLog", "SmsTemplate", "VerificationCode"]
 
 #: Tencent's limit for one submission, signature included.
 MAX_CONTENT_LENGTH = 450
@@ -185,3 +185,71 @@ class SmsLog(models.Model):
             "phone": mask_phone(self.phone),
             "status": self.get_status_display(),
         }
+
+
+class VerificationCode(models.Model):
+    """One verification code sent by SMS. The code itself is never stored: only a keyed hash.
+
+    Managed by ``django_tencent_sms.otp``; see ``send_code`` and ``verify_code``.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being sent")
+        SENT = "sent", _("Sent")
+        UNKNOWN = "unknown", _("Outcome unknown")
+        FAILED = "failed", _("Not sent")
+
+    phone = PhoneNumberField(_("phone"))
+    purpose = models.CharField(_("purpose"), max_length=32)
+    code_hash = models.CharField(_("code hash"), max_length=64, editable=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    superseded_at = models.DateTimeField(
+        _("superseded"),
+        null=True,
+        blank=True,
+        help_text=_("When a newer code for the same number and purpose replaced this one."),
+    )
+    ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    log = models.ForeignKey(
+        SmsLog,
+        verbose_name=_("SMS log"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ["view"]
+        indexes = [
+            models.Index(fields=["phone", "purpose", "-created_at"], name="tencent_sms_code_phone"),
+            models.Index(
+                fields=["ip", "-created_at"],
+                name="tencent_sms_code_ip",
+                condition=models.Q(ip__isnull=False),
+            ),
+            models.Index(fields=["created_at"], name="tencent_sms_code_created"),
+            models.Index(fields=["expires_at"], name="tencent_sms_code_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(purpose)s code for %(phone)s") % {
+            "purpose": self.purpose,
+            "phone": mask_phone(self.phone),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<VerificationCode #{self.pk} {self.purpose} {mask_phone(self.phone)} "
+            f"{self.state} attempts={self.attempts}>"
+        )

@@ -37,6 +37,9 @@ logger = logging.getLogger("django_tencent_sms")
 
 TemplateRef = SmsTemplate | str | int
 
+#: What the log stores in place of a secret parameter.
+REDACTED = "******"
+
 
 def send_sms(
     phone: str | phonenumbers.PhoneNumber,
@@ -47,19 +50,31 @@ def send_sms(
     ext: str = "",
     extend: str = "",
     backend: BaseBackend | None = None,
+    secret_params: Iterable[int] = (),
 ) -> SmsLog:
     """Send one templated SMS and return its saved ``SmsLog``.
 
     ``phone``: E.164 text (``"+8613711112222"``), a ``PhoneNumber``, or a national number in
     ``TENCENT_SMS['DEFAULT_REGION']``. ``template``: an ``SmsTemplate``, its ``name``, or a
-    Tencent template ID (``int``). ``params`` are converted to strings.
+    Tencent template ID (``int``). ``params`` are converted to strings. ``secret_params``: the
+    positions (from 0) of parameters that must not be stored: the log keeps ``REDACTED`` there
+    (verification codes, one-time passwords).
 
     Raises ``InvalidMessage`` (a ``ValidationError``) before any request and without writing a
     log for bad input; ``TencentSmsError`` when Tencent refuses; ``TransportError`` when no usable
     answer came back. Every raised ``SmsError`` but ``InvalidMessage`` carries the log as
     ``exc.log``.
     """
-    return _send(phone, template, params, sign=sign, ext=ext, extend=extend, backend=backend)
+    return _send(
+        phone,
+        template,
+        params,
+        sign=sign,
+        ext=ext,
+        extend=extend,
+        backend=backend,
+        secret_params=secret_params,
+    )
 
 
 def resend(log: SmsLog, *, user: Any = None, backend: BaseBackend | None = None) -> SmsLog:
@@ -79,6 +94,12 @@ def resend(log: SmsLog, *, user: Any = None, backend: BaseBackend | None = None)
                 "Ask the person to request a new code instead."
             ),
             code="verification_code",
+            params={"id": log.pk},
+        )
+    if REDACTED in log.params:
+        raise InvalidMessage(
+            _("SMS #%(id)s had secret parameters, which were not stored: it cannot be resent."),
+            code="secret_params",
             params={"id": log.pk},
         )
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -114,17 +135,19 @@ def _send(
     ext: str,
     extend: str,
     backend: BaseBackend | None,
+    secret_params: Iterable[int] = (),
     **log_fields: Any,
 ) -> SmsLog:
     backend = backend if backend is not None else get_backend()
     message, template_obj = prepare_message(
         phone, template, params, sign=sign, ext=ext, extend=extend
     )
+    hidden = set(secret_params)
     log = SmsLog.objects.create(
         phone=message.e164,
         template=template_obj,
         tpl_id=message.tpl_id,
-        params=list(message.params),
+        params=[REDACTED if i in hidden else p for i, p in enumerate(message.params)],
         sign=message.sign,
         ext=message.ext,
         extend=message.extend,
@@ -262,9 +285,9 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     return log
 
 
-def _send_signal(signal: Any, **kwargs: Any) -> None:
+def _send_signal(signal: Any, sender: Any = SmsLog, **kwargs: Any) -> None:
     """A receiver's error must not turn a recorded outcome into an exception for the caller."""
-    for receiver, response in signal.send_robust(sender=SmsLog, **kwargs):
+    for receiver, response in signal.send_robust(sender=sender, **kwargs):
         if isinstance(response, Exception):
             logger.error(
                 "Receiver %r of a django_tencent_sms signal failed",

@@ -9,3 +9,14 @@ from django.dispatch import Signal
 
 sms_sent = Signal()
 sms_failed = Signal()
+
+# Verification codes (django_tencent_sms.otp); ``sender`` is ``VerificationCode``.
+#: ``code_sent(record, request)``: a code went out (``record.state`` is sent or unknown).
+code_sent = Signal()
+#: ``code_verified(record, request)``: the right code was entered; it is now used.
+code_verified = Signal()
+#: ``code_failed(phone, purpose, reason, record, request)``: a check failed; ``reason`` is a
+#: ``otp.Reason``, ``record`` the newest code or None.
+code_failed = Signal()
+#: ``daily_limit_reached(limit, request)``: ``OTP["DAILY_LIMIT"]`` stopped a send today.
+daily_limit_reached = Signal()

@@ -42,6 +42,10 @@ def test_locmem_backend_needs_no_credentials():
         ({"CONNECT_RETRIES": 10}, "tencent_sms.E010"),
         ({"LOG_RETENTION_DAYS": 0}, "tencent_sms.E011"),
         ({"LOG_RETENTION_DAYS": "90d"}, "tencent_sms.E011"),
+        ({"OTP": {"LENGTH": 3}}, "tencent_sms.E012"),
+        ({"OTP": {"PARAMS": ["{minutes}"]}}, "tencent_sms.E012"),
+        ({"OTP": "login-code"}, "tencent_sms.E012"),
+        ({"OTP": {"TEMPLATES": "login-code"}}, "tencent_sms.W003"),
         ({"SDK_APPID": "1400006666"}, "tencent_sms.W002"),
     ],
 )
