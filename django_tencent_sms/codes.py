@@ -57,7 +57,7 @@ RESULT_CODES: dict[int, ResultCode] = {
         Category.ACCOUNT,
         (
             1001,
-            gettext_noop("Signature (sig) check failed"),
+            gettext_noop("Request signature (sig) check failed"),
             gettext_noop(
                 "Check SDK_APP_ID and APP_KEY; a trailing space copied from the console is the "
                 "usual cause."

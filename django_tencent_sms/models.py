@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .masking import mask_phone
@@ -32,7 +33,7 @@ class SmsTemplate(models.Model):
         MARKETING = "marketing", _("Marketing")
 
     name = models.SlugField(
-        _("name"), max_length=100, unique=True, help_text=_("The name code uses to send it.")
+        _("name"), max_length=100, unique=True, help_text=_("The name your code uses to send it.")
     )
     tpl_id = models.PositiveIntegerField(
         _("Tencent template ID"), db_index=True, help_text=_("The ID shown in Tencent's console.")
@@ -50,7 +51,7 @@ class SmsTemplate(models.Model):
     type = models.CharField(
         _("type"), max_length=16, choices=Type.choices, default=Type.NOTIFICATION
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("SMS template", "active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -101,7 +102,7 @@ class SmsLog(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
-        UNKNOWN = "unknown", _("Unknown")
+        UNKNOWN = "unknown", pgettext_lazy("SMS status", "Unknown")
         # Set from Tencent's delivery reports.
         DELIVERED = "delivered", _("Delivered")
         UNDELIVERED = "undelivered", _("Not delivered")
@@ -118,7 +119,7 @@ class SmsLog(models.Model):
     tpl_id = models.PositiveIntegerField(_("Tencent template ID"))
     params = models.JSONField(_("parameters"), default=list, blank=True)
     sign = models.CharField(_("signature"), max_length=32, blank=True)
-    ext = models.TextField(_("ext"), blank=True)
+    ext = models.TextField(_("session context (ext)"), blank=True)
     extend = models.CharField(_("extend code"), max_length=32, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING

@@ -7,6 +7,7 @@ from typing import Any
 
 import phonenumbers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from phonenumber_field.phonenumber import PhoneNumber
 
 from .exceptions import InvalidMessage
@@ -69,7 +70,11 @@ def normalize_params(
         values.append(str(value))
     if expected is not None and len(values) != expected:
         raise InvalidMessage(
-            _("The template takes %(expected)d parameter(s), %(given)d given."),
+            ngettext(
+                "The template takes %(expected)d parameter, %(given)d given.",
+                "The template takes %(expected)d parameters, %(given)d given.",
+                expected,
+            ),
             code="param_count",
             params={"expected": expected, "given": len(values)},
         )

@@ -282,7 +282,7 @@ def test_full_phone_needs_its_own_permission(client, notification):
 def test_detail_explains_the_result_code(viewer, notification):
     log = make_log(notification, status="failed", result=1001, fee=None, errmsg="sig error")
     html = viewer.get(change_url(log)).content.decode()
-    assert "Signature (sig) check failed" in html
+    assert "Request signature (sig) check failed" in html
     assert "a trailing space copied from the console is the usual cause" in html
 
 
@@ -467,7 +467,7 @@ def test_send_test_message_reports_tencents_refusal(admin_client, sms_sandbox, n
     sms_sandbox.fail_next("result", result=1016, errmsg="bad number")
     url = reverse("admin:tencent_sms_smstemplate_send_test", args=[notification.pk])
     html = admin_client.post(url, {"phone": PHONE, "param_1": "SF42"}).content.decode()
-    assert "The phone number is malformed (1016)" in html
+    assert "The phone number is malformed (result 1016)" in html
     assert change_url(SmsLog.objects.get(status="failed")) in html
 
 

@@ -303,6 +303,18 @@ def test_daily_budget_stops_sending_and_fires_a_signal(setup, conf, sms_outbox):
     assert len(sms_outbox) == 3
 
 
+def test_refusals_are_translated(setup, sms_outbox):
+    from django.utils import translation
+
+    send_code(PHONE)
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE)
+    # The message is lazy: it speaks the language active where it is shown.
+    with translation.override("zh-hans"):
+        assert "60 秒" in str(refused.value)
+    assert "60 seconds" in str(refused.value)
+
+
 def test_bad_input_sends_nothing_and_stores_nothing(setup, sms_outbox):
     with pytest.raises(InvalidMessage):
         send_code("12345")

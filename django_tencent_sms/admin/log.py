@@ -233,7 +233,10 @@ class SmsLogAdmin(admin.ModelAdmin):
         return format_html(
             '{} <span class="help">({})</span>',
             mask_phone(log.phone),
-            gettext("masked: seeing whole numbers needs the “see full phone numbers” permission"),
+            gettext(
+                "masked: seeing whole numbers needs the permission "
+                "“Can see full phone numbers in the SMS log”"
+            ),
         )
 
     @admin.display(description=_("template"))

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSmsError
@@ -33,7 +33,7 @@ class TestMessageForm(forms.Form):
     """A phone number and one field per placeholder of the template."""
 
     phone = forms.CharField(
-        label=_("Phone number"),
+        label=pgettext_lazy("SMS", "Phone number"),
         max_length=32,
         help_text=_(
             "With its country code (+86 138 0013 8000), or a number of the default region."
@@ -130,7 +130,10 @@ class SmsTemplateAdmin(admin.ModelAdmin):
             return None
         except TencentSmsError as exc:
             log = exc.log
-            reason = f"{result_meaning(exc.result)} ({exc.result})"
+            reason = gettext("%(meaning)s (result %(code)s)") % {
+                "meaning": result_meaning(exc.result),
+                "code": exc.result,
+            }
             hint = gettext(exc.info.hint) if exc.info.hint else ""
         except SmsError as exc:
             log, reason = exc.log, str(exc)
