@@ -58,7 +58,8 @@ def send_sms(
     ``TENCENT_SMS['DEFAULT_REGION']``. ``template``: an ``SmsTemplate``, its ``name``, or a
     Tencent template ID (``int``). ``params`` are converted to strings. ``secret_params``: the
     positions (from 0) of parameters that must not be stored: the log keeps ``REDACTED`` there
-    (verification codes, one-time passwords).
+    (verification codes, one-time passwords). With a template of type ``verification`` no
+    parameter is stored.
 
     Raises ``InvalidMessage`` (a ``ValidationError``) before any request and without writing a
     log for bad input; ``TencentSmsError`` when Tencent refuses; ``TransportError`` when no usable
@@ -143,6 +144,10 @@ def _send(
         phone, template, params, sign=sign, ext=ext, extend=extend
     )
     hidden = set(secret_params)
+    if template_obj is not None and template_obj.type == SmsTemplate.Type.VERIFICATION:
+        # Decided now, from the template as it is when sending: a later edit or deletion of
+        # the template must not expose a code stored in clear.
+        hidden.update(range(len(message.params)))
     log = SmsLog.objects.create(
         phone=message.e164,
         template=template_obj,

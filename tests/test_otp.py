@@ -96,7 +96,7 @@ def test_send_code_sends_a_fresh_code_and_stores_only_its_hash(setup, sms_outbox
     assert record.expires_at == START + timedelta(seconds=300)
     assert len(record.code_hash) == 64 and code not in record.code_hash
     # The code is nowhere else: not in the send log, the record's repr, or any stored column.
-    assert record.log.params == ["******", "5"]
+    assert record.log.params == ["******", "******"]  # a verification template: none kept
     stored = json.dumps(
         list(VerificationCode.objects.values().get(pk=record.pk).values()), default=str
     )
@@ -416,3 +416,9 @@ def test_the_hash_is_keyed_by_secret_key(setup):
     with override_settings(SECRET_KEY="tests-only-not-secret"):
         assert otp.code_digest(PHONE, "login", "123456") != other
     assert otp.code_digest(PHONE, "signup", "123456") != other
+
+
+def test_a_template_given_by_id_still_gets_the_code_redacted(setup, conf, sms_outbox):
+    conf(TEMPLATE=4242)  # no SmsTemplate row: the type is unknown, PARAMS says where the code is
+    record = send_code(PHONE)
+    assert record.log.params == ["******", "5"] and sms_outbox[0].params[1] == "5"

@@ -25,12 +25,21 @@ def login_template():
     )
 
 
+def test_secret_params_are_redacted_in_the_log_only(sms_outbox):
+    SmsTemplate.objects.create(name="reset", tpl_id=30, text="Password {1} for {2}")
+    log = send_sms("+8613711112222", "reset", ["Xk29!", "alice"], secret_params=[0])
+    assert log.params == ["******", "alice"]
+    assert SmsLog.objects.get().params == ["******", "alice"]
+    assert sms_outbox[0].params == ("Xk29!", "alice")
+
+
 def test_send_by_name_logs_the_result_and_fills_the_outbox(login_template, sms_outbox):
     log = send_sms("+8613711112222", "login-code", [123456, 5])
     assert log.pk and log.status == SmsLog.Status.SENT
     assert log.sid.startswith("locmem:") and log.fee == 1 and log.result == 0
     assert log.template == login_template and log.tpl_id == 19
-    assert log.params == ["123456", "5"] and log.sign == "腾讯云"
+    # A verification template's parameters are never stored; the message itself carries them.
+    assert log.params == ["******", "******"] and log.sign == "腾讯云"
     assert log.finished_at >= log.created_at and log.duration is not None
     assert log.backend == "django_tencent_sms.backends.locmem.LocmemBackend"
     (message,) = sms_outbox
