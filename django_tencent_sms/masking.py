@@ -24,6 +24,9 @@ def mask_phone(value: object) -> str:
         except phonenumbers.NumberParseException:
             text = str(value)
             return MASK * 4 + text[-2:] if len(text) > 6 else MASK * 4
+    if not number.country_code or not number.national_number:
+        text = str(getattr(number, "raw_input", "") or "")
+        return MASK * 4 + text[-2:] if len(text) > 6 else MASK * 4
     digits = phonenumbers.national_significant_number(number)
     hidden = max(4, (len(digits) + 2) // 3)
     visible = max(0, len(digits) - hidden)

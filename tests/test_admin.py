@@ -99,6 +99,12 @@ def test_mask_phone(value, masked):
     assert mask_phone(value) == masked
 
 
+def test_mask_phone_of_an_invalid_stored_number():
+    from phonenumber_field.phonenumber import to_python
+
+    assert mask_phone(to_python("garbage12345")) == "****45"
+
+
 def test_log_str_never_holds_the_whole_number(notification):
     log = make_log(notification)
     assert "13812345678" not in str(log) and "+86 138****5678" in str(log)
