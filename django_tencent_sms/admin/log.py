@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-import phonenumbers
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
@@ -17,29 +13,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..codes import lookup
-from ..conf import sms_settings
 from ..masking import mask_phone
 from ..models import SmsLog
 from ..sending import is_verification
 from .dashboard import dashboard_view
 from .display import result_meaning, status_badge
-from .paginator import CappedCountPaginator
+from .paginator import CappedChangeList, CappedCountPaginator
 from .resend import MAX_RESEND, resend_and_report
+from .search import phone_condition
 
 __all__ = ["SmsLogAdmin"]
 
-PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
-
 HIDDEN_CODE = "••••••"
-
-
-class LogChangeList(ChangeList):
-    def get_results(self, request):
-        super().get_results(request)
-        if not self.has_active_filters and not self.query:
-            # Nothing filtered: the count is the whole list's, so the search bar need not offer
-            # "N results (Show all)" (it would without a separately counted total).
-            self.full_result_count = self.result_count
 
 
 class SmsLogAdmin(admin.ModelAdmin):
@@ -130,7 +115,7 @@ class SmsLogAdmin(admin.ModelAdmin):
     # Changelist -------------------------------------------------------------------------
 
     def get_changelist(self, request, **kwargs):
-        return LogChangeList
+        return CappedChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return self.paginator(
@@ -148,23 +133,10 @@ class SmsLogAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         condition = Q(sid=term)
-        compact = PHONE_PUNCTUATION.sub("", term)
-        e164 = self._parse_phone(compact)
-        if e164:
-            condition |= Q(phone=e164)
-        elif compact.lstrip("+").isdigit() and len(compact.lstrip("+")) >= 3:
-            condition |= Q(phone__contains=compact.lstrip("+"))
+        phone = phone_condition(term)
+        if phone is not None:
+            condition |= phone
         return queryset.filter(condition), False
-
-    @staticmethod
-    def _parse_phone(text: str) -> str | None:
-        try:
-            number = phonenumbers.parse(text, sms_settings.DEFAULT_REGION)
-        except phonenumbers.NumberParseException:
-            return None
-        if not phonenumbers.is_valid_number(number):
-            return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     @admin.display(description=_("phone"), ordering="phone")
     def masked_phone(self, log):

@@ -1,14 +1,16 @@
-"""A changelist paginator that never counts a huge table, and sums the fee while it counts."""
+"""Changelist counting: a paginator that never counts a huge table (and sums the fee while it
+counts), and the ``ChangeList`` that goes with it."""
 
 from __future__ import annotations
 
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
-__all__ = ["CappedCountPaginator", "estimated_row_count"]
+__all__ = ["CappedChangeList", "CappedCountPaginator", "estimated_row_count"]
 
 
 def estimated_row_count(queryset: QuerySet) -> int | None:
@@ -29,6 +31,8 @@ def estimated_row_count(queryset: QuerySet) -> int | None:
 class CappedCountPaginator(Paginator):
     """Counts at most ``limit + 1`` rows, and totals their ``fee`` in the same query.
 
+    ``sum_field`` names the summed field (``None``: count only, ``totals`` has no ``"fee"``).
+
     - Up to ``limit`` matching rows: the count is exact and ``totals`` holds
       ``{"messages": …, "fee": …}`` for the whole filtered list.
     - More: the count is ``limit + 1`` ("more than …"), or PostgreSQL's estimate when the list is
@@ -38,9 +42,19 @@ class CappedCountPaginator(Paginator):
     So a page view costs the same at a thousand rows and at a million.
     """
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, limit):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        orphans=0,
+        allow_empty_first_page=True,
+        *,
+        limit,
+        sum_field: str | None = "fee",
+    ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.limit = limit
+        self.sum_field = sum_field
         self.count_is_exact = True
         self.count_is_estimate = False
         self.totals: dict[str, int] | None = None
@@ -54,11 +68,21 @@ class CappedCountPaginator(Paginator):
                 self.count_is_exact = False
                 self.count_is_estimate = True
                 return estimate
-        totals = queryset.order_by()[: self.limit + 1].aggregate(
-            messages=Count("pk"), fee=Coalesce(Sum("fee"), 0)
-        )
+        sums = {"fee": Coalesce(Sum(self.sum_field), 0)} if self.sum_field else {}
+        totals = queryset.order_by()[: self.limit + 1].aggregate(messages=Count("pk"), **sums)
         if totals["messages"] > self.limit:
             self.count_is_exact = False
             return totals["messages"]
         self.totals = totals
         return totals["messages"]
+
+
+class CappedChangeList(ChangeList):
+    """The changelist for a ``CappedCountPaginator`` with ``show_full_result_count = False``."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.has_active_filters and not self.query:
+            # Nothing filtered: the count is the whole list's, so the search bar need not offer
+            # "N results (Show all)" (it would without a separately counted total).
+            self.full_result_count = self.result_count

@@ -1,4 +1,4 @@
-"""Admin template tags for the send log."""
+"""Admin template tags for the send log and the verification-code budget."""
 
 from __future__ import annotations
 
@@ -10,7 +10,19 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from ..budget import otp_budget_status
+
 register = template.Library()
+
+
+@register.simple_tag(name="tencent_sms_otp_budget")
+def otp_budget():
+    """Today's verification-code budget (a ``BudgetStatus``), or None when there is none.
+
+    ``{% tencent_sms_otp_budget as budget %}``: one query when ``OTP["DAILY_LIMIT"]`` is set,
+    none otherwise. Used by ``admin/tencent_sms/otp_budget_banner.html``.
+    """
+    return otp_budget_status()
 
 
 @register.inclusion_tag("admin/date_hierarchy.html", name="tencent_sms_date_hierarchy")
