@@ -18,6 +18,7 @@ from ..masking import mask_phone
 from ..models import VerificationCode
 from .display import status_badge
 from .paginator import CappedChangeList, CappedCountPaginator
+from .privacy import FilterLookupsOnly
 from .search import phone_condition
 
 __all__ = ["CodeStatus", "VerificationCodeAdmin", "code_status"]
@@ -135,7 +136,7 @@ class PurposeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VerificationCodeAdmin(admin.ModelAdmin):
+class VerificationCodeAdmin(FilterLookupsOnly, admin.ModelAdmin):
     """A read-only record: nobody adds, edits or deletes codes here (``manage.py
     purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and
     numbers are masked. The changelist costs a constant number of queries at any size."""
@@ -154,6 +155,7 @@ class VerificationCodeAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["created_at"]
     list_filter = [StatusFilter, PurposeFilter, "state", "created_at"]
+    allowed_lookup_roots = ("status", "purpose", "state", "created_at")  # status: StatusFilter
     list_select_related = ["log"]
     search_fields = ["phone"]  # the real search is get_search_results below
     search_help_text = _("A phone number in any format (or part of one), or a client IP address.")
@@ -230,7 +232,9 @@ class VerificationCodeAdmin(admin.ModelAdmin):
             return queryset.filter(ip=str(ipaddress.ip_address(term))), False
         except ValueError:
             pass
-        phone = phone_condition(term)
+        phone = phone_condition(
+            term, fragments=request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
+        )
         if phone is None:
             return queryset.none(), False
         return queryset.filter(phone), False

@@ -19,6 +19,7 @@ from ..sending import is_verification
 from .dashboard import dashboard_view
 from .display import result_meaning, status_badge
 from .paginator import CappedChangeList, CappedCountPaginator
+from .privacy import FilterLookupsOnly
 from .resend import MAX_RESEND, resend_and_report
 from .search import phone_condition
 
@@ -27,7 +28,7 @@ __all__ = ["SmsLogAdmin"]
 HIDDEN_CODE = "••••••"
 
 
-class SmsLogAdmin(admin.ModelAdmin):
+class SmsLogAdmin(FilterLookupsOnly, admin.ModelAdmin):
     """History is evidence: nothing is added or edited here, and deleting takes its own
     permission (``purge_smslog``). The changelist costs a constant number of queries at any
     size: it never counts more than ``count_limit`` rows (see ``CappedCountPaginator``)."""
@@ -43,9 +44,13 @@ class SmsLogAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["created_at"]
     list_filter = ["status", "template", "created_at"]
+    allowed_lookup_roots = ("status", "template", "created_at")
     list_select_related = ["template"]
     search_fields = ["sid"]  # the real search is get_search_results below
-    search_help_text = _("A phone number in any format (or part of one), or a Tencent sid.")
+    search_help_text = _(
+        "A phone number in any format, or a Tencent sid. Part of a number (like 5678) works "
+        "for users allowed to see whole numbers."
+    )
     date_hierarchy = "created_at"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -127,13 +132,13 @@ class SmsLogAdmin(admin.ModelAdmin):
 
         A whole number (``138 1234 5678``, ``+86 138-1234-5678``, ``008613812345678``) is
         matched exactly, through the phone index; a fragment of digits (``5678``) matches
-        numbers containing it.
+        numbers containing it, for users allowed to see whole numbers.
         """
         term = search_term.strip()
         if not term:
             return queryset, False
         condition = Q(sid=term)
-        phone = phone_condition(term)
+        phone = phone_condition(term, fragments=self.has_full_phone_permission(request))
         if phone is not None:
             condition |= phone
         return queryset.filter(condition), False

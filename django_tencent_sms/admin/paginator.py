@@ -3,6 +3,7 @@ counts), and the ``ChangeList`` that goes with it."""
 
 from __future__ import annotations
 
+import django
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
@@ -14,18 +15,27 @@ __all__ = ["CappedChangeList", "CappedCountPaginator", "estimated_row_count"]
 
 
 def estimated_row_count(queryset: QuerySet) -> int | None:
-    """PostgreSQL's planner estimate of the table's rows, or None where there is none."""
+    """PostgreSQL's estimate of the table's rows, or None where there is none.
+
+    The statistics collector's live-row count follows inserts and deletes within moments (a
+    purge included); the planner's ``reltuples`` only changes at ANALYZE, so it is the fallback.
+    """
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            "SELECT COALESCE(s.n_live_tup, 0), c.reltuples::bigint FROM pg_class c "
+            "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = %s::regclass",
             [connection.ops.quote_name(queryset.model._meta.db_table)],
         )
         row = cursor.fetchone()
-    # -1: never analysed (PostgreSQL 14+); 0 may mean the same on older servers.
-    return row[0] if row and row[0] > 0 else None
+    if not row:
+        return None
+    live, planned = row
+    # reltuples is -1 when never analysed (PostgreSQL 14+), 0 on older servers.
+    estimate = live if live > 0 else planned
+    return estimate if estimate > 0 else None
 
 
 class CappedCountPaginator(Paginator):
@@ -79,6 +89,9 @@ class CappedCountPaginator(Paginator):
 
 class CappedChangeList(ChangeList):
     """The changelist for a ``CappedCountPaginator`` with ``show_full_result_count = False``."""
+
+    #: Django 6 wraps the paginator in a <nav> landmark; our pagination template follows suit.
+    nav_paginator = django.VERSION >= (6, 0)
 
     def get_results(self, request):
         super().get_results(request)

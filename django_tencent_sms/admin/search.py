@@ -29,18 +29,19 @@ def parse_phone(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_condition(term: str, field: str = "phone") -> Q | None:
+def phone_condition(term: str, field: str = "phone", *, fragments: bool = True) -> Q | None:
     """A filter on ``field`` for a search term, or None when the term is no phone number.
 
     A whole number (``138 1234 5678``, ``+86 138-1234-5678``, ``008613812345678``) is matched
-    exactly, so the phone index is used; a fragment of digits (``5678``) matches the numbers
-    containing it.
+    exactly, so the phone index is used; with ``fragments``, a fragment of digits (``5678``)
+    matches the numbers containing it. Only offer fragments to people who may see whole
+    numbers: searching ``13812``, then ``13813``… would reveal the masked digits one by one.
     """
     compact = PHONE_PUNCTUATION.sub("", term.strip())
     e164 = parse_phone(compact)
     if e164:
         return Q(**{field: e164})
     digits = compact.lstrip("+")
-    if digits.isdigit() and len(digits) >= MIN_FRAGMENT_DIGITS:
+    if fragments and digits.isdigit() and len(digits) >= MIN_FRAGMENT_DIGITS:
         return Q(**{f"{field}__contains": digits})
     return None
