@@ -29,6 +29,13 @@ def change_url(log):
     return reverse("admin:tencent_sms_smslog_change", args=[log.pk])
 
 
+def confirm_resend(client, log, **kwargs):
+    """What the Resend button does: open the confirmation page, then submit it."""
+    page = client.get(resend_url(log))
+    assert page.status_code == 200
+    return client.post(resend_url(log), {"resend_token": page.context["token"]}, **kwargs)
+
+
 def resend_url(log):
     return reverse("admin:tencent_sms_smslog_resend", args=[log.pk])
 
@@ -353,9 +360,7 @@ def test_resend_needs_its_permission(viewer, notification, sms_outbox):
 def test_resend_reaches_the_emulator_and_links_the_new_row(resender, sms_sandbox, notification):
     original = send_sms(PHONE, notification, ["SF1001"])
     assert resend_url(original) in resender.get(change_url(original)).content.decode()
-    confirmation = resender.get(resend_url(original))
-    assert confirmation.status_code == 200 and len(sms_sandbox.messages) == 1
-    response = resender.post(resend_url(original))
+    response = confirm_resend(resender, original)
     assert len(sms_sandbox.messages) == 2
     assert sms_sandbox.messages[1].params == ["SF1001"]
     new = SmsLog.objects.get(resend_of=original)
@@ -374,7 +379,8 @@ def test_resend_action_confirms_then_sends_each(resender, notification, sms_outb
     confirmation = resender.post(CHANGELIST, data)
     assert confirmation.status_code == 200 and b"Resend 2 messages" in confirmation.content
     assert sms_outbox == []
-    response = resender.post(CHANGELIST, {**data, "post": "yes"})
+    token = confirmation.context["token"]
+    response = resender.post(CHANGELIST, {**data, "post": "yes", "resend_token": token})
     assert len(sms_outbox) == 2
     assert SmsLog.objects.filter(resend_of__in=logs).count() == 2
     assert len([t for t in message_texts(response) if "was resent as" in t]) == 2
@@ -383,7 +389,7 @@ def test_resend_action_confirms_then_sends_each(resender, notification, sms_outb
 def test_a_rate_limited_resend_is_reported_not_raised(resender, sms_sandbox, notification):
     original = send_sms(PHONE, notification, ["SF1"])
     sms_sandbox.fail_next("result", result=1023, errmsg="frequency limit")
-    response = resender.post(resend_url(original), follow=True)
+    response = confirm_resend(resender, original, follow=True)
     assert response.status_code == 200
     (text,) = message_texts(response)
     assert "Per-number 30-second limit exceeded" in text and "1023" in text
@@ -394,7 +400,7 @@ def test_a_rate_limited_resend_is_reported_not_raised(resender, sms_sandbox, not
 def test_a_resend_with_no_answer_says_it_may_have_arrived(resender, sms_sandbox, notification):
     original = send_sms(PHONE, notification, ["SF1"])
     sms_sandbox.fail_next("http_error", status=500)
-    response = resender.post(resend_url(original), follow=True)
+    response = confirm_resend(resender, original, follow=True)
     (text,) = message_texts(response)
     assert "may have reached the person" in text
     assert SmsLog.objects.get(resend_of=original).status == "unknown"
@@ -404,7 +410,7 @@ def test_verification_codes_are_refused_not_resent(resender, verification, sms_o
     log = make_log(verification, params=["482913", "5"])
     confirmation = resender.get(resend_url(log)).content.decode()
     assert "Verification code: will not be resent" in confirmation
-    response = resender.post(resend_url(log), follow=True)
+    response = confirm_resend(resender, log, follow=True)
     (text,) = message_texts(response)
     assert "codes are never sent twice" in text and "482913" not in text
     assert sms_outbox == [] and SmsLog.objects.count() == 1
@@ -413,7 +419,7 @@ def test_verification_codes_are_refused_not_resent(resender, verification, sms_o
 def test_a_template_deactivated_since_is_reported(resender, notification, sms_outbox):
     log = make_log(notification)
     SmsTemplate.objects.filter(pk=notification.pk).update(is_active=False)
-    (text,) = message_texts(resender.post(resend_url(log), follow=True))
+    (text,) = message_texts(confirm_resend(resender, log, follow=True))
     assert "not active" in text and sms_outbox == []
 
 
@@ -519,3 +525,87 @@ def test_filter_lookups_still_work(viewer, notification):
         },
     ):
         assert viewer.get(CHANGELIST, query).status_code == 200, query
+
+
+def test_the_confirmation_sends_nothing_and_a_resubmission_sends_nothing(
+    resender, notification, sms_outbox
+):
+    log = make_log(notification)
+    page = resender.get(resend_url(log))
+    assert sms_outbox == []
+    data = {"resend_token": page.context["token"]}
+    resender.post(resend_url(log), data)
+    again = resender.post(resend_url(log), data, follow=True)  # a double click, a reload
+    assert len(sms_outbox) == 1 and SmsLog.objects.filter(resend_of=log).count() == 1
+    assert "already submitted" in message_texts(again)[-1]
+    assert resender.post(resend_url(log), {"resend_token": "forged"}).status_code == 302
+    assert len(sms_outbox) == 1
+
+
+def test_resend_needs_view_permission_too(client, notification, sms_outbox):
+    log = make_log(notification)
+    client.force_login(staff("blind", "tencent_sms.resend_smslog"))
+    assert client.get(resend_url(log)).status_code == 403
+    assert client.post(resend_url(log)).status_code == 403
+    assert sms_outbox == []
+
+
+def test_a_failed_resend_leads_to_its_new_row(resender, sms_sandbox, notification):
+    original = send_sms(PHONE, notification, ["SF1"])
+    sms_sandbox.fail_next("result", result=1016, errmsg="bad number")
+    response = confirm_resend(resender, original)
+    new = SmsLog.objects.get(resend_of=original)
+    assert new.status == "failed" and response["Location"] == change_url(new)
+
+
+def test_a_refused_number_is_reported_without_the_whole_number(resender, notification):
+    log = make_log(notification, phone="+862012345678")  # a landline: send_sms refuses it
+    (text,) = message_texts(confirm_resend(resender, log, follow=True))
+    assert "cannot receive SMS" in text and "12345678" not in text.replace("****5678", "")
+    assert "+862012345678" not in text
+
+
+def test_resend_confirmation_queries_do_not_grow(resender, notification):
+    few = [make_log(None, tpl_id=4000 + n) for n in range(2)]
+    many = [make_log(None, tpl_id=5000 + n) for n in range(15)]
+
+    def queries(logs):
+        with CaptureQueriesContext(connection) as captured:
+            resender.post(
+                CHANGELIST,
+                {"action": "resend_selected", "_selected_action": [x.pk for x in logs]},
+            )
+        return len(captured)
+
+    assert queries(few) == queries(many)
+
+
+def test_no_bulk_delete_even_with_the_purge_permission(client, notification):
+    make_log(notification)
+    client.force_login(staff("dpo2", "tencent_sms.view_smslog", "tencent_sms.purge_smslog"))
+    assert "delete_selected" not in client.get(CHANGELIST).content.decode()
+
+
+def test_a_test_send_is_recorded_in_the_templates_history(admin_client, notification):
+    from django.contrib.admin.models import LogEntry
+
+    url = reverse("admin:tencent_sms_smstemplate_send_test", args=[notification.pk])
+    admin_client.post(url, {"phone": PHONE, "param_1": "SF42"})
+    entry = LogEntry.objects.get(object_id=str(notification.pk))
+    assert "+86 138****5678" in entry.get_change_message() and PHONE not in str(entry.__dict__)
+
+
+def test_an_empty_period_keeps_a_way_back(viewer, notification):
+    make_log(notification, created=datetime(2026, 9, 3, 9, 0, tzinfo=SHANGHAI))
+    make_log(notification, created=datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI))
+    html = viewer.get(CHANGELIST, {"created_at__year": 2026, "created_at__month": 10}).content
+    assert b"date-back" in html and b"created_at__year=2026" in html
+
+
+def test_date_hierarchy_without_time_zones(viewer, notification, settings):
+    settings.USE_TZ = False
+    SmsLog.objects.create(
+        phone=PHONE, tpl_id=1, status="sent", created_at=datetime(2026, 5, 1, 8, 0)
+    )
+    response = viewer.get(CHANGELIST)
+    assert response.status_code == 200 and b"created_at__day=1" in response.content

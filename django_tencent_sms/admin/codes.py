@@ -158,7 +158,10 @@ class VerificationCodeAdmin(FilterLookupsOnly, admin.ModelAdmin):
     allowed_lookup_roots = ("status", "purpose", "state", "created_at")  # status: StatusFilter
     list_select_related = ["log"]
     search_fields = ["phone"]  # the real search is get_search_results below
-    search_help_text = _("A phone number in any format (or part of one), or a client IP address.")
+    search_help_text = _(
+        "A phone number in any format, or a client IP address. Part of a number (like 5678) "
+        "works for users allowed to see whole numbers."
+    )
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator

@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -20,7 +19,7 @@ from .dashboard import dashboard_view
 from .display import result_meaning, status_badge
 from .paginator import CappedChangeList, CappedCountPaginator
 from .privacy import FilterLookupsOnly
-from .resend import MAX_RESEND, resend_and_report
+from .resend import MAX_RESEND, confirmation, resend_and_report, take_token
 from .search import phone_condition
 
 __all__ = ["SmsLogAdmin"]
@@ -315,46 +314,29 @@ class SmsLogAdmin(FilterLookupsOnly, admin.ModelAdmin):
             )
             return None
         if request.POST.get("post") == "yes":
-            resend_and_report(self, request, logs)
+            if take_token(self, request):
+                resend_and_report(self, request, logs)
             return None
-        return self._resend_confirmation(request, logs, action=True)
+        return confirmation(self, request, logs, action=True)
 
     def resend_view(self, request, object_id):
-        if not self.has_resend_permission(request):
+        if not (self.has_view_permission(request) and self.has_resend_permission(request)):
             raise PermissionDenied
         log = self.get_object(request, object_id)
         if log is None:
             raise Http404
-        if request.method == "POST":
-            new_logs = resend_and_report(self, request, [log])
-            target = new_logs[0] if new_logs else log
-            return HttpResponseRedirect(
-                reverse("admin:tencent_sms_smslog_change", args=[target.pk])
-            )
-        return self._resend_confirmation(request, [log], action=False)
+        if request.method != "POST":
+            return confirmation(self, request, [log], action=False)
+        target = log
+        if take_token(self, request):
+            target = next(iter(resend_and_report(self, request, [log])), log)
+        return HttpResponseRedirect(reverse("admin:tencent_sms_smslog_change", args=[target.pk]))
 
-    def _resend_confirmation(self, request, logs, *, action):
-        rows = [
-            {
-                "log": log,
-                "phone": mask_phone(log.phone),
-                "template": self.template_label(log),
-                "status": status_badge(log),
-                "verification": is_verification(log),
-                "unknown": log.status in (SmsLog.Status.UNKNOWN, SmsLog.Status.PENDING),
-            }
-            for log in logs
-        ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Resend SMS messages?"),
-            "opts": self.opts,
-            "rows": rows,
-            "sendable": sum(1 for row in rows if not row["verification"]),
-            "action": action,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "original": logs[0] if not action else None,
-        }
-        return TemplateResponse(
-            request, "admin/tencent_sms/smslog/resend_confirmation.html", context
-        )
+    def get_actions(self, request, action_location=None):
+        # Deleting a selection would load and list every row ("select all" on millions):
+        # retention is purge_sms_logs' job; single rows can still be deleted with permission.
+        # (action_location: Django 6.1 and later pass it.)
+        extra = {} if action_location is None else {"action_location": action_location}
+        actions = super().get_actions(request, **extra)
+        actions.pop("delete_selected", None)
+        return actions

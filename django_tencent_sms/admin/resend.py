@@ -1,8 +1,12 @@
-"""Resending from the admin: one message per outcome, never a traceback for a refused send."""
+"""Resending from the admin: confirmed once, one message per outcome, never a traceback."""
 
 from __future__ import annotations
 
-from django.contrib import messages
+import hmac
+import secrets
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from ..exceptions import (
@@ -12,33 +16,101 @@ from ..exceptions import (
     TencentSmsError,
 )
 from ..masking import mask_phone
-from ..sending import resend
-from .display import result_meaning
+from ..models import SmsLog, SmsTemplate
+from ..sending import REDACTED, resend
+from .display import result_meaning, status_badge
 
-__all__ = ["MAX_RESEND", "resend_and_report"]
+__all__ = ["MAX_RESEND", "confirmation", "resend_and_report", "take_token"]
 
-#: A person confirms each resend; a bigger batch belongs in code, not in a click.
-MAX_RESEND = 100
+#: Each send runs inside the admin request and can take seconds when Tencent is slow: a bigger
+#: batch belongs in code (``sending.resend``), not in one click.
+MAX_RESEND = 20
+
+#: Session key of the one-time token of the confirmation page on screen.
+CONFIRMATION_SESSION_KEY = "tencent_sms_resend_token"
+CONFIRMATION_FIELD = "resend_token"
 
 
-def resend_and_report(model_admin, request, logs):
+def confirmation(model_admin, request, logs, *, action: bool) -> TemplateResponse:
+    """The page listing what will be sent again, with a fresh one-time token."""
+    verification_ids = set(
+        SmsTemplate.objects.filter(type=SmsTemplate.Type.VERIFICATION).values_list(
+            "tpl_id", flat=True
+        )
+    )
+    rows = [
+        {
+            "log": log,
+            "phone": mask_phone(log.phone),
+            "template": log.template.name if log.template is not None else f"#{log.tpl_id}",
+            "status": status_badge(log),
+            "verification": REDACTED in log.params
+            or (log.template.type if log.template is not None else None)
+            == SmsTemplate.Type.VERIFICATION
+            or (log.template is None and log.tpl_id in verification_ids),
+            "unknown": log.status in (SmsLog.Status.UNKNOWN, SmsLog.Status.PENDING),
+        }
+        for log in logs
+    ]
+    token = secrets.token_urlsafe(16)
+    request.session[CONFIRMATION_SESSION_KEY] = token
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": gettext("Resend SMS messages?"),
+        "opts": model_admin.opts,
+        "rows": rows,
+        "sendable": sum(1 for row in rows if not row["verification"]),
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "original": logs[0] if not action else None,
+        "token": token,
+        "token_field": CONFIRMATION_FIELD,
+    }
+    return TemplateResponse(request, "admin/tencent_sms/smslog/resend_confirmation.html", context)
+
+
+def take_token(model_admin, request) -> bool:
+    """Whether the POST carries the token of the confirmation page, which it uses up.
+
+    A double click, a browser resubmission or a second tab cannot send the messages twice.
+    """
+    expected = request.session.pop(CONFIRMATION_SESSION_KEY, None)
+    given = request.POST.get(CONFIRMATION_FIELD, "")
+    if expected and hmac.compare_digest(str(expected), given):
+        return True
+    model_admin.message_user(
+        request,
+        gettext("This resend was already submitted, or its page expired: nothing was sent."),
+        level=messages.WARNING,
+    )
+    return False
+
+
+def resend_and_report(model_admin, request, logs) -> list[SmsLog]:
     """Resend each log through ``send_sms``'s path and report every outcome as an admin message.
 
-    Returns the new logs that were sent. Refusals (bad input, a verification code, Tencent's
+    Returns the new log rows, sent or not. Refusals (bad input, a verification code, Tencent's
     answer, the network) become messages; only a bug raises.
     """
-    sent = []
+    created = []
     for log in logs:
         values = {"id": log.pk, "phone": mask_phone(log.phone)}
         try:
             new = resend(log, user=request.user)
         except InvalidMessage as exc:
             level = messages.ERROR
+            # The number check's message holds the whole number: not for this page.
+            reason = (
+                gettext("the number cannot receive SMS")
+                if exc.code == "invalid_phone"
+                else " ".join(exc.messages)
+            )
             text = gettext("SMS #%(id)s to %(phone)s was not resent: %(reason)s") % {
                 **values,
-                "reason": " ".join(exc.messages),
+                "reason": reason,
             }
         except TencentSmsError as exc:
+            created += [exc.log] if exc.log is not None else []
             level = messages.ERROR
             text = gettext(
                 "SMS #%(id)s to %(phone)s was resent as #%(new)s, but Tencent refused it: "
@@ -53,7 +125,8 @@ def resend_and_report(model_admin, request, logs):
                 text += " " + gettext(exc.info.hint)
         except SmsError as exc:
             new = exc.log
-            if new is not None and new.status == new.Status.UNKNOWN:
+            created += [new] if new is not None else []
+            if new is not None and new.status == SmsLog.Status.UNKNOWN:
                 level = messages.WARNING
                 text = gettext(
                     "SMS #%(id)s to %(phone)s was resent as #%(new)s, but no answer came back "
@@ -71,15 +144,12 @@ def resend_and_report(model_admin, request, logs):
             level = messages.ERROR
             text = gettext(
                 "SMS #%(id)s was not resent: the SMS settings are incomplete (%(reason)s)."
-            ) % {
-                **values,
-                "reason": exc,
-            }
+            ) % {**values, "reason": exc}
         else:
-            sent.append(new)
+            created.append(new)
             level = messages.SUCCESS
             text = gettext(
                 "SMS #%(id)s to %(phone)s was resent as #%(new)s (sid %(sid)s, fee %(fee)s)."
             ) % {**values, "new": new.pk, "sid": new.sid or "—", "fee": new.fee}
         model_admin.message_user(request, text, level=level)
-    return sent
+    return created

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSmsError
+from ..masking import mask_phone
 from ..models import MAX_CONTENT_LENGTH, SmsTemplate
 from ..sending import send_sms
 from .display import result_meaning, status_badge
@@ -92,7 +93,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
 
     def send_test_view(self, request, object_id):
         """Send the template to a number a staff member types, and show what happened."""
-        if not self.has_send_test_permission(request):
+        if not (self.has_view_permission(request) and self.has_send_test_permission(request)):
             raise PermissionDenied
         template = self.get_object(request, object_id)
         if template is None:
@@ -102,6 +103,14 @@ class SmsTemplateAdmin(admin.ModelAdmin):
             form = TestMessageForm(request.POST, template=template)
             if form.is_valid():
                 outcome = self._send_test(form)
+                if outcome is not None:
+                    # Who sent what, in the template's history (the number stays masked).
+                    self.log_change(
+                        request,
+                        template,
+                        f"Sent a test message to {mask_phone(outcome['log'].phone)} "
+                        f"(SMS log #{outcome['log'].pk}, {outcome['log'].status}).",
+                    )
         else:
             form = TestMessageForm(template=template)
         context = {

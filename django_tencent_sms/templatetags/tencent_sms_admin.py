@@ -37,6 +37,8 @@ def fast_date_hierarchy(cl):
     if not cl.date_hierarchy:
         return {"show": False}
     field = cl.date_hierarchy
+    # Django 6's template names the field ("Filter by created").
+    shown = {"show": True, "field_name": cl.opts.get_field(field).verbose_name}
     year_field, month_field, day_field = f"{field}__year", f"{field}__month", f"{field}__day"
     year = cl.params.get(year_field)
     month = cl.params.get(month_field)
@@ -45,10 +47,17 @@ def fast_date_hierarchy(cl):
     def link(filters):
         return cl.get_query_string(filters, [f"{field}__"])
 
+    def back_from_params():
+        if year and month:
+            return {"link": link({year_field: year}), "title": str(year)}
+        if year:
+            return {"link": link({}), "title": _("All dates")}
+        return None
+
     if year and month and day:
         date = datetime.date(int(year), int(month), int(day))
         return {
-            "show": True,
+            **shown,
             "back": {
                 "link": link({year_field: year, month_field: month}),
                 "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT")),
@@ -57,8 +66,13 @@ def fast_date_hierarchy(cl):
         }
     bounds = cl.queryset.aggregate(first=models.Min(field), last=models.Max(field))
     if bounds["first"] is None:
-        return {"show": False}
-    first, last = (timezone.localtime(value) for value in (bounds["first"], bounds["last"]))
+        # An empty period (offered because it lies between two that have rows): keep a way back.
+        back = back_from_params()
+        return {**shown, "back": back, "choices": []} if back else {"show": False}
+    first, last = (
+        timezone.localtime(value) if timezone.is_aware(value) else value
+        for value in (bounds["first"], bounds["last"])
+    )
     if not year and first.year == last.year:
         year = first.year
         if first.month == last.month:
@@ -67,7 +81,7 @@ def fast_date_hierarchy(cl):
         start = first.date()
         days = [start + datetime.timedelta(n) for n in range((last.date() - start).days + 1)]
         return {
-            "show": True,
+            **shown,
             "back": {"link": link({year_field: year}), "title": str(year)},
             "choices": [
                 {
@@ -79,7 +93,7 @@ def fast_date_hierarchy(cl):
         }
     if year:
         return {
-            "show": True,
+            **shown,
             "back": {"link": link({}), "title": _("All dates")},
             "choices": [
                 {
@@ -92,7 +106,7 @@ def fast_date_hierarchy(cl):
             ],
         }
     return {
-        "show": True,
+        **shown,
         "back": None,
         "choices": [
             {"link": link({year_field: str(y)}), "title": str(y)}
