@@ -27,7 +27,7 @@ from django.contrib.auth import authenticate, get_backends
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from phonenumber_field.phonenumber import PhoneNumber
 
 from .auth import PhoneCodeAttempt, PhoneCodeBackend, clear_attempt, last_attempt
@@ -77,7 +77,8 @@ class PhoneField(forms.Field):
 
     def __init__(self, *, max_length: int = PHONE_MAX_LENGTH, **kwargs: Any) -> None:
         self.max_length = max_length
-        kwargs.setdefault("label", _("Phone number"))
+        # A context: Django and phonenumber_field translate "Phone number" too, and win.
+        kwargs.setdefault("label", pgettext_lazy("SMS", "Phone number"))
         super().__init__(**kwargs)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
