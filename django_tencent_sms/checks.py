@@ -126,6 +126,7 @@ def _check_otp() -> list[checks.CheckMessage]:
     found: list[checks.CheckMessage] = [
         _error(problem, "E012") for problem in otp_settings_problems(conf)
     ]
+    found.extend(_check_phone_backend())
     unknown = sorted(set(conf) - set(OTP_DEFAULTS))
     if unknown:
         found.append(
@@ -136,3 +137,19 @@ def _check_otp() -> list[checks.CheckMessage]:
             )
         )
     return found
+
+
+def _check_phone_backend() -> list[checks.CheckMessage]:
+    """With PhoneCodeBackend in use, the way it finds users must work before the first login."""
+    from django.conf import settings
+
+    from .auth import PhoneCodeBackend
+
+    backends = getattr(settings, "AUTHENTICATION_BACKENDS", [])
+    if not any(path.endswith(".PhoneCodeBackend") for path in backends):
+        return []
+    try:
+        PhoneCodeBackend().user_finder()
+    except ConfigurationError as exc:
+        return [_error(str(exc), "E013")]
+    return []

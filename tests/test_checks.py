@@ -73,3 +73,28 @@ def test_plain_http_is_fine_for_the_local_emulator():
 
 def test_a_key_with_surrounding_whitespace_is_stripped_not_flagged():
     assert check_ids({**GOOD, "APP_KEY": "abcdef0123456789 "}) == set()
+
+
+PHONE_BACKEND = ["django_tencent_sms.auth.PhoneCodeBackend"]
+
+
+@pytest.mark.parametrize(
+    "otp, expected",
+    [
+        ({"USER_PHONE_FIELD": "phone"}, {"tencent_sms.E013"}),  # auth.User has no phone field
+        ({"USER_PHONE_FIELD": "last_name"}, set()),
+        ({"USER_LOOKUP": "no.such.module.find_user"}, {"tencent_sms.E013"}),
+        ({"USER_LOOKUP": "tests.test_checks.find_user"}, set()),
+    ],
+)
+def test_phone_backend_must_be_able_to_find_users(otp, expected):
+    with override_settings(AUTHENTICATION_BACKENDS=PHONE_BACKEND):
+        assert check_ids({**GOOD, "OTP": otp}) == expected
+
+
+def test_phone_backend_check_is_off_without_the_backend():
+    assert check_ids({**GOOD, "OTP": {"USER_PHONE_FIELD": "phone"}}) == set()
+
+
+def find_user(phone):
+    return None
