@@ -57,8 +57,7 @@ def otp_budget_status(now: datetime | None = None) -> BudgetStatus | None:
     if limit is None:
         return None
     now = otp.clock() if now is None else now
-    zone = timezone.get_default_timezone()
-    midnight = timezone.localtime(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = otp.day_start(now)
     used = (
         VerificationCode.objects.filter(created_at__gte=midnight)
         .order_by()[:limit]

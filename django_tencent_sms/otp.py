@@ -353,7 +353,7 @@ def _enforce_limits(
         _cap(by_ip["day"], conf["IP_DAILY_LIMIT"], by_ip["day_since"], DAY, now, "ip_daily_limit")
     budget = conf["DAILY_LIMIT"]
     if budget is not None:
-        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = day_start(now)
         today = (
             VerificationCode.objects.filter(created_at__gte=midnight)
             .order_by()[: budget + 1]
@@ -366,6 +366,12 @@ def _enforce_limits(
                 code="daily_limit",
                 retry_after=_seconds(midnight + DAY - now),
             )
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight starting the budget's day: in the site's ``TIME_ZONE``, not the visitor's."""
+    local = timezone.localtime(now, timezone.get_default_timezone())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 CAP_MESSAGES = {
