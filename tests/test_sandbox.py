@@ -1013,8 +1013,8 @@ def test_cli_main_serves_until_stopped(tmp_path):
             for _ in range(2)
         ]
         assert [r.json()["result"] for r in sent] == [0, 1023]
-        inbox = re.search(r"Inbox: (\S+)", out.getvalue()).group(1)
-        assert requests.get(inbox, timeout=5).json()[0]["text"] == "【腾讯云】Your code is 4321."
+        messages = re.search(r"Messages \(JSON\): (\S+)", out.getvalue()).group(1)
+        assert requests.get(messages, timeout=5).json()[0]["text"] == "【腾讯云】Your code is 4321."
     finally:
         stop.set()
         thread.join(5)

@@ -170,7 +170,8 @@ def serve(
         print(f"  API_URL: {sandbox.url}", file=out)
         for note in notes:
             print(f"  {note}", file=out)
-        print(f"  Inbox: {base}/_sandbox/messages", file=out)
+        print(f"  Inbox: {base}/_sandbox/inbox", file=out)
+        print(f"  Messages (JSON): {base}/_sandbox/messages", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         while not stop_event.wait(0.5):
             pass

@@ -1,6 +1,7 @@
 """The HTTP control API under ``/_sandbox/``, for processes that cannot call the Python API.
 
-``GET messages`` · ``GET requests`` · ``POST reset`` · ``POST faults`` · ``POST templates``.
+``GET messages`` (``?phone=`` filters) · ``GET requests`` · ``POST reset`` · ``POST faults`` ·
+``POST templates`` · ``GET inbox`` (an HTML page; ``?phone=``) · ``POST inbox/clear``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .inbox import (
+    INBOX_HEADERS,
+    filter_messages,
+    inbox_url,
+    render_inbox,
+    verification_code,
+)
 from .server import HttpRequest, Reply, json_reply
 
 if TYPE_CHECKING:
@@ -34,7 +42,10 @@ def _object_body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _messages(sandbox: Sandbox, request: HttpRequest) -> Reply:
-    return json_reply([m.as_json() for m in sandbox.messages])
+    """Oldest first; ``?phone=`` (any format) keeps one number's; ``code`` is the first run of
+    4 to 10 digits in the parameters, or null."""
+    messages = filter_messages(sandbox.messages, request.query.get("phone", ""))
+    return json_reply([{**m.as_json(), "code": verification_code(m)} for m in messages])
 
 
 def _requests(sandbox: Sandbox, request: HttpRequest) -> Reply:
@@ -44,6 +55,18 @@ def _requests(sandbox: Sandbox, request: HttpRequest) -> Reply:
 def _reset(sandbox: Sandbox, request: HttpRequest) -> Reply:
     sandbox.reset()
     return json_reply({"ok": True})
+
+
+def _inbox(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    page = render_inbox(sandbox.messages, request.query.get("phone", ""))
+    return Reply(200, page.encode("utf-8"), "text/html; charset=utf-8", INBOX_HEADERS)
+
+
+def _clear_inbox(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    """Reset the sandbox, then back to the inbox (with the same ``?phone=``)."""
+    sandbox.reset()
+    location = inbox_url(request.query.get("phone", ""))
+    return Reply(303, b"", "text/plain; charset=utf-8", (("Location", location),))
 
 
 def _faults(sandbox: Sandbox, request: HttpRequest) -> Reply:
@@ -79,6 +102,8 @@ _ROUTES: dict[str, tuple[str, Callable[[Sandbox, HttpRequest], Reply]]] = {
     "reset": ("POST", _reset),
     "faults": ("POST", _faults),
     "templates": ("POST", _templates),
+    "inbox": ("GET", _inbox),
+    "inbox/clear": ("POST", _clear_inbox),
 }
 
 
