@@ -105,7 +105,7 @@ RESULT_CODES: dict[int, ResultCode] = {
         (
             1031,
             gettext_noop("The SMS package balance is insufficient"),
-            gettext_noop("Top up the account."),
+            gettext_noop("Buy an SMS package (or top up) in Tencent's console."),
         ),
         (1032, gettext_noop("Individual accounts may not send marketing SMS")),
         (

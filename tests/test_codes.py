@@ -29,3 +29,12 @@ def test_user_facing_tells_a_view_what_to_show():
     assert TencentSmsError.for_result(1025).user_facing
     assert not TencentSmsError.for_result(1031).user_facing  # balance: the operator's problem
     assert not TencentSmsError.for_result(1001).user_facing
+
+
+def test_the_readme_explains_every_result_code():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Troubleshooting by result code", 1)[1].split("\n## ", 1)[0]
+    for code, info in RESULT_CODES.items():
+        assert f"| {code} | {info.meaning} |" in section, code
