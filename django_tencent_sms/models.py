@@ -12,7 +12,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from .masking import mask_phone
 
-__all__ = ["SmsLog", "SmsTemplate", "VerificationCode"]
+__all__ = ["SmsLog", "SmsReply", "SmsTemplate", "VerificationCode"]
 
 #: Tencent's limit for one submission, signature included.
 MAX_CONTENT_LENGTH = 450
@@ -99,6 +99,9 @@ class SmsLog(models.Model):
     """One attempted message, written before the request leaves and updated with the outcome."""
 
     class Status(models.TextChoices):
+        # Background sending: written, waiting for a worker; then taken by one.
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -150,6 +153,23 @@ class SmsLog(models.Model):
         related_name="+",
         db_index=False,
     )
+    # One id for the messages of one bulk send (send_bulk), None for single sends.
+    batch = models.UUIDField(_("bulk batch"), null=True, blank=True, editable=False)
+    # From Tencent's delivery report (callback or pullstatus).
+    delivered_at = models.DateTimeField(
+        _("received by the phone"),
+        null=True,
+        blank=True,
+        help_text=_("user_receive_time of Tencent's delivery report."),
+    )
+    report_code = models.CharField(
+        _("carrier code"),
+        max_length=32,
+        blank=True,
+        help_text=_("errmsg of the delivery report: DELIVRD, or the carrier's reason."),
+    )
+    report_description = models.CharField(_("report description"), max_length=255, blank=True)
+    reported_at = models.DateTimeField(_("report received"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS log")
@@ -164,6 +184,11 @@ class SmsLog(models.Model):
                 fields=["resend_of"],
                 name="tencent_sms_log_resend_of",
                 condition=models.Q(resend_of__isnull=False),
+            ),
+            models.Index(
+                fields=["batch"],
+                name="tencent_sms_log_batch",
+                condition=models.Q(batch__isnull=False),
             ),
             models.Index(
                 fields=["resent_by"],
@@ -254,3 +279,33 @@ class VerificationCode(models.Model):
             f"<VerificationCode #{self.pk} {self.purpose} {mask_phone(self.phone)} "
             f"{self.state} attempts={self.attempts}>"
         )
+
+
+class SmsReply(models.Model):
+    """A message a person sent back (Tencent's MO push, or pullstatus)."""
+
+    phone = PhoneNumberField(_("phone"))
+    text = models.TextField(_("text"))
+    sign = models.CharField(_("signature"), max_length=32, blank=True)
+    extend = models.CharField(_("extend code"), max_length=32, blank=True)
+    replied_at = models.DateTimeField(_("sent by the person"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SMS reply")
+        verbose_name_plural = _("SMS replies")
+        ordering = ["-replied_at", "-id"]
+        default_permissions = ["view"]
+        indexes = [
+            models.Index(fields=["phone", "-replied_at"], name="tencent_sms_reply_phone"),
+            models.Index(fields=["-replied_at"], name="tencent_sms_reply_time"),
+        ]
+        constraints = [
+            # A replayed push or an overlapping pull stores each reply once.
+            models.UniqueConstraint(
+                fields=["phone", "replied_at", "text"], name="tencent_sms_reply_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("Reply from %(phone)s") % {"phone": mask_phone(self.phone)}

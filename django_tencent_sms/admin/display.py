@@ -11,6 +11,8 @@ from ..models import SmsLog
 __all__ = ["result_meaning", "status_badge"]
 
 STATUS_ICONS = {
+    SmsLog.Status.QUEUED: "⋯",
+    SmsLog.Status.SENDING: "…",
     SmsLog.Status.PENDING: "…",
     SmsLog.Status.SENT: "✓",
     SmsLog.Status.DELIVERED: "✓✓",
