@@ -242,6 +242,14 @@ class OtpViewMixin:
         sep = "&" if "?" in url else "?"
         return f"{url}{sep}{urlencode({self.redirect_field_name: redirect_to})}"
 
+    def get_initial(self) -> dict[str, Any]:
+        """The number from step one, when this session has asked for a code for the purpose."""
+        initial = super().get_initial()  # type: ignore[misc]
+        phone = pending_phone(self.request, self.purpose)
+        if phone:
+            initial["phone"] = phone
+        return initial
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.update(
@@ -267,13 +275,6 @@ class RequestCodeView(OtpViewMixin, FormView):
     #: Where to go once the code is sent; by default the URL named ``verify_url_name``.
     success_url: str | None = None
     verify_url_name = "tencent_sms:verify-code"
-
-    def get_initial(self) -> dict[str, Any]:
-        initial = super().get_initial()
-        phone = pending_phone(self.request, self.purpose)
-        if phone:
-            initial["phone"] = phone
-        return initial
 
     def form_valid(self, form: RequestCodeForm) -> HttpResponse:
         if not form.send(self.request, self.purpose) and not form.delivery_unknown:
@@ -325,13 +326,6 @@ class VerifyCodeView(OtpViewMixin, FormView):
         kwargs = super().get_form_kwargs()
         kwargs.update(purpose=self.purpose, request=self.request)
         return kwargs
-
-    def get_initial(self) -> dict[str, Any]:
-        initial = super().get_initial()
-        phone = pending_phone(self.request, self.purpose)
-        if phone:
-            initial["phone"] = phone
-        return initial
 
     def get_form(self, form_class: type[forms.Form] | None = None) -> forms.Form:
         form = super().get_form(form_class)

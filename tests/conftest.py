@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.fixtures_otp"]
 
 SERVICE_MISSING = "service missing:"
 

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.models import Count, Sum
@@ -16,6 +15,7 @@ from django_tencent_sms.admin import SmsLogAdmin
 from django_tencent_sms.admin.paginator import estimated_row_count
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog, SmsTemplate
+from tests.helpers import staff
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +38,6 @@ def confirm_resend(client, log, **kwargs):
 
 def resend_url(log):
     return reverse("admin:tencent_sms_smslog_resend", args=[log.pk])
-
-
-def staff(username, *perms):
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 @pytest.fixture

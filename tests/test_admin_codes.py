@@ -1,35 +1,31 @@
 """Verification codes in the admin, and the daily-budget banner, through Django's test client.
 
 Time is controlled through ``otp.clock`` (which ``send_code``, the status column and the banner
-all read); nothing sleeps.
+all read); nothing sleeps. The fixtures ``setup``, ``conf`` and ``clock`` are in
+``tests/fixtures_otp.py``.
 """
 
 import html as html_lib
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from django_tencent_sms import otp
 from django_tencent_sms.admin import VerificationCodeAdmin
 from django_tencent_sms.admin.codes import CodeStatus, code_status
 from django_tencent_sms.admin.search import phone_condition
 from django_tencent_sms.budget import otp_budget_status
 from django_tencent_sms.exceptions import CodeRequestRefused
-from django_tencent_sms.models import SmsLog, SmsTemplate, VerificationCode
+from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp import send_code
+from tests.helpers import PHONE, SHANGHAI, START, staff
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-START = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-PHONE = "+8613812345678"
 OTHER_PHONE = "+8613987654321"
 CHANGELIST = reverse("admin:tencent_sms_verificationcode_changelist")
 LOG_CHANGELIST = reverse("admin:tencent_sms_smslog_changelist")
@@ -38,61 +34,9 @@ BANNER = "Today's verification-code budget of"
 CODES_TABLE = VerificationCode._meta.db_table
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock(START)
-    monkeypatch.setattr(otp, "clock", clock)
-    return clock
-
-
-@pytest.fixture
-def conf(settings):
-    """Sets TENCENT_SMS["OTP"]; call it again with overrides."""
-
-    def apply(**overrides):
-        settings.TENCENT_SMS = {
-            **settings.TENCENT_SMS,
-            "OTP": {"TEMPLATE": "login-code", "RESEND_INTERVAL": 0, **overrides},
-        }
-
-    apply()
-    return apply
-
-
-@pytest.fixture
-def template(db):
-    return SmsTemplate.objects.create(
-        name="login-code",
-        tpl_id=1001,
-        text="您的验证码为{1}，{2}分钟内有效。",
-        type=SmsTemplate.Type.VERIFICATION,
-    )
-
-
-@pytest.fixture
-def setup(template, conf, clock):
-    return clock
-
-
-def staff(username, *perms):
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
+def otp_defaults(otp_defaults):
+    return {**otp_defaults, "RESEND_INTERVAL": 0}
 
 
 @pytest.fixture

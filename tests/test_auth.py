@@ -7,8 +7,6 @@ test (``isolate_apps`` and the schema editor, with ``get_user_model`` patched).
 """
 
 import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -20,34 +18,16 @@ from django.test import RequestFactory
 from django.test.utils import isolate_apps
 from phonenumber_field.modelfields import PhoneNumberField
 
-from django_tencent_sms import auth, otp
+from django_tencent_sms import auth
 from django_tencent_sms.auth import PhoneCodeBackend, last_attempt
 from django_tencent_sms.exceptions import ConfigurationError
-from django_tencent_sms.models import SmsTemplate, VerificationCode
+from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import send_code
+from tests.helpers import PHONE, last_code, user_by_username, wrong
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PHONE = "+8613812345678"
-START = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 BACKEND = "django_tencent_sms.auth.PhoneCodeBackend"
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += timedelta(seconds=seconds)
-
-
-def user_by_username(phone):
-    """A USER_LOOKUP for auth.User: the user whose username is the number in E.164."""
-    return User.objects.filter(username=phone.as_e164).first()
 
 
 class LookupSpy:
@@ -60,34 +40,9 @@ class LookupSpy:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock(START)
-    monkeypatch.setattr(otp, "clock", clock)
-    return clock
-
-
-@pytest.fixture
-def conf(settings):
-    """Sets TENCENT_SMS["OTP"] (users found by username); call it with overrides."""
-
-    def apply(**overrides):
-        settings.TENCENT_SMS = {
-            **settings.TENCENT_SMS,
-            "OTP": {"TEMPLATE": "login-code", "USER_LOOKUP": user_by_username, **overrides},
-        }
-
-    apply()
-    return apply
-
-
-@pytest.fixture
-def template(db):
-    return SmsTemplate.objects.create(
-        name="login-code",
-        tpl_id=1001,
-        text="您的验证码为{1}，{2}分钟内有效。",
-        type=SmsTemplate.Type.VERIFICATION,
-    )
+def otp_defaults(otp_defaults):
+    """Users are found by username."""
+    return {**otp_defaults, "USER_LOOKUP": user_by_username}
 
 
 @pytest.fixture
@@ -96,25 +51,13 @@ def backends(settings):
 
 
 @pytest.fixture
-def setup(template, conf, clock, backends):
-    return clock
-
-
-@pytest.fixture
-def alice(db):
-    return User.objects.create_user(PHONE, password="correct horse")
+def setup(setup, backends):
+    """The shared setup (tests/fixtures_otp.py), with PhoneCodeBackend switched on."""
+    return setup
 
 
 def http_request():
     return RequestFactory().post("/login/")
-
-
-def last_code(sms_outbox):
-    return sms_outbox[-1].params[0]
-
-
-def wrong(code):
-    return "000000" if code != "000000" else "111111"
 
 
 def test_the_right_code_signs_in_once(setup, alice, sms_outbox):
@@ -181,7 +124,7 @@ def test_a_code_for_another_purpose_does_not_sign_in(setup, alice, sms_outbox):
 
 
 def test_user_lookup_as_a_dotted_path(setup, conf, alice, sms_outbox):
-    conf(USER_LOOKUP="tests.test_auth.user_by_username")
+    conf(USER_LOOKUP="tests.helpers.user_by_username")
     send_code(PHONE)
     assert authenticate(http_request(), phone=PHONE, code=last_code(sms_outbox)) == alice
 

@@ -1,8 +1,10 @@
-"""The verification-code service: every rule, with a controlled clock (nothing sleeps)."""
+"""The verification-code service: every rule, with a controlled clock (nothing sleeps).
+
+The fixtures ``setup``, ``conf`` and ``clock`` are in ``tests/fixtures_otp.py``.
+"""
 
 import json
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -20,64 +22,9 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, SmsTemplate, VerificationCode
 from django_tencent_sms.otp import Reason, check_code, send_code, verify_code
 from django_tencent_sms.signals import code_failed, code_sent, code_verified, daily_limit_reached
+from tests.helpers import PHONE, START, last_code, wrong
 
 pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PHONE = "+8613812345678"
-START = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock(START)
-    monkeypatch.setattr(otp, "clock", clock)
-    return clock
-
-
-def otp_conf(**overrides):
-    return {"TEMPLATE": "login-code", **overrides}
-
-
-@pytest.fixture
-def conf(settings):
-    """Sets TENCENT_SMS["OTP"]; call it with overrides."""
-
-    def apply(**overrides):
-        settings.TENCENT_SMS = {**settings.TENCENT_SMS, "OTP": otp_conf(**overrides)}
-
-    apply()
-    return apply
-
-
-@pytest.fixture
-def template(db):
-    return SmsTemplate.objects.create(
-        name="login-code",
-        tpl_id=1001,
-        text="您的验证码为{1}，{2}分钟内有效。",
-        type=SmsTemplate.Type.VERIFICATION,
-    )
-
-
-@pytest.fixture
-def setup(template, conf, clock):
-    return clock
-
-
-def last_code(sms_outbox):
-    return sms_outbox[-1].params[0]
 
 
 def request_from(ip):
@@ -136,10 +83,9 @@ def test_numbers_and_codes_are_accepted_as_people_type_them(setup, sms_outbox):
 def test_wrong_code_counts_a_try(setup, sms_outbox):
     send_code(PHONE)
     code = last_code(sms_outbox)
-    wrong = "000000" if code != "000000" else "111111"
-    result = check_code(PHONE, wrong)
+    result = check_code(PHONE, wrong(code))
     assert result.reason is Reason.WRONG and result.attempts_left == 4
-    assert check_code(PHONE, wrong).attempts_left == 3
+    assert check_code(PHONE, wrong(code)).attempts_left == 3
     assert VerificationCode.objects.get().attempts == 2
     assert verify_code(PHONE, code)
 
@@ -148,8 +94,7 @@ def test_after_max_attempts_even_the_right_code_fails(setup, conf, sms_outbox):
     conf(MAX_ATTEMPTS=3)
     send_code(PHONE)
     code = last_code(sms_outbox)
-    wrong = "000000" if code != "000000" else "111111"
-    assert [check_code(PHONE, wrong).reason for _ in range(3)] == [Reason.WRONG] * 3
+    assert [check_code(PHONE, wrong(code)).reason for _ in range(3)] == [Reason.WRONG] * 3
     assert check_code(PHONE, code).reason is Reason.TOO_MANY_ATTEMPTS
     assert VerificationCode.objects.get().attempts == 3
 

@@ -2,8 +2,6 @@
 
 import json
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,17 +11,14 @@ from django.db import connections
 from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
 
-from django_tencent_sms import otp
-from django_tencent_sms.models import SmsTemplate, VerificationCode
+from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import send_code
 from django_tencent_sms.views import verified_phone
+from tests.helpers import PHONE, last_code, user_by_username, wrong
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PHONE = "+8613812345678"
 MASKED = "+86 138****5678"
-START = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 HOME = "/home/"
 #: Most queries of one step; the session (read, write, new key at login) takes half of them.
 ASK_QUERIES = 12
@@ -34,21 +29,6 @@ VERIFY_URL = "/phone/login/verify/"
 API_CSRF = "/phone/api/csrf/"
 API_REQUEST = "/phone/api/request-code/"
 API_VERIFY = "/phone/api/verify-code/"
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += timedelta(seconds=seconds)
-
-
-def user_by_username(phone):
-    return User.objects.filter(username=phone.as_e164).first()
 
 
 @pytest.fixture(autouse=True)
@@ -62,50 +42,8 @@ def site(settings):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock(START)
-    monkeypatch.setattr(otp, "clock", clock)
-    return clock
-
-
-@pytest.fixture
-def conf(settings):
-    def apply(**overrides):
-        settings.TENCENT_SMS = {
-            **settings.TENCENT_SMS,
-            "OTP": {"TEMPLATE": "login-code", "USER_LOOKUP": user_by_username, **overrides},
-        }
-
-    apply()
-    return apply
-
-
-@pytest.fixture
-def template(db):
-    return SmsTemplate.objects.create(
-        name="login-code",
-        tpl_id=1001,
-        text="您的验证码为{1}，{2}分钟内有效。",
-        type=SmsTemplate.Type.VERIFICATION,
-    )
-
-
-@pytest.fixture
-def setup(template, conf, clock):
-    return clock
-
-
-@pytest.fixture
-def alice(db):
-    return User.objects.create_user(PHONE, password="correct horse")
-
-
-def last_code(sms_outbox):
-    return sms_outbox[-1].params[0]
-
-
-def wrong(code):
-    return "000000" if code != "000000" else "111111"
+def otp_defaults(otp_defaults):
+    return {**otp_defaults, "USER_LOOKUP": user_by_username}
 
 
 def text(response):

@@ -17,7 +17,7 @@ from ..conf import OTP_DEFAULTS, sms_settings
 from ..masking import mask_phone
 from ..models import VerificationCode
 from .display import status_badge
-from .paginator import CappedChangeList, CappedCountPaginator
+from .paginator import CappedCountAdmin
 from .privacy import FilterLookupsOnly
 from .search import phone_condition
 
@@ -136,7 +136,7 @@ class PurposeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VerificationCodeAdmin(FilterLookupsOnly, admin.ModelAdmin):
+class VerificationCodeAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     """A read-only record: nobody adds, edits or deletes codes here (``manage.py
     purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and
     numbers are masked. The changelist costs a constant number of queries at any size."""
@@ -162,12 +162,7 @@ class VerificationCodeAdmin(FilterLookupsOnly, admin.ModelAdmin):
         "A phone number in any format, or a client IP address. Part of a number (like 5678) "
         "works for users allowed to see whole numbers."
     )
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
     list_per_page = 100
-    #: The changelist counts at most this many rows.
-    count_limit = 100_000
     actions = None
     empty_value_display = "—"
     exclude = ["code_hash"]
@@ -211,19 +206,6 @@ class VerificationCodeAdmin(FilterLookupsOnly, admin.ModelAdmin):
         return False
 
     # Changelist -------------------------------------------------------------------------
-
-    def get_changelist(self, request, **kwargs):
-        return CappedChangeList
-
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return self.paginator(
-            queryset,
-            per_page,
-            orphans,
-            allow_empty_first_page,
-            limit=self.count_limit,
-            sum_field=None,
-        )
 
     def get_search_results(self, request, queryset, search_term):
         """A client IP address exactly, or a phone number written any way a person writes one

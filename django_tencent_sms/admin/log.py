@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +17,10 @@ from ..models import SmsLog
 from ..sending import is_verification
 from .dashboard import dashboard_view
 from .display import result_meaning, status_badge
-from .paginator import CappedChangeList, CappedCountPaginator
+from .paginator import CappedCountAdmin
 from .privacy import FilterLookupsOnly
 from .resend import MAX_RESEND, confirmation, resend_and_report, take_token
+from .routes import admin_path
 from .search import phone_condition
 
 __all__ = ["SmsLogAdmin"]
@@ -27,7 +28,7 @@ __all__ = ["SmsLogAdmin"]
 HIDDEN_CODE = "••••••"
 
 
-class SmsLogAdmin(FilterLookupsOnly, admin.ModelAdmin):
+class SmsLogAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     """History is evidence: nothing is added or edited here, and deleting takes its own
     permission (``purge_smslog``). The changelist costs a constant number of queries at any
     size: it never counts more than ``count_limit`` rows (see ``CappedCountPaginator``)."""
@@ -51,12 +52,8 @@ class SmsLogAdmin(FilterLookupsOnly, admin.ModelAdmin):
         "for users allowed to see whole numbers."
     )
     date_hierarchy = "created_at"
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
     list_per_page = 100
-    #: The changelist counts (and totals) at most this many rows.
-    count_limit = 100_000
+    sum_field = "fee"  # the changelist totals the fees of up to count_limit rows
     actions = ["resend_selected"]
     change_list_template = "admin/tencent_sms/smslog/change_list.html"
     change_form_template = "admin/tencent_sms/smslog/change_form.html"
@@ -117,14 +114,6 @@ class SmsLogAdmin(FilterLookupsOnly, admin.ModelAdmin):
         return request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
 
     # Changelist -------------------------------------------------------------------------
-
-    def get_changelist(self, request, **kwargs):
-        return CappedChangeList
-
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return self.paginator(
-            queryset, per_page, orphans, allow_empty_first_page, limit=self.count_limit
-        )
 
     def get_search_results(self, request, queryset, search_term):
         """Exact sid, or a phone number written any way a person writes one.
@@ -283,18 +272,9 @@ class SmsLogAdmin(FilterLookupsOnly, admin.ModelAdmin):
     # Resend -----------------------------------------------------------------------------
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "dashboard/",
-                self.admin_site.admin_view(self.dashboard_view),
-                name=f"{info[0]}_{info[1]}_dashboard",
-            ),
-            path(
-                "<path:object_id>/resend/",
-                self.admin_site.admin_view(self.resend_view),
-                name=f"{info[0]}_{info[1]}_resend",
-            ),
+            admin_path(self, "dashboard/", self.dashboard_view, "dashboard"),
+            admin_path(self, "<path:object_id>/resend/", self.resend_view, "resend"),
             *super().get_urls(),
         ]
 

@@ -1,9 +1,10 @@
 """Changelist counting: a paginator that never counts a huge table (and sums the fee while it
-counts), and the ``ChangeList`` that goes with it."""
+counts), the ``ChangeList`` that goes with it, and the ``ModelAdmin`` mixin that wires both."""
 
 from __future__ import annotations
 
 import django
+from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
@@ -11,7 +12,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
-__all__ = ["CappedChangeList", "CappedCountPaginator", "estimated_row_count"]
+__all__ = ["CappedChangeList", "CappedCountAdmin", "CappedCountPaginator", "estimated_row_count"]
 
 
 def estimated_row_count(queryset: QuerySet) -> int | None:
@@ -99,3 +100,29 @@ class CappedChangeList(ChangeList):
             # Nothing filtered: the count is the whole list's, so the search bar need not offer
             # "N results (Show all)" (it would without a separately counted total).
             self.full_result_count = self.result_count
+
+
+class CappedCountAdmin:
+    """A ``ModelAdmin`` mixin whose changelist never counts more than ``count_limit`` rows:
+    the ``CappedCountPaginator`` and ``CappedChangeList``, no full-result count, no facets."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
+    #: The changelist counts (and totals) at most this many rows.
+    count_limit = 100_000
+    #: The field the paginator totals as "fee" while it counts; None: count only.
+    sum_field: str | None = None
+
+    def get_changelist(self, request, **kwargs):
+        return CappedChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            limit=self.count_limit,
+            sum_field=self.sum_field,
+        )

@@ -194,6 +194,11 @@ class Row:
     key: object = None
     colour: str = ""
 
+    @property
+    def key_text(self) -> str:
+        """The key as the page's ``data-`` attributes carry it: a day in ISO form."""
+        return self.key.isoformat() if isinstance(self.key, date) else str(self.key)
+
 
 @dataclass
 class Summary:

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +16,7 @@ from ..masking import mask_phone
 from ..models import MAX_CONTENT_LENGTH, SmsTemplate
 from ..sending import send_sms
 from .display import result_meaning, status_badge
+from .routes import admin_path
 
 __all__ = ["SmsTemplateAdmin", "TestMessageForm"]
 
@@ -77,13 +78,8 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         return request.user.has_perm(f"{self.opts.app_label}.send_test_sms")
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/send-test/",
-                self.admin_site.admin_view(self.send_test_view),
-                name=f"{info[0]}_{info[1]}_send_test",
-            ),
+            admin_path(self, "<path:object_id>/send-test/", self.send_test_view, "send_test"),
             *super().get_urls(),
         ]
 
