@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,51 +108,98 @@ def test(args: list[str]) -> int:
     return subprocess.run([str(py), "-m", "pytest", *args], env=env, cwd=ROOT).returncode
 
 
+#: The staff account's number (see example_project/demo/management/commands/demo_setup.py).
+DEMO_PHONE = "+86 138 0013 8000"
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for_port(port: int, procs: list[subprocess.Popen], timeout: float = 60) -> bool:
+    """True once something listens on 127.0.0.1:``port``; False if a process ends first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    """Stop each process and its children (runserver's autoreloader runs the site in one)."""
+    for p in procs:
+        if p.poll() is None:
+            if os.name == "nt":
+                p.terminate()
+            else:
+                os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 def demo(args: list[str]) -> int:
-    py = venv_python("test")
-    site_port = os.environ.get("DEMO_PORT", "8000")
-    sandbox_port = os.environ.get("SANDBOX_PORT", "8765")
+    # The same extras as `test`, so that one virtualenv serves both without reinstalling.
+    py = venv_python("test,postgres,lint")
+    site_port = int(os.environ.get("DEMO_PORT", "8000"))
+    sandbox_port = int(os.environ.get("SANDBOX_PORT", "8765"))
+    username = os.environ.get("DEMO_USERNAME", "admin")
+    password = os.environ.get("DEMO_PASSWORD", "admin")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "example_project.settings",
-        "SANDBOX_PORT": sandbox_port,
+        "SANDBOX_PORT": str(sandbox_port),
         "PYTHONPATH": str(ROOT),
     }
-    manage = [py, EXAMPLE / "manage.py"]
+    for name, port in (("DEMO_PORT", site_port), ("SANDBOX_PORT", sandbox_port)):
+        if port_in_use(port):
+            sys.exit(f"Port {port} is in use (another demo running?); set {name} to another.")
+    manage = [str(py), str(EXAMPLE / "manage.py")]
     log("Migrating the demo database (SQLite)")
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "demo_setup", env=env)
     log("Starting the Tencent emulator and the site (Ctrl-C stops both)")
-    procs = [
-        subprocess.Popen(
-            [str(c) for c in (*manage, "tencent_sms_sandbox", "--port", sandbox_port)], env=env
-        ),
-        subprocess.Popen(
-            [str(c) for c in (*manage, "runserver", f"127.0.0.1:{site_port}", *args)], env=env
-        ),
+    # Each in a session of its own, so that stop() reaches its children too.
+    commands = [
+        [*manage, "tencent_sms_sandbox", "--port", str(sandbox_port)],
+        [*manage, "runserver", f"127.0.0.1:{site_port}", *args],
     ]
-    time.sleep(1.5)
-    print(
-        f"\n  Site:      http://127.0.0.1:{site_port}/\n"
-        f"  Admin:     http://127.0.0.1:{site_port}/admin/\n"
-        f"  Emulator:  http://127.0.0.1:{sandbox_port}/_sandbox/messages\n",
-        flush=True,
-    )
+    procs = [
+        subprocess.Popen(command, env=env, start_new_session=os.name != "nt")
+        for command in commands
+    ]
+    # SIGTERM (a process manager, `kill`) stops both as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        if not all(wait_for_port(port, procs) for port in (sandbox_port, site_port)):
+            log("The emulator or the site did not start: see its output above")
+            return 1
+        site = f"http://127.0.0.1:{site_port}"
+        print(
+            f"\n  Site:            {site}/\n"
+            f"  Sign in by code: {site}/phone/login/   ({username}'s number: {DEMO_PHONE})\n"
+            f"  Sign up:         {site}/accounts/signup/\n"
+            f"  Admin:           {site}/admin/   (user {username!r}, password {password!r})\n"
+            f"  Emulator inbox:  http://127.0.0.1:{sandbox_port}/_sandbox/inbox"
+            "   (the codes and messages the site sends)\n"
+            "\n  Ctrl-C stops both.\n",
+            flush=True,
+        )
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
+        log("The emulator or the site stopped; stopping the other")
+        return 1
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return 0
+        stop(procs)
 
 
 def main() -> int:

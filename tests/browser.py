@@ -13,6 +13,9 @@ Registered from ``tests/conftest.py``. Fixtures:
 ``artifacts_dir``
     Where screenshots go: ``$TENCENT_SMS_ARTIFACTS``, default ``build/test-artifacts/``.
 
+For a site served some other way (a subprocess, say), a fixture of its own makes the page with
+:func:`browser_page`: ``yield from browser_page(request, browser_driver, url, artifacts_dir)``.
+
 The browser and its driver come from Debian (``apt-get install chromium chromium-driver``), never
 from a download by a tool: ``/usr/bin/chromium`` and ``/usr/bin/chromedriver``, or
 ``$TENCENT_SMS_CHROMIUM`` and ``$TENCENT_SMS_CHROMEDRIVER``. Without them the tests skip as a
@@ -201,6 +204,21 @@ class Browser:
             f"no visible {css!r} on {self.driver.current_url}",
         )
 
+    def wait_until(self, condition, message: str, timeout: float = TIMEOUT):
+        """Poll ``condition(browser)`` until it returns something true, and return that; fail
+        with ``message`` (and the page's address and text) after ``timeout`` seconds."""
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
+                lambda driver: condition(self)
+            )
+        except TimeoutException:
+            raise AssertionError(
+                f"{message} (waited {timeout} s) at {self.driver.current_url}:\n{self.text[:1000]}"
+            ) from None
+
     def js(self, script: str, *args):
         return self.driver.execute_script(script, *args)
 
@@ -337,7 +355,17 @@ def pytest_runtest_makereport(item, call):
 def browser(request, live_server, transactional_db, browser_driver, artifacts_dir):
     # live_server comes first so that it is stopped after the browser: Chromium keeps connections
     # open, and the server's threads for them must close while the database is still shared.
-    page = Browser(browser_driver, live_server.url, artifacts_dir)
+    yield from browser_page(request, browser_driver, live_server.url, artifacts_dir)
+
+
+def browser_page(
+    request: pytest.FixtureRequest, driver: WebDriver, base_url: str, artifacts_dir: Path
+) -> Iterator[Browser]:
+    """A :class:`Browser` on ``base_url`` for one test, reset first; for a fixture to yield from.
+
+    When the test fails, the page it was on is saved as ``FAILED-<test>.png``.
+    """
+    page = Browser(driver, base_url, artifacts_dir)
     page.reset()
     yield page
     report = request.node.stash.get(_call_report, None)

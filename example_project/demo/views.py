@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
@@ -26,12 +25,11 @@ def send_notification(request):
             else:
                 advice = "Operator: " + (exc.hint or "see the send log.")
             messages.error(request, f"Tencent refused it ({exc.result}: {exc.meaning}). {advice}")
-            return redirect("home")
+            return redirect("send")
         except SmsError as exc:
             messages.warning(request, f"{exc} (log #{exc.log.pk}, status {exc.log.status})")
-            return redirect("home")
+            return redirect("send")
         else:
             messages.success(request, f"Sent: sid {log.sid}, fee {log.fee} (log #{log.pk}).")
-            return redirect("home")
-    sandbox_url = f"http://127.0.0.1:{settings.SANDBOX_PORT}/_sandbox/messages"
-    return render(request, "demo/send.html", {"form": form, "sandbox_url": sandbox_url})
+            return redirect("send")
+    return render(request, "demo/send.html", {"form": form})

@@ -1,37 +1,60 @@
-"""Sample templates and a staff account for the demo. Safe to run again."""
+"""Sample templates and a staff account with a phone number, for the demo. Safe to run again:
+it creates only what is missing, and changes nothing that exists."""
 
 import os
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from django_tencent_sms.models import SmsTemplate
+from example_project.accounts.models import Profile
 
-SAMPLE_TEMPLATES = [
-    ("login-code", 1001, "您的登录验证码为{1}，{2}分钟内有效。", SmsTemplate.Type.VERIFICATION),
-    (
-        "signup-code",
-        1002,
-        "您正在注册，验证码为{1}，{2}分钟内有效。",
-        SmsTemplate.Type.VERIFICATION,
-    ),
-    ("order-shipped", 2001, "您的订单{1}已发货，快递单号{2}。", SmsTemplate.Type.NOTIFICATION),
-]
+#: The staff account's number: it signs in on the site with a code sent there.
+DEMO_PHONE = "+8613800138000"
+
+
+def sample_templates():
+    """(name, Tencent template ID, text, type): the verification template the OTP settings
+    name (every code is sent with it: sign-in, sign-up, change of number), and a notification."""
+    return [
+        (
+            settings.TENCENT_SMS["OTP"]["TEMPLATE"],
+            1001,
+            "您的验证码为{1}，{2}分钟内有效。",
+            SmsTemplate.Type.VERIFICATION,
+        ),
+        ("order-shipped", 2001, "您的订单{1}已发货，快递单号{2}。", SmsTemplate.Type.NOTIFICATION),
+    ]
 
 
 class Command(BaseCommand):
     help = "Create the demo's sample SMS templates and staff account if they do not exist."
 
     def handle(self, *args, **options):
-        for name, tpl_id, text, kind in SAMPLE_TEMPLATES:
+        for name, tpl_id, text, kind in sample_templates():
             SmsTemplate.objects.get_or_create(
                 name=name, defaults={"tpl_id": tpl_id, "text": text, "type": kind}
             )
         username = os.environ.get("DEMO_USERNAME", "admin")
         password = os.environ.get("DEMO_PASSWORD", "admin")
         User = get_user_model()
-        if not User.objects.filter(username=username).exists():
-            User.objects.create_superuser(username, password=password)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_superuser(username, password=password)
             self.stdout.write(f"Created staff account {username!r} with password {password!r}.")
         else:
             self.stdout.write(f"Staff account {username!r} exists (password unchanged).")
+        if not Profile.objects.filter(user=user).exists():
+            if Profile.objects.filter(phone=DEMO_PHONE).exists():
+                self.stdout.write(
+                    f"{DEMO_PHONE} belongs to another account: {username!r} has none."
+                )
+            else:
+                Profile.objects.create(user=user, phone=DEMO_PHONE)
+        profile = Profile.objects.filter(user=user).first()
+        if profile:
+            self.stdout.write(
+                f"{username!r} signs in on the site with a code sent to "
+                f"{profile.phone.as_international}."
+            )
