@@ -53,6 +53,9 @@ PHONE_REFUSALS = frozenset(
 )
 
 SEND_MESSAGES = {
+    # For pages whose countdown says how long to wait (the refusal's own text has a number
+    # that would stand still next to it).
+    "cooldown": _("A code was sent to this number a moment ago."),
     "phone_rejected": _("This number cannot receive a code. Please check it or use another one."),
     "rate_limited": _("Too many messages were sent to this number. Please try again later."),
     "send_failed": _("The code could not be sent right now. Please try again later."),

@@ -94,7 +94,7 @@ from django.views.generic import FormView, View
 from phonenumber_field.phonenumber import PhoneNumber
 
 from . import otp
-from .forms import LoginCodeForm, RequestCodeForm, VerifyCodeForm
+from .forms import SEND_MESSAGES, LoginCodeForm, RequestCodeForm, VerifyCodeForm
 from .masking import mask_phone
 from .otp import Reason
 
@@ -278,6 +278,10 @@ class RequestCodeView(OtpViewMixin, FormView):
 
     def form_valid(self, form: RequestCodeForm) -> HttpResponse:
         if not form.send(self.request, self.purpose) and not form.delivery_unknown:
+            if form.error_code == "cooldown":
+                # The page's countdown shows the wait and counts it down; the refusal's own
+                # sentence would show the same number standing still.
+                form.errors["phone"] = form.error_class([SEND_MESSAGES["cooldown"]])
             return self.form_invalid(form)
         if form.delivery_unknown:
             messages.warning(self.request, str(form.delivery_unknown_message), fail_silently=True)

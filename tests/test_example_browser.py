@@ -215,7 +215,7 @@ def test_asking_again_right_away_shows_the_countdown(page, example_site):
 
     ask_for_code(page, phone)
     assert page.path == "/phone/login/"
-    assert "Please wait" in page.find(".errorlist").text, page.text
+    assert "a moment ago" in page.find(".errorlist").text, page.text
     first = countdown(page)
     assert 0 < first <= 60
     page.screenshot("example-cooldown")
