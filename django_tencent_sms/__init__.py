@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__", "outbox", "send_sms"]
+__all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
 
 #: Messages sent through the locmem backend, like ``django.core.mail.outbox``.
 #: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test.
 outbox: list = []
 
 if TYPE_CHECKING:
+    from .bulk import send_bulk
     from .sending import send_sms
 
 
@@ -23,4 +24,8 @@ def __getattr__(name: str) -> Any:
         from .sending import send_sms
 
         return send_sms
+    if name == "send_bulk":
+        from .bulk import send_bulk
+
+        return send_bulk
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

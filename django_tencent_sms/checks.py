@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,8 @@ from .conf import DEFAULTS, SETTING_NAME, sms_settings
 from .exceptions import ConfigurationError
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+#: Tencent Cloud region names: "ap-guangzhou", "na-siliconvalley", "eu-frankfurt", …
+_REGION = re.compile(r"[a-z]+(-[a-z0-9]+)+")
 
 
 def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
@@ -22,6 +25,7 @@ def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from .backends import load_backend_class
     from .backends.tencent import TencentBackend, normalize_connect_retries, normalize_timeout
+    from .backends.tencentcloud import TencentCloudBackend
 
     try:
         user = sms_settings.user_settings
@@ -43,23 +47,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         errors.append(_error(str(exc), "E002"))
         backend_class = None
 
+    if backend_class is not None and issubclass(backend_class, TencentCloudBackend):
+        errors.extend(_check_sdk_app_id())
+        errors.extend(_check_cloud_settings())
     if backend_class is not None and issubclass(backend_class, TencentBackend):
-        app_id = sms_settings.SDK_APP_ID
-        if not app_id:
-            errors.append(
-                _error(
-                    f"{SETTING_NAME}['SDK_APP_ID'] is not set.",
-                    "E003",
-                    hint="Copy the SDK AppID from Tencent's SMS console.",
-                )
-            )
-        elif not app_id.isdigit():
-            errors.append(
-                _error(
-                    f"{SETTING_NAME}['SDK_APP_ID'] must be digits (like 1400006666).",
-                    "E004",
-                )
-            )
+        errors.extend(_check_sdk_app_id())
         app_key = sms_settings.APP_KEY
         if not app_key:
             errors.append(
@@ -114,6 +106,72 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         )
     errors.extend(_check_otp())
     return errors
+
+
+def _check_sdk_app_id() -> list[checks.CheckMessage]:
+    app_id = sms_settings.SDK_APP_ID
+    if not app_id:
+        return [
+            _error(
+                f"{SETTING_NAME}['SDK_APP_ID'] is not set.",
+                "E003",
+                hint="Copy the SDK AppID from Tencent's SMS console.",
+            )
+        ]
+    if not app_id.isdigit():
+        return [_error(f"{SETTING_NAME}['SDK_APP_ID'] must be digits (like 1400006666).", "E004")]
+    return []
+
+
+def _check_cloud_settings() -> list[checks.CheckMessage]:
+    """The API 3.0 backend's credentials, region and endpoint (E014 to E018, W004)."""
+    from .protocol.tc3 import parse_endpoint
+
+    found: list[checks.CheckMessage] = []
+    for name, id in (("SECRET_ID", "E014"), ("SECRET_KEY", "E015")):
+        value = getattr(sms_settings, name)
+        if not value or not isinstance(value, str):
+            found.append(
+                _error(
+                    f"{SETTING_NAME}[{name!r}] is not set.",
+                    id,
+                    hint="Create an API key in Tencent Cloud's access management (CAM) console; "
+                    "read it from the environment, not from a committed file.",
+                )
+            )
+        elif any(ch.isspace() for ch in value):
+            found.append(_error(f"{SETTING_NAME}[{name!r}] contains whitespace.", "E018"))
+    try:
+        endpoint = parse_endpoint(sms_settings.ENDPOINT)
+    except ValueError as exc:
+        found.append(
+            _error(
+                f"{SETTING_NAME}['ENDPOINT'] is not usable: {exc}.",
+                "E016",
+                hint="A host name such as 'sms.tencentcloudapi.com' (HTTPS), or a URL with its "
+                "scheme such as 'http://127.0.0.1:8765' for the local emulator.",
+            )
+        )
+    else:
+        if not endpoint.is_https and endpoint.hostname not in LOOPBACK_HOSTS:
+            found.append(
+                checks.Warning(
+                    f"{SETTING_NAME}['ENDPOINT'] does not use HTTPS.",
+                    hint="Plain HTTP exposes the signed request; only the local emulator "
+                    "(on localhost) should be reached without TLS.",
+                    id="tencent_sms.W004",
+                )
+            )
+    region = sms_settings.REGION
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        found.append(
+            _error(
+                f"{SETTING_NAME}['REGION'] must be a Tencent Cloud region such as "
+                f"'ap-guangzhou', not {region!r}.",
+                "E017",
+            )
+        )
+    return found
 
 
 def _check_otp() -> list[checks.CheckMessage]:

@@ -17,7 +17,15 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-__all__ = ["RESULT_CODES", "Category", "ResultCode", "lookup"]
+__all__ = [
+    "CLOUD_EQUIVALENTS",
+    "RESULT_CODES",
+    "Category",
+    "CloudCode",
+    "ResultCode",
+    "cloud_lookup",
+    "lookup",
+]
 
 
 class Category(str, enum.Enum):
@@ -191,3 +199,169 @@ def lookup(code: int) -> ResultCode:
         return RESULT_CODES[code]
     except KeyError:
         return ResultCode(code, f"Unknown Tencent result code {code}", Category.UNKNOWN)
+
+
+# --- API 3.0 error-code names ---------------------------------------------------------------
+
+#: API 3.0 error-code names and the legacy ``result`` of the same meaning: reference §8.3 (a
+#: mapping by meaning, not an official cross-walk), plus a few more by the same reasoning. A
+#: refusal with one of these names lands on the log with the legacy number as its ``result``.
+CLOUD_EQUIVALENTS: dict[str, int] = {
+    # Reference §8.3.
+    "InternalError.SigVerificationFail": 1001,
+    "FailedOperation.ContainSensitiveWord": 1002,
+    "InternalError.SigFieldMissing": 1003,
+    "FailedOperation.FailResolvePacket": 1004,
+    "InternalError.Timeout": 1008,
+    "UnauthorizedOperation.RequestIpNotInWhitelist": 1009,
+    "InternalError.RestApiInterfaceNotExist": 1011,
+    "FailedOperation.SignatureIncorrectOrUnapproved": 1012,
+    "LimitExceeded.DeliveryFrequencyLimit": 1013,
+    "FailedOperation.TemplateIncorrectOrUnapproved": 1014,
+    "FailedOperation.PhoneNumberInBlacklist": 1015,
+    "InvalidParameterValue.IncorrectPhoneNumber": 1016,
+    "InvalidParameterValue.ContentLengthLimit": 1017,
+    "UnauthorizedOperation.SdkAppIdIsDisabled": 1020,
+    "InternalError.RequestTimeException": 1021,
+    "LimitExceeded.AppDailyLimit": 1022,
+    "LimitExceeded.PhoneNumberThirtySecondLimit": 1023,
+    "LimitExceeded.PhoneNumberOneHourLimit": 1024,
+    "LimitExceeded.PhoneNumberDailyLimit": 1025,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": 1026,
+    "FailedOperation.MarketingSendTimeConstraint": 1029,
+    "FailedOperation.InsufficientBalanceInSmsPackage": 1031,
+    "UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny": 1032,
+    "UnauthorizedOperation.ServiceSuspendDueToArrears": 1033,
+    "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber": 1034,
+    "InvalidParameterValue.TemplateParameterLengthLimit": 1036,
+    "LimitExceeded.PhoneNumberCountLimit": 1046,
+    # The same meanings under other API 3.0 names: the common authentication codes that take
+    # the place of 1001 and 1021, and SendSms codes for an unknown app, template or signature.
+    "AuthFailure.SignatureFailure": 1001,
+    "AuthFailure.SignatureExpire": 1021,
+    "InvalidParameterValue.SdkAppIdNotExist": 1019,
+    "FailedOperation.TemplateUnapprovedOrNotExist": 1014,
+    "FailedOperation.TemplateParamSetNotMatchApprovedTemplate": 1014,
+    "FailedOperation.MissingSignature": 1012,
+    "UnsupportedOperation.UnsupportedRegion": 1045,
+    "FailedOperation.OtherError": 1007,
+    "InternalError.OtherError": 1007,
+}
+
+
+@dataclass(frozen=True)
+class CloudCode:
+    """What an API 3.0 error code means; like ``ResultCode``, with the code's ``name``."""
+
+    name: str
+    #: The legacy ``result`` of the same meaning, or ``None`` when there is none.
+    result: int | None
+    meaning: str
+    category: Category
+    hint: str = ""
+
+    @property
+    def retryable(self) -> bool:
+        return self.category in (Category.TRANSIENT, Category.RATE_LIMIT)
+
+
+# Codes whose API 3.0 wording or advice differs from the legacy entry, and codes with no legacy
+# equivalent that SendSms is known to answer. Plain English: not in the translation catalogue.
+_CLOUD_TEXTS: dict[str, tuple[Category, str, str]] = {
+    "AuthFailure.SignatureFailure": (
+        Category.ACCOUNT,
+        "The request signature (TC3-HMAC-SHA256) check failed",
+        "Check SECRET_ID and SECRET_KEY; a space copied from the console is the usual cause.",
+    ),
+    "AuthFailure.SignatureExpire": (
+        Category.ACCOUNT,
+        "The request time is more than 5 minutes away from Tencent's clock",
+        "Synchronise the server clock (NTP).",
+    ),
+    "AuthFailure.SecretIdNotFound": (
+        Category.ACCOUNT,
+        "The SecretId does not exist or is disabled",
+        "Check SECRET_ID in Tencent Cloud's API key console (CAM).",
+    ),
+    "AuthFailure.InvalidSecretId": (
+        Category.ACCOUNT,
+        "The SecretId is not a Tencent Cloud API key",
+        "Check SECRET_ID.",
+    ),
+    "AuthFailure.InvalidAuthorization": (
+        Category.ACCOUNT,
+        "The Authorization header is malformed",
+        "",
+    ),
+    "AuthFailure.UnauthorizedOperation": (
+        Category.ACCOUNT,
+        "The API key may not call SendSms",
+        "Grant the key's (sub-)account SMS permissions in CAM.",
+    ),
+    "InvalidParameterValue.TemplateParameterFormatError": (
+        Category.INPUT,
+        "A verification template's parameter is not 0 to 6 digits",
+        "",
+    ),
+    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": (
+        Category.INPUT,
+        "A template parameter contains a URL",
+        "",
+    ),
+    "FailedOperation.PhoneNumberParseFail": (
+        Category.INPUT,
+        "The phone number could not be parsed",
+        "",
+    ),
+    "MissingParameter.EmptyPhoneNumberSet": (
+        Category.ACCOUNT,
+        "The request has no phone number",
+        "",
+    ),
+}
+
+# For names in neither table: the category by the code's first part.
+_CLOUD_PREFIX_CATEGORIES: dict[str, Category] = {
+    "AuthFailure": Category.ACCOUNT,
+    "UnauthorizedOperation": Category.ACCOUNT,
+    "FailedOperation": Category.ACCOUNT,
+    "UnsupportedOperation": Category.ACCOUNT,
+    "InvalidParameter": Category.ACCOUNT,
+    "MissingParameter": Category.ACCOUNT,
+    "UnknownParameter": Category.ACCOUNT,
+    "InvalidAction": Category.ACCOUNT,
+    "NoSuchVersion": Category.ACCOUNT,
+    "UnsupportedRegion": Category.ACCOUNT,
+    "UnsupportedProtocol": Category.ACCOUNT,
+    "InvalidParameterValue": Category.INPUT,
+    "LimitExceeded": Category.RATE_LIMIT,
+    "RequestLimitExceeded": Category.RATE_LIMIT,
+    "InternalError": Category.TRANSIENT,
+}
+
+
+_CLOUD_GENERIC_MEANINGS = {
+    Category.ACCOUNT: "Tencent Cloud refused the request",
+    Category.INPUT: "Tencent Cloud refused a parameter's value",
+    Category.RATE_LIMIT: "A Tencent Cloud limit was hit",
+    Category.TRANSIENT: "An internal error at Tencent Cloud",
+    Category.UNKNOWN: "A Tencent Cloud error code this version does not know",
+}
+
+
+def cloud_lookup(name: str) -> CloudCode:
+    """What the API 3.0 error code ``name`` (``"LimitExceeded.PhoneNumberDailyLimit"``) means.
+
+    A name with a legacy equivalent shares its category (and, unless API 3.0 needs other
+    advice, its meaning and hint); other names are categorised by their first part
+    (``LimitExceeded.*`` is a rate limit, ``InternalError.*`` transient, …), else UNKNOWN.
+    """
+    result = CLOUD_EQUIVALENTS.get(name)
+    if name in _CLOUD_TEXTS:
+        category, meaning, hint = _CLOUD_TEXTS[name]
+        return CloudCode(name, result, meaning, category, hint)
+    if result is not None:
+        info = lookup(result)
+        return CloudCode(name, result, info.meaning, info.category, info.hint)
+    category = _CLOUD_PREFIX_CATEGORIES.get(name.split(".", 1)[0], Category.UNKNOWN)
+    return CloudCode(name, None, _CLOUD_GENERIC_MEANINGS[category], category)

@@ -36,6 +36,17 @@ DEFAULTS: dict[str, Any] = {
     "CONNECT_RETRIES": 2,
     # Region for numbers written without a country code.
     "DEFAULT_REGION": "CN",
+    # Tencent Cloud API 3.0, for the backend
+    # "django_tencent_sms.backends.tencentcloud.TencentCloudBackend" (which also uses SDK_APP_ID,
+    # SIGN, TIMEOUT and CONNECT_RETRIES). An API key (SecretId and SecretKey) from Tencent
+    # Cloud's access management (CAM) console:
+    "SECRET_ID": "",
+    "SECRET_KEY": "",
+    # The region named in every request (X-TC-Region):
+    "REGION": "ap-guangzhou",
+    # Where requests go: a host name (HTTPS), or a URL with its scheme, such as
+    # "http://127.0.0.1:8765" for the local emulator. API 3.0 has one path, "/".
+    "ENDPOINT": "sms.tencentcloudapi.com",
     # Tencent refuses template parameters longer than 12 characters (result 1036) unless the
     # account is enterprise-verified and exempt; None switches the check off.
     "MAX_PARAM_LENGTH": 12,
@@ -80,7 +91,7 @@ OTP_DEFAULTS: dict[str, Any] = {
 }
 
 # Keys whose values must never be shown.
-SECRET_KEYS = frozenset({"APP_KEY"})
+SECRET_KEYS = frozenset({"APP_KEY", "SECRET_KEY"})
 
 
 class SmsSettings:
@@ -108,7 +119,7 @@ class SmsSettings:
         except KeyError:
             pass
         value = self.user_settings.get(name, DEFAULTS[name])
-        if name == "APP_KEY" and isinstance(value, str):
+        if name in ("APP_KEY", "SECRET_ID", "SECRET_KEY") and isinstance(value, str):
             # A trailing space copied from the console is the most common cause of error 1001.
             value = value.strip()
         elif name == "SDK_APP_ID" and value is not None:

@@ -3,8 +3,8 @@
 Everything that can go wrong with one message is an ``SmsError``:
 
 * ``InvalidMessage``: the input was refused before anything left the machine;
-* ``TencentSmsError``: Tencent answered with a ``result`` other than 0 (subclassed by who can
-  fix it);
+* ``TencentSmsError``: Tencent answered with a ``result`` other than 0, or an API 3.0 error code
+  (subclassed by who can fix it);
 * ``TransportError``: no usable answer came back (subclassed by whether Tencent may have got it).
 
 ``ConfigurationError`` is deliberately not an ``SmsError``: a view that catches send failures to
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from .codes import Category, ResultCode, lookup
+from .codes import Category, CloudCode, ResultCode, cloud_lookup, lookup
 
 if TYPE_CHECKING:
     from .models import SmsLog
@@ -63,7 +63,8 @@ class InvalidMessage(SmsError, ValidationError):
     A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
     ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
     ``param_too_long``, ``too_long``, ``invalid_param``, ``invalid_sign``, ``invalid_extend``,
-    and ``verification_code`` when asked to resend a verification code.
+    ``verification_code`` when asked to resend a verification code, and ``secret_params`` when
+    a message whose parameters were not stored is to be resent or queued.
     """
 
     def __init__(self, message: str, code: str, params: dict[str, Any] | None = None) -> None:
@@ -77,23 +78,36 @@ class InvalidMessage(SmsError, ValidationError):
 
 
 class TencentSmsError(SmsError):
-    """Tencent answered with ``result != 0``.
+    """Tencent answered with ``result != 0`` (legacy API) or an error code (API 3.0).
 
     Attributes: ``result`` (the code), ``errmsg`` (Tencent's text), ``ext`` (the echoed ``ext``),
     ``info`` (a ``codes.ResultCode`` with ``meaning``, ``category`` and ``hint``).
+    From API 3.0 also ``code`` (the error-code name, e.g. ``"LimitExceeded.PhoneNumberDailyLimit"``)
+    and ``request_id`` (Tencent's ``RequestId``); there ``result`` is the legacy code of the same
+    meaning (``codes.CLOUD_EQUIVALENTS``) or ``None``, ``errmsg`` is ``"<code>: <Message>"`` and
+    ``info`` a ``codes.CloudCode``.
     Use ``category`` or the subclasses to decide whom to tell: ``user_facing`` is true when the
     person who typed the number can act on it (a bad number, a rate limit).
     """
 
     may_have_reached_tencent = True
 
-    def __init__(self, result: int, errmsg: str = "", ext: str = "", *, request_id: str = ""):
+    def __init__(
+        self,
+        result: int | None,
+        errmsg: str = "",
+        ext: str = "",
+        *,
+        request_id: str = "",
+        code: str = "",
+    ):
         self.result = result
         self.errmsg = errmsg
         self.ext = ext
         self.request_id = request_id
-        self.info: ResultCode = lookup(result)
-        super().__init__(result, errmsg)
+        self.code = code
+        self.info: ResultCode | CloudCode = cloud_lookup(code) if code else lookup(result)
+        super().__init__(code or result, errmsg)
 
     @property
     def category(self) -> Category:
@@ -116,13 +130,15 @@ class TencentSmsError(SmsError):
         return self.category in (Category.INPUT, Category.RATE_LIMIT)
 
     def __str__(self) -> str:
-        text = f"Tencent SMS error {self.result}: {self.meaning}"
-        if self.errmsg and self.errmsg != self.meaning:
-            text += f" ({self.errmsg})"
+        text = f"Tencent SMS error {self.code or self.result}: {self.meaning}"
+        detail = self.errmsg.removeprefix(f"{self.code}: ") if self.code else self.errmsg
+        if detail and detail not in (self.meaning, self.code):
+            text += f" ({detail})"
         return text
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(result={self.result!r}, errmsg={self.errmsg!r})"
+        code = f", code={self.code!r}" if self.code else ""
+        return f"{type(self).__name__}(result={self.result!r}{code}, errmsg={self.errmsg!r})"
 
     @classmethod
     def for_result(
@@ -131,6 +147,17 @@ class TencentSmsError(SmsError):
         """An instance of the subclass matching the code's category."""
         subclass = _BY_CATEGORY.get(lookup(result).category, cls)
         return subclass(result, errmsg, ext, request_id=request_id)
+
+    @classmethod
+    def for_cloud_code(
+        cls, code: str, message: str = "", ext: str = "", *, request_id: str = ""
+    ) -> TencentSmsError:
+        """An instance for the API 3.0 error ``code`` with Tencent's ``message``, of the subclass
+        matching the code's category (``codes.cloud_lookup``)."""
+        info = cloud_lookup(code)
+        subclass = _BY_CATEGORY.get(info.category, cls)
+        errmsg = f"{code}: {message}" if message and message != code else code
+        return subclass(info.result, errmsg, ext, request_id=request_id, code=code)
 
 
 class TencentInputError(TencentSmsError):

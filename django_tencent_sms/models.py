@@ -131,6 +131,12 @@ class SmsLog(models.Model):
     errmsg = models.TextField(_("error message"), blank=True)
     sid = models.CharField(_("Tencent sid"), max_length=64, blank=True)
     fee = models.PositiveSmallIntegerField(_("fee"), null=True, blank=True)
+    request_id = models.CharField(
+        _("request ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("Tencent Cloud API 3.0's RequestId, for support tickets."),
+    )
     backend = models.CharField(_("backend"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -6,11 +6,14 @@ Fixtures:
 * ``tencent_sms_sandbox``: one local Tencent emulator for the whole session, over a real socket.
 * ``sms_sandbox``: the emulator, reset, with ``TENCENT_SMS`` pointing the real backend at it for
   this test; every ``SmsTemplate`` saved during the test is registered with the emulator.
+* ``sms_sandbox_cloud``: the same, with the API 3.0 backend (``TencentCloudBackend``) pointed at
+  the emulator's API 3.0 endpoint instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,6 +22,8 @@ from .testing import reset_outbox
 
 SANDBOX_SDK_APP_ID = "1400000000"
 SANDBOX_APP_KEY = "sandbox-test-app-key"
+SANDBOX_SECRET_ID = "AKIDsandboxTestSecretId"  # noqa: S105 - the emulator's, not a real key
+SANDBOX_SECRET_KEY = "sandbox-test-secret-key"  # noqa: S105 - the emulator's, not a real key
 
 
 @pytest.fixture(autouse=True)
@@ -37,17 +42,19 @@ def sms_outbox() -> list[Any]:
 def tencent_sms_sandbox() -> Iterator[Any]:
     from .sandbox import Sandbox
 
-    with Sandbox(sdk_app_id=SANDBOX_SDK_APP_ID, app_key=SANDBOX_APP_KEY, templates={}) as sandbox:
+    with Sandbox(
+        sdk_app_id=SANDBOX_SDK_APP_ID,
+        app_key=SANDBOX_APP_KEY,
+        templates={},
+        secret_id=SANDBOX_SECRET_ID,
+        secret_key=SANDBOX_SECRET_KEY,
+    ) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
 def sms_sandbox(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
     """Requires pytest-django (for its ``settings`` fixture)."""
-    from django.db.models.signals import post_save
-
-    from .models import SmsTemplate
-
     sandbox = tencent_sms_sandbox
     sandbox.reset()
     sandbox.limits = None
@@ -58,12 +65,41 @@ def sms_sandbox(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
         "APP_KEY": SANDBOX_APP_KEY,
         "API_URL": sandbox.url,
     }
+    with _registering_templates(sandbox):
+        yield sandbox
+
+
+@pytest.fixture
+def sms_sandbox_cloud(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
+    """``sms_sandbox`` for Tencent Cloud API 3.0: ``TencentCloudBackend`` sends to the emulator's
+    ``POST /`` (``sandbox.cloud_endpoint``). Requires pytest-django."""
+    sandbox = tencent_sms_sandbox
+    sandbox.reset()
+    sandbox.limits = None
+    settings.TENCENT_SMS = {
+        **(getattr(settings, "TENCENT_SMS", None) or {}),
+        "BACKEND": "django_tencent_sms.backends.tencentcloud.TencentCloudBackend",
+        "SDK_APP_ID": SANDBOX_SDK_APP_ID,
+        "SECRET_ID": SANDBOX_SECRET_ID,
+        "SECRET_KEY": SANDBOX_SECRET_KEY,
+        "ENDPOINT": sandbox.cloud_endpoint,
+    }
+    with _registering_templates(sandbox):
+        yield sandbox
+
+
+@contextmanager
+def _registering_templates(sandbox: Any) -> Iterator[None]:
+    """Register every ``SmsTemplate`` saved meanwhile with ``sandbox``."""
+    from django.db.models.signals import post_save
+
+    from .models import SmsTemplate
 
     def register(sender: Any, instance: SmsTemplate, **kwargs: Any) -> None:
         sandbox.add_template(instance.tpl_id, instance.text)
 
     post_save.connect(register, sender=SmsTemplate, weak=False)
     try:
-        yield sandbox
+        yield
     finally:
         post_save.disconnect(register, sender=SmsTemplate)

@@ -6,6 +6,7 @@ worker leaves a row saying so. Nothing here retries a message that may have reac
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -31,7 +32,14 @@ from .validation import (
     normalize_phone,
 )
 
-__all__ = ["deliver", "is_verification", "prepare_message", "resend", "send_sms"]
+__all__ = [
+    "deliver",
+    "is_verification",
+    "prepare_message",
+    "resend",
+    "send_queued",
+    "send_sms",
+]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -51,6 +59,7 @@ def send_sms(
     extend: str = "",
     backend: BaseBackend | None = None,
     secret_params: Iterable[int] = (),
+    background: bool = False,
 ) -> SmsLog:
     """Send one templated SMS and return its saved ``SmsLog``.
 
@@ -65,7 +74,24 @@ def send_sms(
     log for bad input; ``TencentSmsError`` when Tencent refuses; ``TransportError`` when no usable
     answer came back. Every raised ``SmsError`` but ``InvalidMessage`` carries the log as
     ``exc.log``.
+
+    ``background=True`` validates the same way, then writes the log as ``queued`` and hands its
+    id to the task framework (``TASKS``) once the current transaction commits; a worker sends it
+    (``django_tencent_sms.tasks.send_queued_sms``). Only ``InvalidMessage`` is raised then: the
+    outcome is recorded on the log, and signalled, by the worker. Messages with secret
+    parameters (``secret_params``, verification templates) are refused with ``InvalidMessage``
+    (code ``secret_params``): the log does not keep what a worker would need to send them.
+    ``backend`` cannot be combined with it: the worker uses ``TENCENT_SMS['BACKEND']``.
     """
+    if background:
+        if backend is not None:
+            raise TypeError(
+                "send_sms(background=True) does not take a backend: "
+                "the worker sends with TENCENT_SMS['BACKEND']."
+            )
+        return _queue(
+            phone, template, params, sign=sign, ext=ext, extend=extend, secret_params=secret_params
+        )
     return _send(
         phone,
         template,
@@ -233,7 +259,7 @@ def prepare_message(
 def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     """Hand ``message`` to ``backend`` and record the outcome on ``log`` (already saved)."""
     started = time.monotonic()
-    fields = ["status", "result", "errmsg", "sid", "fee", "finished_at", "duration"]
+    fields = ["status", "result", "errmsg", "sid", "fee", "request_id", "finished_at", "duration"]
     try:
         result = backend.send(message)
     except BaseException as exc:
@@ -247,6 +273,7 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
             log.status = SmsLog.Status.FAILED
             log.result = exc.result
             log.errmsg = exc.errmsg or exc.meaning
+            log.request_id = exc.request_id
         elif isinstance(exc, SmsError):
             log.status = (
                 SmsLog.Status.UNKNOWN if exc.may_have_reached_tencent else SmsLog.Status.FAILED
@@ -262,13 +289,14 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
         )
         if isinstance(exc, SmsError):
             exc.log = log
-            sms_failed.send(sender=SmsLog, log=log, exception=exc)
+            _send_signal(sms_failed, log=log, exception=exc)
         raise
     log.status = SmsLog.Status.SENT
     log.result = 0
     log.errmsg = result.errmsg
     log.sid = result.sid
     log.fee = result.fee
+    log.request_id = result.request_id
     log.finished_at = timezone.now()
     log.duration = timedelta(seconds=time.monotonic() - started)
     try:
@@ -288,6 +316,143 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     )
     _send_signal(sms_sent, log=log, result=result)
     return log
+
+
+def _queue(
+    phone: Any,
+    template: TemplateRef,
+    params: Iterable[Any],
+    *,
+    sign: str | None,
+    ext: str,
+    extend: str,
+    secret_params: Iterable[int],
+) -> SmsLog:
+    """``send_sms(background=True)``: validate, write the log as ``queued``, enqueue its id."""
+    from . import tasks  # the task framework; ConfigurationError when there is none
+
+    if set(secret_params):
+        raise InvalidMessage(
+            _(
+                "A message with secret parameters cannot be sent in the background: its log "
+                "does not keep them, so a worker could not send it. Send it with "
+                "background=False."
+            ),
+            code="secret_params",
+        )
+    message, template_obj = prepare_message(
+        phone, template, params, sign=sign, ext=ext, extend=extend
+    )
+    if template_obj is not None and template_obj.type == SmsTemplate.Type.VERIFICATION:
+        raise InvalidMessage(
+            _(
+                "The SMS template %(name)s sends verification codes, which are not stored, so "
+                "it cannot be sent in the background. Send it with background=False: the "
+                "person is waiting for the code and must learn at once if it failed."
+            ),
+            code="secret_params",
+            params={"name": template_obj.name},
+        )
+    backend = get_backend()  # a broken configuration fails here, not later in a worker
+    log = SmsLog.objects.create(
+        phone=message.e164,
+        template=template_obj,
+        tpl_id=message.tpl_id,
+        params=list(message.params),
+        sign=message.sign,
+        ext=message.ext,
+        extend=message.extend,
+        status=SmsLog.Status.QUEUED,
+        backend=backend.name,
+    )
+    if tasks.enqueue_on_commit(log):
+        # Enqueued already (no transaction was open): with the immediate task backend the
+        # message has been sent by now, so hand back the row as it is.
+        log.refresh_from_db()
+    return log
+
+
+def send_queued(log_id: int) -> str:
+    """Send the message of the ``queued`` log ``log_id``; the body of the background task.
+
+    Safe under at-least-once task delivery: the row is taken with a conditional UPDATE
+    (``queued`` → ``sending``), so only one call ever sends it. A call that finds the row
+    ``sending`` marks it ``unknown`` (a worker may have died mid-request; nothing is resent) with
+    a conditional UPDATE too; if that worker is in fact alive, its outcome replaces ``unknown``
+    when it arrives. The message is rebuilt from the row and validated again: a template
+    deactivated or changed since makes the log ``failed`` with the reason. Outcomes are
+    recorded, logged and signalled by ``deliver`` as for ``send_sms``.
+
+    Returns the log's status after the call (``"missing"`` when the row is gone).
+    """
+    log = SmsLog.objects.select_related("template").filter(pk=log_id).first()
+    if log is None:
+        logger.warning("SMS #%s was not found: it was deleted before a worker got to it", log_id)
+        return "missing"
+    backend = get_backend()  # a ConfigurationError leaves the row queued, for a later try
+    taken = SmsLog.objects.filter(pk=log_id, status=SmsLog.Status.QUEUED).update(
+        status=SmsLog.Status.SENDING, backend=backend.name
+    )
+    if not taken:
+        return _already_taken(log_id)
+    log.status = SmsLog.Status.SENDING
+    log.backend = backend.name
+    try:
+        message = _rebuild(log)
+    except InvalidMessage as exc:
+        log.status = SmsLog.Status.FAILED
+        log.errmsg = str(exc)
+        log.finished_at = timezone.now()
+        log.save(update_fields=["status", "errmsg", "finished_at"])
+        logger.warning("SMS #%s to %s failed: %s", log.pk, mask_phone(log.phone), log.errmsg)
+        exc.log = log
+        _send_signal(sms_failed, log=log, exception=exc)
+        return str(log.status)
+    with contextlib.suppress(SmsError):  # recorded, logged and signalled by deliver()
+        deliver(log, message, backend)
+    return str(log.status)
+
+
+def _rebuild(log: SmsLog) -> SmsMessage:
+    if REDACTED in log.params:
+        raise InvalidMessage(
+            _("SMS #%(id)s had secret parameters, which were not stored: it cannot be sent."),
+            code="secret_params",
+            params={"id": log.pk},
+        )
+    return prepare_message(
+        log.phone,
+        log.template if log.template_id is not None else log.tpl_id,
+        log.params,
+        sign=log.sign or None,
+        ext=log.ext,
+        extend=log.extend,
+    )[0]
+
+
+def _already_taken(log_id: int) -> str:
+    """What a second delivery of the task does: never send; mark a stuck ``sending`` unknown."""
+    status = SmsLog.objects.filter(pk=log_id).values_list("status", flat=True).first()
+    if status == SmsLog.Status.SENDING:
+        marked = SmsLog.objects.filter(pk=log_id, status=SmsLog.Status.SENDING).update(
+            status=SmsLog.Status.UNKNOWN,
+            errmsg=(
+                "Found being sent by another delivery of its task: that worker may have died "
+                "mid-request. Not sent again."
+            ),
+            finished_at=timezone.now(),
+        )
+        if marked:
+            logger.warning(
+                "SMS #%s was found in status sending by a second delivery of its task; marked "
+                "unknown and not sent again (a worker that is still sending it will record its "
+                "outcome over this)",
+                log_id,
+            )
+            return str(SmsLog.Status.UNKNOWN)
+        status = SmsLog.objects.filter(pk=log_id).values_list("status", flat=True).first()
+    logger.info("SMS #%s is %s, not queued: this run of its task sends nothing", log_id, status)
+    return str(status) if status is not None else "missing"
 
 
 def _send_signal(signal: Any, sender: Any = SmsLog, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ runs on SQLite in memory.
 """
 
 import os
+from importlib.util import find_spec
 from urllib.parse import unquote, urlsplit
 
 SECRET_KEY = "tests-only-not-secret"
@@ -27,6 +28,14 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_tencent_sms",
 ]
+
+# Background sending (tests/test_background.py), with the packages of the `test` extra: on
+# Django 5.2 the django-tasks backport (Django 6 has django.tasks), and the database task
+# backend whose db_worker the tests run. The default TASKS stays Django's immediate backend.
+if find_spec("django.tasks") is None and find_spec("django_tasks") is not None:
+    INSTALLED_APPS.append("django_tasks")
+if find_spec("django_tasks_db") is not None:
+    INSTALLED_APPS.append("django_tasks_db")
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

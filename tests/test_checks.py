@@ -98,3 +98,63 @@ def test_phone_backend_check_is_off_without_the_backend():
 
 def find_user(phone):
     return None
+
+
+CLOUD = "django_tencent_sms.backends.tencentcloud.TencentCloudBackend"
+CLOUD_GOOD = {
+    "BACKEND": CLOUD,
+    "SDK_APP_ID": "1400006666",
+    "SECRET_ID": "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
+    "SECRET_KEY": "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+}
+
+
+def test_a_good_api3_configuration_passes():
+    assert check_ids(CLOUD_GOOD) == set()
+    # The legacy keys are not needed, and their checks do not run for the API 3.0 backend.
+    assert check_ids({**CLOUD_GOOD, "API_URL": "nonsense"}) == set()
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"SDK_APP_ID": ""}, "tencent_sms.E003"),
+        ({"SDK_APP_ID": "14000-66"}, "tencent_sms.E004"),
+        ({"SECRET_ID": ""}, "tencent_sms.E014"),
+        ({"SECRET_KEY": ""}, "tencent_sms.E015"),
+        ({"SECRET_KEY": None}, "tencent_sms.E015"),
+        ({"ENDPOINT": "ftp://sms.tencentcloudapi.com"}, "tencent_sms.E016"),
+        ({"ENDPOINT": "https://sms.tencentcloudapi.com/v5/tlssmssvr"}, "tencent_sms.E016"),
+        ({"ENDPOINT": "sms.tencentcloudapi.com:44x3"}, "tencent_sms.E016"),
+        ({"ENDPOINT": ""}, "tencent_sms.E016"),
+        ({"REGION": ""}, "tencent_sms.E017"),
+        ({"REGION": "Guangzhou"}, "tencent_sms.E017"),
+        ({"SECRET_ID": "AKID z8krbs"}, "tencent_sms.E018"),
+        ({"SECRET_KEY": "Gu5t9x GARNpq"}, "tencent_sms.E018"),
+        ({"ENDPOINT": "http://sms.tencentcloudapi.com"}, "tencent_sms.W004"),
+    ],
+)
+def test_each_api3_check_fires(override, expected):
+    assert check_ids({**CLOUD_GOOD, **override}) == {expected}
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "sms.ap-guangzhou.tencentcloudapi.com",
+        "https://sms.intl.tencentcloudapi.com",
+        "http://127.0.0.1:8765",
+        "http://localhost:8765/",
+        "http://[::1]:8765",
+    ],
+)
+def test_api3_endpoints_that_pass(endpoint):
+    assert check_ids({**CLOUD_GOOD, "ENDPOINT": endpoint}) == set()
+
+
+def test_api3_keys_with_surrounding_whitespace_are_stripped_not_flagged():
+    assert check_ids({**CLOUD_GOOD, "SECRET_KEY": " Gu5t9x\n", "SECRET_ID": "AKIDx "}) == set()
+
+
+def test_api3_checks_do_not_run_for_the_legacy_backend():
+    assert check_ids({**GOOD, "ENDPOINT": "ftp://nowhere", "REGION": ""}) == set()

@@ -38,3 +38,24 @@ def test_the_readme_explains_every_result_code():
     section = readme.split("## Troubleshooting by result code", 1)[1].split("\n## ", 1)[0]
     for code, info in RESULT_CODES.items():
         assert f"| {code} | {info.meaning} |" in section, code
+
+
+def test_api3_codes_reach_the_same_exception_classes():
+    from django_tencent_sms.exceptions import (
+        TencentAccountError,
+        TencentInputError,
+        TencentRateLimitError,
+        TencentTransientError,
+    )
+
+    cases = {
+        "InvalidParameterValue.IncorrectPhoneNumber": TencentInputError,
+        "LimitExceeded.PhoneNumberOneHourLimit": TencentRateLimitError,
+        "FailedOperation.SignatureIncorrectOrUnapproved": TencentAccountError,
+        "InternalError.Timeout": TencentTransientError,
+    }
+    for code, cls in cases.items():
+        exc = TencentSmsError.for_cloud_code(code, "msg", request_id="r-1")
+        assert type(exc) is cls and exc.request_id == "r-1" and exc.code == code
+        assert type(TencentSmsError.for_result(exc.result)) is cls
+    assert TencentSmsError.for_cloud_code("LimitExceeded.PhoneNumberDailyLimit").user_facing

@@ -50,3 +50,15 @@ def test_repr_hides_the_app_key():
     with override_settings(TENCENT_SMS={"APP_KEY": "very-secret-key"}):
         assert "very-secret-key" not in repr(sms_settings)
         assert "APP_KEY" in repr(sms_settings)
+
+
+def test_api3_defaults_and_secret_handling():
+    with override_settings(
+        TENCENT_SMS={"SECRET_ID": " AKIDexample ", "SECRET_KEY": " very-secret-api3-key\n"}
+    ):
+        assert sms_settings.REGION == "ap-guangzhou"
+        assert sms_settings.ENDPOINT == "sms.tencentcloudapi.com"
+        assert sms_settings.SECRET_ID == "AKIDexample"
+        assert sms_settings.SECRET_KEY == "very-secret-api3-key"
+        assert "very-secret-api3-key" not in repr(sms_settings)
+        assert "AKIDexample" in repr(sms_settings)  # an ID, not a secret

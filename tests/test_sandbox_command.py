@@ -35,3 +35,32 @@ def test_command_serves_the_sites_templates_with_its_credentials(settings, monke
         assert not any("site-key-from-settings" in note for note in started["notes"])
     finally:
         sandbox.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_checks_api3_signatures_with_the_sites_key_pair(settings, monkeypatch):
+    started = {}
+
+    def serve(sandbox, notes, stdout=None):
+        started["sandbox"], started["notes"] = sandbox, notes
+        sandbox.start()
+
+    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)
+    settings.TENCENT_SMS = {
+        "BACKEND": "django_tencent_sms.backends.tencentcloud.TencentCloudBackend",
+        "SDK_APP_ID": "1400123456",
+        "SECRET_ID": "AKIDsiteFromSettings",
+        "SECRET_KEY": "site-secret-key-from-settings",
+        "SIGN": "测试",
+    }
+    call_command("tencent_sms_sandbox", "--port", "0")
+    sandbox = started["sandbox"]
+    try:
+        settings.TENCENT_SMS = {**settings.TENCENT_SMS, "ENDPOINT": sandbox.cloud_endpoint}
+        SmsTemplate.objects.create(name="hello", tpl_id=31, text="Hello {1}")
+        log = send_sms("+8613711112222", "hello", ["Li"])
+        assert log.status == SmsLog.Status.SENT
+        assert sandbox.messages[0].text == "【测试】Hello Li"
+        assert not any("site-secret-key-from-settings" in note for note in started["notes"])
+    finally:
+        sandbox.stop()

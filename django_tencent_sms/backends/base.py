@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..message import SendResult, SmsMessage
+from ..exceptions import TencentSmsError
+from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
 
 
 class BaseBackend:
     """The contract every backend meets.
 
-    ``send(message)`` returns a ``SendResult`` or raises an ``SmsError``; it never touches the
-    database. Instances may be shared between threads. ``open()``/``close()`` and the context
-    manager manage whatever connections a backend holds.
+    ``send(message)`` returns a ``SendResult`` or raises an ``SmsError``; ``send_bulk(message)``
+    returns a ``BulkResult`` (one ``RecipientResult`` per number) or raises when nothing is known
+    about any recipient. Neither touches the database. Instances may be shared between threads.
+    ``open()``/``close()`` and the context manager manage whatever connections a backend holds.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -36,3 +38,33 @@ class BaseBackend:
 
     def send(self, message: SmsMessage) -> SendResult:
         raise NotImplementedError
+
+    def send_bulk(self, message: BulkMessage) -> BulkResult:
+        """Send ``message`` to each of its numbers; one ``RecipientResult`` per number, in order.
+
+        This default calls ``send()`` once per number, so every backend supports bulk sends and
+        ``locmem`` records one outbox entry per recipient. A refusal (``TencentSmsError``) is
+        that recipient's result (and ``error``). Any other exception stops the loop, so that
+        one failing connection is not tried 200 times: raised as is when it came on the first
+        number (nothing was sent), otherwise recorded as that recipient's ``error``, and the
+        numbers after it are left unattempted. Backends that can send a whole batch in one
+        request override this.
+        """
+        recipients: list[RecipientResult] = []
+        stopped = False
+        for single in message.messages():
+            if stopped:
+                recipients.append(RecipientResult(None, "Not sent: an earlier message failed"))
+                continue
+            try:
+                result = self.send(single)
+            except TencentSmsError as exc:
+                recipients.append(RecipientResult(exc.result, exc.errmsg or exc.meaning, error=exc))
+            except Exception as exc:
+                if not recipients:
+                    raise
+                recipients.append(RecipientResult(None, str(exc), error=exc))
+                stopped = True
+            else:
+                recipients.append(RecipientResult(0, result.errmsg, sid=result.sid, fee=result.fee))
+        return BulkResult(tuple(recipients))

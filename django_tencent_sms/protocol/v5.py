@@ -1,4 +1,5 @@
-"""The legacy ``/v5/tlssmssvr`` protocol: build a signed ``sendsms`` request, parse the answer.
+"""The legacy ``/v5/tlssmssvr`` protocol: build signed ``sendsms`` and ``sendmultisms2`` requests,
+parse the answers.
 
 Pure: the time and the random value are parameters, so the output is a function of the input.
 """
@@ -7,14 +8,29 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
+
+from ..billing import DOMESTIC_NATIONCODE
 from ..exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
-from ..message import SendResult, SmsMessage
+from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
 from ..signing import v5_signature
 
-__all__ = ["HttpRequest", "build_sendsms", "new_random", "parse_sendsms_response"]
+__all__ = [
+    "MAX_MULTI_NUMBERS",
+    "HttpRequest",
+    "build_sendmultisms2",
+    "build_sendsms",
+    "new_random",
+    "parse_sendmultisms2_response",
+    "parse_sendsms_response",
+]
+
+#: Numbers per ``sendmultisms2`` request; Tencent answers 1046 beyond.
+MAX_MULTI_NUMBERS = 200
 
 
 @dataclass(frozen=True)
@@ -79,4 +95,121 @@ def parse_sendsms_response(status: int, content: bytes) -> SendResult:
         fee=fee if isinstance(fee, int) and not isinstance(fee, bool) else None,
         errmsg=errmsg or "OK",
         ext=ext,
+    )
+
+
+def build_sendmultisms2(
+    message: BulkMessage,
+    *,
+    api_url: str,
+    sdk_app_id: str,
+    app_key: str,
+    random: str,
+    now: int,
+) -> HttpRequest:
+    """The ``sendmultisms2`` request (template form) for ``message``, signed at Unix time ``now``.
+
+    ``tel`` lists the numbers in ``message.phones`` order, and the signature covers their
+    national numbers comma-joined in that order. ``ValueError`` for no number, more than
+    ``MAX_MULTI_NUMBERS``, or domestic (+86) and international numbers together (Tencent
+    refuses those with 1046 and 1034).
+    """
+    count = len(message.phones)
+    if not 1 <= count <= MAX_MULTI_NUMBERS:
+        raise ValueError(f"sendmultisms2 takes 1 to {MAX_MULTI_NUMBERS} numbers, not {count}")
+    tel = [
+        {
+            "nationcode": str(phone.country_code),
+            "mobile": phonenumbers.national_significant_number(phone),
+        }
+        for phone in message.phones
+    ]
+    if len({entry["nationcode"] == DOMESTIC_NATIONCODE for entry in tel}) > 1:
+        raise ValueError("sendmultisms2 takes domestic or international numbers, not both")
+    body = {
+        "tel": tel,
+        "tpl_id": int(message.tpl_id),
+        "params": list(message.params),
+        "sign": message.sign,
+        "sig": v5_signature(app_key, random, now, mobiles=[entry["mobile"] for entry in tel]),
+        "time": int(now),
+        "extend": message.extend,
+        "ext": message.ext,
+    }
+    url = f"{api_url}/sendmultisms2?sdkappid={sdk_app_id}&random={random}"
+    return HttpRequest(url, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+
+def parse_sendmultisms2_response(status: int, content: bytes, message: BulkMessage) -> BulkResult:
+    """Tencent's answer to the ``sendmultisms2`` request for ``message``, one result per phone.
+
+    ``detail`` entries are matched to the request's numbers by ``(nationcode, mobile)``, in
+    order (so a number listed twice gets its two entries in turn). A number the answer says
+    nothing about gets an ``InvalidResponse`` as its ``error``: the request reached Tencent, so
+    that SMS may have gone out.
+
+    Raises ``HTTPStatusError`` or ``InvalidResponse`` when the answer is not Tencent's JSON, and
+    the matching ``TencentSmsError`` when Tencent refused the whole request (``result != 0``
+    without per-number ``detail``). When an answer with ``result != 0`` still carries
+    ``detail``, the detail wins: numbers it reports accepted were sent.
+    """
+    text = content.decode("utf-8", errors="replace")
+    if status != 200:
+        raise HTTPStatusError(status, text)
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
+    if not isinstance(data, dict) or not _is_int(data.get("result")):
+        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
+    result = data["result"]
+    errmsg = _errmsg(data)
+    ext = str(data.get("ext", "") or "")
+    detail = data.get("detail")
+    entries: dict[tuple[str, str], deque[RecipientResult]] = {}
+    for item in detail if isinstance(detail, list) else ():
+        if isinstance(item, dict) and _is_int(item.get("result")):
+            key = (str(item.get("nationcode", "")).lstrip("+"), str(item.get("mobile", "")))
+            entries.setdefault(key, deque()).append(_recipient(item))
+    if result != 0 and not entries:
+        raise TencentSmsError.for_result(result, errmsg, ext)
+    missing: InvalidResponse | None = None
+    recipients = []
+    for phone in message.phones:
+        queue = entries.get(
+            (str(phone.country_code), phonenumbers.national_significant_number(phone))
+        )
+        if queue:
+            recipients.append(queue.popleft())
+            continue
+        if missing is None:
+            missing = InvalidResponse(
+                "The SMS API's answer has no detail for this number; the message may still be "
+                "delivered",
+                text,
+            )
+        recipients.append(RecipientResult(None, str(missing), error=missing))
+    return BulkResult(tuple(recipients), errmsg=errmsg or "OK", ext=ext)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _errmsg(data: dict[str, Any]) -> str:
+    # Some legacy endpoints name the message "msg" instead of "errmsg".
+    return str(data.get("errmsg", data.get("msg", "")) or "")
+
+
+def _recipient(item: dict[str, Any]) -> RecipientResult:
+    result = item["result"]
+    errmsg = _errmsg(item)
+    if result != 0:
+        return RecipientResult(result, errmsg)
+    fee = item.get("fee")
+    return RecipientResult(
+        0,
+        errmsg or "OK",
+        sid=str(item.get("sid", "") or ""),
+        fee=fee if _is_int(fee) else None,
     )

@@ -1,4 +1,5 @@
-"""A local emulator of Tencent's legacy SMS API, for development and tests.
+"""A local emulator of Tencent's legacy SMS API (and of API 3.0's ``SendSms``), for development
+and tests.
 
 No Django here: ``python -m django_tencent_sms.sandbox`` runs without settings.
 """

@@ -3,7 +3,9 @@
 The app key comes from the ``TENCENT_SMS_APP_KEY`` environment variable or ``--app-key-file``,
 never from the command line (where ``ps`` would show it). Without either, the sandbox checks
 signatures against :data:`~django_tencent_sms.sandbox.core.DEVELOPMENT_APP_KEY`
-(``"sandbox-app-key"``), a public key for local development only.
+(``"sandbox-app-key"``), a public key for local development only. Likewise the API 3.0 key pair
+comes from ``TENCENT_SMS_SECRET_ID`` and ``TENCENT_SMS_SECRET_KEY``, else the public
+:data:`~django_tencent_sms.sandbox.cloudapi.DEVELOPMENT_SECRET_ID` and ``…_SECRET_KEY``.
 
 A Django management command can reuse :func:`add_arguments`, :func:`sandbox_from_options` and
 :func:`serve`.
@@ -19,6 +21,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from .cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
 from .core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
 from .limits import FrequencyLimits
 
@@ -33,6 +36,8 @@ __all__ = [
 
 APP_KEY_ENV = "TENCENT_SMS_APP_KEY"
 SDK_APP_ID_ENV = "TENCENT_SMS_SDK_APP_ID"
+SECRET_ID_ENV = "TENCENT_SMS_SECRET_ID"  # noqa: S105 - a variable name
+SECRET_KEY_ENV = "TENCENT_SMS_SECRET_KEY"  # noqa: S105 - a variable name
 DEFAULT_PORT = 8765
 
 
@@ -123,6 +128,8 @@ def sandbox_from_options(
     sdk_app_id = options.sdk_app_id or environ.get(SDK_APP_ID_ENV) or DEFAULT_SDK_APP_ID
     app_key, key_source = _app_key(options, environ)
     templates = dict(options.templates) or None
+    secret_id = environ.get(SECRET_ID_ENV, "").strip() or DEVELOPMENT_SECRET_ID
+    secret_key = environ.get(SECRET_KEY_ENV, "").strip() or DEVELOPMENT_SECRET_KEY
     sandbox = Sandbox(
         sdk_app_id=sdk_app_id,
         app_key=app_key,
@@ -132,11 +139,15 @@ def sandbox_from_options(
         port=options.port,
         limits=options.limits,
         verbose=options.verbose,
+        secret_id=secret_id,
+        secret_key=secret_key,
     )
     limits = options.limits
     notes = [
         f"SDK AppID: {sdk_app_id}",
         f"App key: {key_source}",
+        f"API 3.0 SecretId: {secret_id} (SecretKey "
+        + (f"from ${SECRET_KEY_ENV})" if secret_key != DEVELOPMENT_SECRET_KEY else "public)"),
         "Templates: "
         + (", ".join(str(i) for i in sorted(templates)) if templates else "any tpl_id (lenient)"),
         "Frequency limits: "
@@ -168,6 +179,7 @@ def serve(
         base = sandbox.url.removesuffix("/v5/tlssmssvr")
         print(f"Tencent SMS sandbox listening on {base}", file=out)
         print(f"  API_URL: {sandbox.url}", file=out)
+        print(f"  ENDPOINT (API 3.0): {sandbox.cloud_endpoint}", file=out)
         for note in notes:
             print(f"  {note}", file=out)
         print(f"  Inbox: {base}/_sandbox/inbox", file=out)

@@ -12,8 +12,15 @@ from collections.abc import Callable
 from types import TracebackType
 
 from ..codes import lookup
+from .cloudapi import (
+    DEVELOPMENT_SECRET_ID,
+    DEVELOPMENT_SECRET_KEY,
+    CloudCredentials,
+    handle_cloud,
+    is_cloud_request,
+)
 from .control import handle_control
-from .emulator import NOT_JSON, SEND_ENDPOINT, Account, Verdict, echo_ext, evaluate, parse_json
+from .emulator import ENDPOINTS, NOT_JSON, Account, Verdict, echo_ext, evaluate, parse_json
 from .faults import Fault, validate_count
 from .limits import FrequencyCounter, FrequencyLimits
 from .records import ReceivedRequest, SandboxMessage
@@ -38,7 +45,9 @@ class Sandbox:
     """An emulator of ``https://yun.tim.qq.com/v5/tlssmssvr`` that records what it receives.
 
     Use as ``with Sandbox(...) as sb:`` or ``sb = Sandbox(...).start()`` … ``sb.stop()``.
-    Send to ``sb.url + "/sendsms"``. All methods are thread-safe.
+    Send to ``sb.url + "/sendsms"`` (one number) or ``sb.url + "/sendmultisms2"`` (up to 200;
+    each accepted number is recorded as its own message). All methods are thread-safe.
+    API 3.0's ``SendSms`` is served at ``sb.cloud_endpoint`` (``POST /``, see ``cloudapi``).
     """
 
     def __init__(
@@ -53,8 +62,12 @@ class Sandbox:
         clock: Callable[[], float] = time.time,
         limits: FrequencyLimits | None = None,
         verbose: bool = False,
+        secret_id: str = DEVELOPMENT_SECRET_ID,
+        secret_key: str = DEVELOPMENT_SECRET_KEY,
     ) -> None:
         self._account = Account(str(sdk_app_id), app_key, default_sign or "")
+        # API 3.0 (POST / with X-TC-Action: SendSms) checks TC3 signatures with this key pair.
+        self._cloud = CloudCredentials(secret_id, secret_key)
         self._templates = Templates(templates)
         self._host = host
         self._port = port
@@ -137,6 +150,12 @@ class Sandbox:
         """The API base URL, ``http://host:port/v5/tlssmssvr``; the client appends ``/sendsms``."""
         host = f"[{self._host}]" if ":" in self._host else self._host
         return f"http://{host}:{self.port}{SMS_PREFIX.rstrip('/')}"
+
+    @property
+    def cloud_endpoint(self) -> str:
+        """The API 3.0 endpoint, ``http://host:port`` (``TENCENT_SMS['ENDPOINT']``)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
 
     # Recorded state -------------------------------------------------------------------------
 
@@ -222,6 +241,8 @@ class Sandbox:
             return self._connections
 
     def handle_http(self, request: HttpRequest) -> Reply:
+        if is_cloud_request(request):
+            return handle_cloud(self, request)
         if request.path.startswith(SMS_PREFIX):
             return self._handle_sms(request)
         if request.path.startswith(CONTROL_PREFIX):
@@ -286,7 +307,7 @@ class Sandbox:
         self, endpoint: str, request: HttpRequest, data: object, received_at: float
     ) -> Verdict:
         templates: dict[int, str] = {}
-        if endpoint == SEND_ENDPOINT:
+        if endpoint in ENDPOINTS:
             try:
                 templates = self._templates.snapshot()  # outside the lock: may query a database
             except Exception as exc:  # a broken source must not kill the server
@@ -305,8 +326,7 @@ class Sandbox:
                 frequency=self._frequency,
                 limits=self._limits,
             )
-            if verdict.message is not None:
-                self._messages.append(verdict.message)
+            self._messages.extend(verdict.messages)
         return verdict
 
     def _log(self, request: HttpRequest, data: object, record: ReceivedRequest) -> None:
@@ -315,6 +335,8 @@ class Sandbox:
         to = ""
         if isinstance(tel, dict):
             to = f" to +{tel.get('nationcode')} {tel.get('mobile')}"
+        elif isinstance(tel, list):
+            to = f" to {len(tel)} numbers"
         outcome = f"result {record.result}" if record.result is not None else "no result"
         fault = f" (fault: {record.fault})" if record.fault else ""
         print(

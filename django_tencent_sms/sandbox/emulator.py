@@ -1,10 +1,12 @@
-"""The checks Tencent's ``sendsms`` makes, as a function of the request and the sandbox's state.
+"""The checks Tencent's ``sendsms`` and ``sendmultisms2`` make, as a function of the request and
+the sandbox's state.
 
 No I/O: the HTTP server hands in the query and the parsed body and sends back the verdict.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import re
@@ -24,10 +26,12 @@ from .templates import placeholder_count, render
 
 __all__ = [
     "MAX_CONTENT_LENGTH",
+    "MAX_MULTI_NUMBERS",
     "MAX_PARAM_LENGTH",
     "MAX_TIME_SKEW",
     "NOT_JSON",
     "Account",
+    "Detail",
     "Verdict",
     "evaluate",
     "new_sid",
@@ -36,6 +40,11 @@ __all__ = [
 ]
 
 SEND_ENDPOINT = "sendsms"
+MULTI_ENDPOINT = "sendmultisms2"
+#: The endpoints emulated; anything else under ``/v5/tlssmssvr/`` gets 1011.
+ENDPOINTS = (SEND_ENDPOINT, MULTI_ENDPOINT)
+#: Numbers per ``sendmultisms2`` request (1046 beyond).
+MAX_MULTI_NUMBERS = 200
 MAX_TIME_SKEW = 600
 MAX_PARAM_LENGTH = 12
 MAX_CONTENT_LENGTH = 450
@@ -59,6 +68,29 @@ class Account:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """The answer about one number of a ``sendmultisms2`` request."""
+
+    nationcode: str
+    mobile: str
+    result: int
+    errmsg: str
+    message: SandboxMessage | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "result": self.result,
+            "errmsg": self.errmsg,
+            "mobile": self.mobile,
+            "nationcode": self.nationcode,
+        }
+        if self.message is not None:
+            data["sid"] = self.message.sid
+            data["fee"] = self.message.fee
+        return data
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The answer to one request."""
 
@@ -66,6 +98,15 @@ class Verdict:
     errmsg: str
     ext: str = ""
     message: SandboxMessage | None = None
+    #: ``sendmultisms2``: one entry per number, in the request's order.
+    detail: tuple[Detail, ...] | None = None
+
+    @property
+    def messages(self) -> tuple[SandboxMessage, ...]:
+        """The messages accepted by this request."""
+        if self.detail is not None:
+            return tuple(d.message for d in self.detail if d.message is not None)
+        return (self.message,) if self.message is not None else ()
 
     def payload(self) -> dict[str, Any]:
         """The JSON object Tencent would answer."""
@@ -73,6 +114,8 @@ class Verdict:
         if self.message is not None:
             data["fee"] = self.message.fee
             data["sid"] = self.message.sid
+        if self.detail is not None:
+            data["detail"] = [d.payload() for d in self.detail]
         return data
 
 
@@ -122,8 +165,8 @@ def echo_ext(data: object) -> str:
 
 @dataclass(frozen=True)
 class _Body:
-    nationcode: str
-    mobile: str
+    #: ``(nationcode, mobile)`` of each number: one for ``sendsms``, the array's for the other.
+    tels: tuple[tuple[str, str], ...]
     tpl_id: int
     params: list[str]
     sig: object
@@ -133,17 +176,32 @@ class _Body:
     extend: str
 
 
-def _read_body(data: object) -> _Body | str:
-    """The typed fields of a template ``sendsms`` body, or why it does not parse."""
+def _read_tel(tel: object) -> tuple[str, str] | None:
+    if isinstance(tel, dict) and _is_text(tel.get("nationcode")) and _is_text(tel.get("mobile")):
+        return tel["nationcode"], tel["mobile"]
+    return None
+
+
+def _read_body(data: object, *, multi: bool = False) -> _Body | str:
+    """The typed fields of a template ``sendsms`` (or, with ``multi``, ``sendmultisms2``) body,
+    or why it does not parse."""
     if data is NOT_JSON:
         return "the body is not JSON in UTF-8"
     if not isinstance(data, dict):
         return "the body is not a JSON object"
     tel = data.get("tel")
-    if not isinstance(tel, dict):
-        return "tel must be an object"
-    if not _is_text(tel.get("nationcode")) or not _is_text(tel.get("mobile")):
-        return "tel.nationcode and tel.mobile must be strings"
+    if multi:
+        if not isinstance(tel, list) or not tel:
+            return "tel must be a non-empty array"
+        tels = tuple(_read_tel(t) for t in tel)
+        if any(t is None for t in tels):
+            return "each tel must be an object with string nationcode and mobile"
+    else:
+        if not isinstance(tel, dict):
+            return "tel must be an object"
+        if _read_tel(tel) is None:
+            return "tel.nationcode and tel.mobile must be strings"
+        tels = (_read_tel(tel),)
     if not _is_int(data.get("tpl_id")):
         return "tpl_id must be an integer"
     params = data.get("params")
@@ -157,8 +215,7 @@ def _read_body(data: object) -> _Body | str:
     if "sig" in data and data["sig"] is not None and not _is_text(data["sig"]):
         return "sig must be a string"
     return _Body(
-        nationcode=tel["nationcode"],
-        mobile=tel["mobile"],
+        tels=tels,  # type: ignore[arg-type]  # no None left
         tpl_id=data["tpl_id"],
         params=list(params),
         sig=data.get("sig"),
@@ -198,14 +255,18 @@ def evaluate(
     limits: FrequencyLimits | None,
     make_sid: Callable[[], str] = new_sid,
 ) -> Verdict:
-    """Run Tencent's checks in order; on success count the send and describe the message.
+    """Run Tencent's checks in order; on success count the send and describe the message(s).
 
     ``data`` is the parsed body or :data:`NOT_JSON`; ``now`` is the sandbox clock.
+    ``sendmultisms2`` answers the request-wide checks (body, sig, time, 1046 more than 200
+    numbers, 1034 domestic and international together, template, length) for the whole
+    request, and the number and frequency checks in ``detail``, one entry per number.
     """
     ext = echo_ext(data)
-    if endpoint != SEND_ENDPOINT:
-        return refusal(1011, f"{endpoint!r} is not emulated; use sendsms", ext)
-    body = _read_body(data)
+    if endpoint not in ENDPOINTS:
+        return refusal(1011, f"{endpoint!r} is not emulated; use {' or '.join(ENDPOINTS)}", ext)
+    multi = endpoint == MULTI_ENDPOINT
+    body = _read_body(data, multi=multi)
     if isinstance(body, str):
         return refusal(1004, body, ext)
     if not body.sig:
@@ -215,46 +276,75 @@ def evaluate(
     if abs(body.time - now) > MAX_TIME_SKEW:
         return refusal(1021, ext=ext)
     expected = v5_signature(
-        account.app_key, query.get("random", ""), body.time, mobiles=[body.mobile]
+        account.app_key, query.get("random", ""), body.time, mobiles=[m for _, m in body.tels]
     )
     if not hmac.compare_digest(str(body.sig).encode("utf-8"), expected.encode("ascii")):
         return refusal(1001, ext=ext)
-    if not valid_number(body.nationcode, body.mobile):
+    if multi:
+        if len(body.tels) > MAX_MULTI_NUMBERS:
+            return refusal(1046, f"{len(body.tels)} numbers, at most {MAX_MULTI_NUMBERS}", ext)
+        if len({nationcode == DOMESTIC_NATIONCODE for nationcode, _ in body.tels}) > 1:
+            return refusal(1034, ext=ext)
+    elif not valid_number(*body.tels[0]):
         return refusal(1016, ext=ext)
 
+    content = _content(body, templates, lenient, account)
+    if isinstance(content, Verdict):
+        return dataclasses.replace(content, ext=ext)
+    sign, text = content
+
+    def accept(nationcode: str, mobile: str) -> SandboxMessage:
+        frequency.record((nationcode, mobile), now)
+        return SandboxMessage(
+            sid=make_sid(),
+            nationcode=nationcode,
+            mobile=mobile,
+            tpl_id=body.tpl_id,
+            params=list(body.params),
+            sign=sign,
+            text=text,
+            fee=sms_fee(text, nationcode),
+            ext=body.ext,
+            extend=body.extend,
+            time=body.time,
+            received_at=received_at,
+        )
+
+    if not multi:
+        code = frequency.refusal(body.tels[0], now, limits)
+        if code is not None:
+            return refusal(code, ext=ext)
+        return Verdict(0, "OK", ext, accept(*body.tels[0]))
+
+    detail = []
+    for nationcode, mobile in body.tels:
+        code = 1016 if not valid_number(nationcode, mobile) else None
+        if code is None:
+            code = frequency.refusal((nationcode, mobile), now, limits)
+        if code is not None:
+            detail.append(Detail(nationcode, mobile, code, lookup(code).meaning))
+        else:
+            detail.append(Detail(nationcode, mobile, 0, "OK", accept(nationcode, mobile)))
+    return Verdict(0, "OK", ext, detail=tuple(detail))
+
+
+def _content(
+    body: _Body, templates: Mapping[int, str], lenient: bool, account: Account
+) -> tuple[str, str] | Verdict:
+    """``(sign, text)`` of the message the body asks for, or the refusal (1014, 1036, 1017)."""
     template = templates.get(body.tpl_id)
     if template is None:
         if not lenient:
-            return Verdict(1014, _UNKNOWN_TEMPLATE, ext)
+            return Verdict(1014, _UNKNOWN_TEMPLATE)
         content = f"template {body.tpl_id}" + (": " + ", ".join(body.params) if body.params else "")
     elif len(body.params) != placeholder_count(template):
-        return Verdict(1014, _PARAMS_MISMATCH, ext)
+        return Verdict(1014, _PARAMS_MISMATCH)
     else:
         content = render(template, body.params)
     if any(len(p) > MAX_PARAM_LENGTH for p in body.params):
-        return refusal(1036, ext=ext)
+        return refusal(1036)
     sign = body.sign or account.default_sign
     text = f"【{sign}】{content}" if sign else content
     if len(text) > MAX_CONTENT_LENGTH:
-        return refusal(1017, f"{len(text)} characters, at most {MAX_CONTENT_LENGTH}", ext)
-
-    key = (body.nationcode, body.mobile)
-    code = frequency.refusal(key, now, limits)
-    if code is not None:
-        return refusal(code, ext=ext)
-    frequency.record(key, now)
-    message = SandboxMessage(
-        sid=make_sid(),
-        nationcode=body.nationcode,
-        mobile=body.mobile,
-        tpl_id=body.tpl_id,
-        params=body.params,
-        sign=sign,
-        text=text,
-        fee=sms_fee(text, body.nationcode),
-        ext=body.ext,
-        extend=body.extend,
-        time=body.time,
-        received_at=received_at,
-    )
-    return Verdict(0, "OK", ext, message)
+        return refusal(1017, f"{len(text)} characters, at most {MAX_CONTENT_LENGTH}")
+    return sign, text

@@ -10,7 +10,8 @@ __all__ = ["ReceivedRequest", "SandboxMessage"]
 
 @dataclass
 class ReceivedRequest:
-    """One HTTP request on an SMS endpoint (``/v5/tlssmssvr/…``), accepted or not."""
+    """One HTTP request on an SMS endpoint (``/v5/tlssmssvr/…``, or API 3.0's ``/``), accepted
+    or not."""
 
     #: The action after ``/v5/tlssmssvr/``, e.g. ``"sendsms"``.
     endpoint: str
@@ -29,6 +30,9 @@ class ReceivedRequest:
     #: Serial number of the TCP connection the request came on (1 for the first connection).
     connection: int = 0
     method: str = "POST"
+    #: API 3.0 (``endpoint`` is then the ``X-TC-Action``, e.g. ``"SendSms"``): the error code
+    #: answered, or ``"Ok"``; ``result`` is then its legacy equivalent. ``None`` for the legacy API.
+    code: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict; the body is decoded as UTF-8 text."""
@@ -43,6 +47,7 @@ class ReceivedRequest:
             "result": self.result,
             "fault": self.fault,
             "connection": self.connection,
+            "code": self.code,
         }
 
 

@@ -10,6 +10,7 @@ from django.db import close_old_connections
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.sandbox import Sandbox
 from django_tencent_sms.sandbox.cli import add_server_arguments, serve
+from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
 from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY
 
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             port=options["port"],
             limits=options["limits"],
             verbose=options["verbose"],
+            secret_id=sms_settings.SECRET_ID or DEVELOPMENT_SECRET_ID,
+            secret_key=sms_settings.SECRET_KEY or DEVELOPMENT_SECRET_KEY,
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,6 +54,12 @@ class Command(BaseCommand):
             f"SDK AppID: {sms_settings.SDK_APP_ID or DEFAULT_SDK_APP_ID}",
             "App key: "
             + ("TENCENT_SMS['APP_KEY']" if sms_settings.APP_KEY else "the public development key"),
+            "API 3.0 key: "
+            + (
+                "TENCENT_SMS['SECRET_ID'] and ['SECRET_KEY']"
+                if sms_settings.SECRET_ID and sms_settings.SECRET_KEY
+                else "the public development key pair"
+            ),
             "Templates: this site's active SmsTemplate rows",
         ]
         serve(self.build_sandbox(options), notes, stdout=self.stdout._out)

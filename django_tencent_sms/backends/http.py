@@ -1,0 +1,190 @@
+"""What the HTTP backends share: one pooled keep-alive session, a bounded timeout, and retries of
+connection attempts that provably never sent anything (never of a request that may have)."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from .. import __version__
+from ..conf import sms_settings
+from ..exceptions import ConfigurationError, ConnectError, ConnectionLost, ResponseTimeout
+from .base import BaseBackend
+
+__all__ = ["HttpBackend", "normalize_connect_retries", "normalize_timeout"]
+
+USER_AGENT = f"django-tencent-sms/{__version__} requests/{requests.__version__}"
+
+Timeout = float | tuple[float, float]
+
+MAX_TIMEOUT = 30
+
+
+def normalize_timeout(value: Any) -> Timeout:
+    """Validate ``TIMEOUT``: a positive number or a ``(connect, read)`` pair of them, at most
+    30 seconds each (a request must never hang a worker for long)."""
+    parts = list(value) if isinstance(value, (tuple, list)) else [value]
+    if len(parts) not in (1, 2) or not all(
+        isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p <= MAX_TIMEOUT
+        for p in parts
+    ):
+        raise ConfigurationError(
+            f"TENCENT_SMS['TIMEOUT'] must be a number of seconds (0 < t <= {MAX_TIMEOUT}) or a "
+            f"(connect, read) pair of them, not {value!r}."
+        )
+    return float(parts[0]) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
+
+
+def normalize_connect_retries(value: Any) -> int:
+    """Validate ``CONNECT_RETRIES``: a small non-negative int."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
+        raise ConfigurationError(
+            f"TENCENT_SMS['CONNECT_RETRIES'] must be an int from 0 to 5, not {value!r}."
+        )
+    return value
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """Whether a ConnectionError happened before any byte of the request was sent.
+
+    Only failures to open the connection count: refused, DNS, connect timeout, and a TLS
+    certificate that does not verify (which can only fail during the handshake). Any other TLS
+    error may come from reading the answer after the request went out, so it does not count.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    if isinstance(exc, requests.exceptions.SSLError):
+        return _caused_by(reason, ssl.SSLCertVerificationError)
+    return isinstance(
+        reason,
+        (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError),
+    )
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind) or any(isinstance(a, kind) for a in getattr(exc, "args", ())):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class HttpBackend(BaseBackend):
+    """Base of the backends that post to Tencent over one pooled keep-alive session.
+
+    Subclasses build a request and call :meth:`post`. One instance is safe to share between
+    threads.
+    """
+
+    #: The setting named when the URL turns out to be unusable at send time.
+    url_setting = "API_URL"
+
+    def __init__(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        connect_retries: int | None = None,
+        pool_size: int = 16,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.timeout = normalize_timeout(sms_settings.TIMEOUT if timeout is None else timeout)
+        self.connect_retries = normalize_connect_retries(
+            sms_settings.CONNECT_RETRIES if connect_retries is None else connect_retries
+        )
+        self.pool_size = pool_size
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        session = self._session
+        if session is None:
+            with self._session_lock:
+                session = self._session
+                if session is None:
+                    session = self._session = self._make_session()
+        return session
+
+    def _make_session(self) -> requests.Session:
+        session = requests.Session()
+        # No urllib3 retries at all: this backend decides what may be retried.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.pool_size, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+        return session
+
+    def open(self) -> None:
+        self.session  # noqa: B018 - creates the pool ahead of the first send
+
+    def close(self) -> None:
+        with self._session_lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def post(
+        self,
+        build: Callable[[], tuple[str, bytes, Mapping[str, str] | None]],
+        *,
+        target: str,
+    ) -> requests.Response:
+        """Post what ``build()`` returns (``url, body, headers``) and return the response.
+
+        ``build`` is called again for every attempt, so each one is signed afresh. Only a
+        connection that provably never sent anything is tried again (``connect_retries``
+        times); a timeout or a broken connection after sending raises at once. ``target`` names
+        the server in the ``ConnectError`` message.
+        """
+        attempt = 0
+        while True:
+            url, body, headers = build()
+            try:
+                return self.session.post(
+                    url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+                )
+            except requests.ReadTimeout as exc:
+                raise ResponseTimeout(
+                    f"No answer from the SMS API within {self.timeout} s; the message may "
+                    "still be delivered."
+                ) from exc
+            except requests.ConnectionError as exc:
+                if not _never_sent(exc):
+                    raise ConnectionLost(
+                        "The connection to the SMS API broke after the request was sent; the "
+                        "message may still be delivered."
+                    ) from exc
+                if attempt >= self.connect_retries:
+                    raise ConnectError(
+                        f"Could not connect to the SMS API at {target} "
+                        f"({attempt + 1} attempt{'s' if attempt else ''})."
+                    ) from exc
+                attempt += 1
+                continue
+            except (
+                requests.exceptions.InvalidURL,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema,
+            ) as exc:
+                raise ConfigurationError(
+                    f"Invalid TENCENT_SMS[{self.url_setting!r}]: {exc}"
+                ) from exc
+            except requests.RequestException as exc:
+                # Anything else (a broken chunked body, an undecodable answer) happened after
+                # the request went out.
+                raise ConnectionLost(
+                    f"The SMS API's answer could not be read ({type(exc).__name__}); the "
+                    "message may still be delivered."
+                ) from exc

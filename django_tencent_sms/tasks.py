@@ -1,0 +1,116 @@
+"""The background task behind ``send_sms(background=True)``, on Django's task framework.
+
+``django.tasks`` on Django 6; on Django 5.2 its backport, the ``django-tasks`` package
+(``pip install "django-tencent-sms[tasks]"``, with ``"django_tasks"`` in ``INSTALLED_APPS``).
+The task runs on whatever backend the site's ``TASKS`` setting names. Its only argument is the
+``SmsLog`` id, so every backend can store it; the sending service does the rest
+(``sending.send_queued``).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.db import router, transaction
+from django.utils import timezone
+
+from .exceptions import ConfigurationError
+from .models import SmsLog
+from .sending import send_queued
+
+# bulk imports sending too; send_batch is imported inside the task to keep this module light.
+
+try:
+    from django.tasks import task  # Django 6.0+
+except ImportError:
+    try:
+        from django_tasks import task  # the backport, for Django 5.2
+    except ImportError:
+        raise ConfigurationError(
+            "send_sms(background=True) needs Django's task framework: Django 6, or on Django "
+            "5.2 the django-tasks package (pip install 'django-tencent-sms[tasks]', and add "
+            "'django_tasks' to INSTALLED_APPS)."
+        ) from None
+
+__all__ = ["enqueue_batch_on_commit", "enqueue_on_commit", "send_queued_batch", "send_queued_sms"]
+
+logger = logging.getLogger("django_tencent_sms")
+
+
+@task
+def send_queued_sms(log_id: int) -> str:
+    """Send the ``queued`` ``SmsLog`` ``log_id``; return its status afterwards.
+
+    Running it twice for one id sends at most once (see ``sending.send_queued``).
+    """
+    return send_queued(log_id)
+
+
+@task
+def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
+    """Send one batch of ``queued`` bulk rows (``bulk.send_batch``) in one request; return the
+    batch's counts. Running it twice for the same ids sends at most once."""
+    from .bulk import send_batch
+
+    summary = send_batch(log_ids)
+    return {
+        "sent": summary.sent,
+        "failed": summary.failed,
+        "unknown": summary.unknown,
+        "fee": summary.fee,
+    }
+
+
+def enqueue_batch_on_commit(log_ids: list[int], *, using: str | None = None) -> None:
+    """Enqueue ``send_queued_batch(log_ids)`` once the transaction that wrote the rows commits.
+
+    When the task backend refuses the task, the batch's rows become ``failed`` (nothing was
+    sent) and the error is logged (raised too when no transaction was open)."""
+    using = using or router.db_for_write(SmsLog)
+    at_once = not transaction.get_connection(using).in_atomic_block
+    transaction.on_commit(
+        partial(_enqueue_batch, list(log_ids), using=using, reraise=at_once), using=using
+    )
+
+
+def _enqueue_batch(log_ids: list[int], *, using: str, reraise: bool) -> None:
+    try:
+        send_queued_batch.enqueue(log_ids)
+    except Exception as exc:
+        SmsLog.objects.using(using).filter(pk__in=log_ids, status=SmsLog.Status.QUEUED).update(
+            status=SmsLog.Status.FAILED,
+            errmsg=f"Could not be queued ({type(exc).__name__}: {exc}); nothing was sent.",
+            finished_at=timezone.now(),
+        )
+        logger.exception("A bulk batch of %d could not be queued; marked failed", len(log_ids))
+        if reraise:
+            raise
+
+
+def enqueue_on_commit(log: SmsLog) -> bool:
+    """Enqueue ``send_queued_sms(log.pk)`` once the transaction that wrote ``log`` commits.
+
+    A worker then always finds the row. Returns whether it was enqueued at once (no transaction
+    was open). When the task backend refuses the task, the log becomes ``failed`` (nothing was
+    sent) and the error is raised if enqueued at once; at a commit it is logged instead, since
+    raising there would reach whoever committed, after their data was saved.
+    """
+    using = log._state.db or router.db_for_write(SmsLog)
+    at_once = not transaction.get_connection(using).in_atomic_block
+    transaction.on_commit(partial(_enqueue, log.pk, using=using, reraise=at_once), using=using)
+    return at_once
+
+
+def _enqueue(log_id: int, *, using: str, reraise: bool) -> None:
+    try:
+        send_queued_sms.enqueue(log_id)
+    except Exception as exc:
+        SmsLog.objects.using(using).filter(pk=log_id, status=SmsLog.Status.QUEUED).update(
+            status=SmsLog.Status.FAILED,
+            errmsg=f"Could not be queued ({type(exc).__name__}: {exc}); nothing was sent.",
+            finished_at=timezone.now(),
+        )
+        logger.exception("SMS #%s could not be queued; marked failed, nothing was sent", log_id)
+        if reraise:
+            raise
