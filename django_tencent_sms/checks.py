@@ -104,6 +104,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 "E011",
             )
         )
+    cache_timeout = sms_settings.TEMPLATE_CACHE_TIMEOUT
+    if (
+        not isinstance(cache_timeout, (int, float))
+        or isinstance(cache_timeout, bool)
+        or cache_timeout < 0
+    ):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['TEMPLATE_CACHE_TIMEOUT'] must be a number of seconds (0 turns "
+                f"the cache off), not {cache_timeout!r}.",
+                "E019",
+            )
+        )
     errors.extend(_check_otp())
     return errors
 

@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     # Days of send history kept by `manage.py purge_sms_logs` when run without --older-than;
     # None means the command deletes nothing unless told a cut-off.
     "LOG_RETENTION_DAYS": 365,
+    # Seconds a template looked up by name is remembered in each process (0: never): a send by
+    # name then costs no lookup query. Saving a template clears it in that process at once.
+    "TEMPLATE_CACHE_TIMEOUT": 60,
     # The verification-code service (django_tencent_sms.otp); see OTP_DEFAULTS.
     "OTP": {},
 }

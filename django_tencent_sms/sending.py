@@ -24,6 +24,7 @@ from .masking import mask_phone
 from .message import SmsMessage
 from .models import SmsLog, SmsTemplate
 from .signals import sms_failed, sms_sent
+from .template_cache import template_by_name
 from .validation import (
     check_extend,
     check_length,
@@ -194,7 +195,7 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
         obj = template
     elif isinstance(template, str):
         try:
-            obj = SmsTemplate.objects.get(name=template)  # unique: no ORDER BY, no LIMIT
+            obj = template_by_name(template)
         except SmsTemplate.DoesNotExist:
             raise InvalidMessage(
                 _("There is no SMS template named %(name)s."),
@@ -311,9 +312,10 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
             log.fee,
         )
         raise
-    logger.info(
-        "SMS #%s to %s sent, sid=%s fee=%s", log.pk, mask_phone(message.e164), log.sid, log.fee
-    )
+    if logger.isEnabledFor(logging.INFO):  # masking costs more than the rest of the line
+        logger.info(
+            "SMS #%s to %s sent, sid=%s fee=%s", log.pk, mask_phone(message.e164), log.sid, log.fee
+        )
     _send_signal(sms_sent, log=log, result=result)
     return log
 

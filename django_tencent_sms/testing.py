@@ -15,6 +15,14 @@ __all__ = ["SmsTestMixin", "reset_outbox"]
 
 
 def reset_outbox() -> list:
+    """Empty the outbox, and forget templates remembered by name (a test's templates must not
+    outlive it); the new, empty outbox."""
+    from django.apps import apps
+
+    if apps.ready:
+        from .template_cache import clear_template_cache
+
+        clear_template_cache()
     django_tencent_sms.outbox = []
     return django_tencent_sms.outbox
 
