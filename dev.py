@@ -166,9 +166,11 @@ def demo(args: list[str]) -> int:
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "demo_setup", env=env)
     log("Starting the Tencent emulator and the site (Ctrl-C stops both)")
+    reports = ["--site-url", f"http://127.0.0.1:{site_port}", "--report-delay", "2"]
     # Each in a session of its own, so that stop() reaches its children too.
     commands = [
-        [*manage, "tencent_sms_sandbox", "--port", str(sandbox_port)],
+        # Delivery reports reach the site's callback two seconds after each send.
+        [*manage, "tencent_sms_sandbox", "--port", str(sandbox_port), *reports],
         [*manage, "runserver", f"127.0.0.1:{site_port}", *args],
     ]
     procs = [

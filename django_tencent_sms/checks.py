@@ -117,6 +117,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 "E019",
             )
         )
+    errors.extend(_check_callbacks())
     errors.extend(_check_otp())
     return errors
 
@@ -224,3 +225,67 @@ def _check_phone_backend() -> list[checks.CheckMessage]:
     except ConfigurationError as exc:
         return [_error(str(exc), "E013")]
     return []
+
+
+#: What a callback token may hold: it is a path segment of the URL given to Tencent.
+_TOKEN = re.compile(r"[A-Za-z0-9_\-.~]{16,}")
+
+
+def _check_callbacks() -> list[checks.CheckMessage]:
+    """The callback settings (E030 to E032); W030, about the URLs, is ``check_callback_urls``."""
+    from django.utils.module_loading import import_string
+
+    from .callbacks import parse_networks
+
+    found: list[checks.CheckMessage] = []
+    token = sms_settings.CALLBACK_TOKEN
+    if token and (not isinstance(token, str) or not _TOKEN.fullmatch(token)):
+        found.append(
+            _error(
+                f"{SETTING_NAME}['CALLBACK_TOKEN'] must be 16 or more URL-safe characters "
+                "(letters, digits, - _ . ~).",
+                "E030",
+                hint='Make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"',
+            )
+        )
+    try:
+        parse_networks(sms_settings.CALLBACK_ALLOWED_IPS)
+    except ValueError as exc:
+        found.append(_error(f"{SETTING_NAME}['CALLBACK_ALLOWED_IPS'] {exc}.", "E031"))
+    resolver = sms_settings.CALLBACK_CLIENT_IP
+    if resolver is not None:
+        try:
+            func = import_string(resolver) if isinstance(resolver, str) else resolver
+        except ImportError as exc:
+            func, problem = None, str(exc)
+        else:
+            problem = "it is not callable"
+        if not callable(func):
+            found.append(
+                _error(f"{SETTING_NAME}['CALLBACK_CLIENT_IP'] is not usable: {problem}.", "E032")
+            )
+    return found
+
+
+@checks.register(checks.Tags.urls)
+def check_callback_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """W030: the callback URLs are mounted, but no ``CALLBACK_TOKEN`` opens them."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("tencent_sms_callbacks:status", kwargs={"token": "x"})
+    except NoReverseMatch:
+        return []
+    except Exception:  # a broken URLconf is reported by Django's own URL checks
+        return []
+    if sms_settings.CALLBACK_TOKEN:
+        return []
+    return [
+        checks.Warning(
+            f"The delivery-report and reply callbacks are mounted, but {SETTING_NAME}"
+            "['CALLBACK_TOKEN'] is not set: they refuse every request.",
+            hint="Set it to a long random secret (secrets.token_urlsafe(32)) and give Tencent's "
+            "console the URLs with the token in them.",
+            id="tencent_sms.W030",
+        )
+    ]

@@ -58,6 +58,15 @@ DEFAULTS: dict[str, Any] = {
     "TEMPLATE_CACHE_TIMEOUT": 60,
     # The verification-code service (django_tencent_sms.otp); see OTP_DEFAULTS.
     "OTP": {},
+    # Delivery reports and replies pushed by Tencent (include "django_tencent_sms.urls").
+    # Tencent does not sign its callbacks: the secret in their URL is what proves them. 16 or
+    # more URL-safe characters, e.g. secrets.token_urlsafe(32); empty refuses every callback.
+    "CALLBACK_TOKEN": "",
+    # Networks callbacks may come from, e.g. ["203.0.113.0/24", "2001:db8::/32"]; None: any.
+    "CALLBACK_ALLOWED_IPS": None,
+    # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses
+    # OTP["CLIENT_IP"] when that is set, else REMOTE_ADDR.
+    "CALLBACK_CLIENT_IP": None,
 }
 
 #: Defaults of ``TENCENT_SMS["OTP"]``; a site's dict is merged over these.
@@ -94,7 +103,7 @@ OTP_DEFAULTS: dict[str, Any] = {
 }
 
 # Keys whose values must never be shown.
-SECRET_KEYS = frozenset({"APP_KEY", "SECRET_KEY"})
+SECRET_KEYS = frozenset({"APP_KEY", "SECRET_KEY", "CALLBACK_TOKEN"})
 
 
 class SmsSettings:
@@ -122,7 +131,9 @@ class SmsSettings:
         except KeyError:
             pass
         value = self.user_settings.get(name, DEFAULTS[name])
-        if name in ("APP_KEY", "SECRET_ID", "SECRET_KEY") and isinstance(value, str):
+        if name in ("APP_KEY", "SECRET_ID", "SECRET_KEY", "CALLBACK_TOKEN") and isinstance(
+            value, str
+        ):
             # A trailing space copied from the console is the most common cause of error 1001.
             value = value.strip()
         elif name == "SDK_APP_ID" and value is not None:

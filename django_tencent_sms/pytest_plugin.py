@@ -8,6 +8,10 @@ Fixtures:
   this test; every ``SmsTemplate`` saved during the test is registered with the emulator.
 * ``sms_sandbox_cloud``: the same, with the API 3.0 backend (``TencentCloudBackend``) pointed at
   the emulator's API 3.0 endpoint instead.
+
+Both start each test with delivery reports kept for pulls (no callback URLs, no delay, every
+message delivered); set ``sandbox.callback_url`` (e.g. to ``live_server.url`` + the callback
+path) to have them pushed.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ def sms_sandbox(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
     sandbox = tencent_sms_sandbox
     sandbox.reset()
     sandbox.limits = None
+    _reset_reports(sandbox)
     settings.TENCENT_SMS = {
         **(getattr(settings, "TENCENT_SMS", None) or {}),
         "BACKEND": "django_tencent_sms.backends.tencent.TencentBackend",
@@ -76,6 +81,7 @@ def sms_sandbox_cloud(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
     sandbox = tencent_sms_sandbox
     sandbox.reset()
     sandbox.limits = None
+    _reset_reports(sandbox)
     settings.TENCENT_SMS = {
         **(getattr(settings, "TENCENT_SMS", None) or {}),
         "BACKEND": "django_tencent_sms.backends.tencentcloud.TencentCloudBackend",
@@ -86,6 +92,13 @@ def sms_sandbox_cloud(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
     }
     with _registering_templates(sandbox):
         yield sandbox
+
+
+def _reset_reports(sandbox: Any) -> None:
+    """Delivery reports kept for pulls, not pushed: a test that wants pushes sets the URLs."""
+    sandbox.callback_url = sandbox.reply_callback_url = None
+    sandbox.report_delay = 0
+    sandbox.report_success = 1.0
 
 
 @contextmanager

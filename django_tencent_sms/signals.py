@@ -20,3 +20,13 @@ code_verified = Signal()
 code_failed = Signal()
 #: ``daily_limit_reached(limit, request)``: ``OTP["DAILY_LIMIT"]`` stopped a send today.
 daily_limit_reached = Signal()
+
+# Delivery reports and replies (django_tencent_sms.reports): from Tencent's callbacks or from
+# `manage.py tencent_sms_pull_status`.
+#: ``sms_delivery_report(sender=SmsLog, log, report)``: ``log`` was updated from ``report`` (a
+#: ``protocol.reports.DeliveryReport``); ``log.status`` is now delivered or undelivered. Not sent
+#: for a replayed or older report, which changes nothing.
+sms_delivery_report = Signal()
+#: ``sms_reply_received(sender=SmsReply, reply)``: a person's reply was stored (once: a replayed
+#: push or an overlapping pull does not send it again).
+sms_reply_received = Signal()

@@ -117,6 +117,9 @@ TENCENT_SMS = {
     "API_URL": f"{SANDBOX_URL}/v5/tlssmssvr",
     "SIGN": "腾讯云",
     "OTP": OTP,
+    # The secret in the delivery-report and reply callback URLs (sms/callbacks/…); the emulator
+    # pushes to them (dev.py demo). Production: from the environment, secrets.token_urlsafe(32).
+    "CALLBACK_TOKEN": os.environ.get("TENCENT_SMS_CALLBACK_TOKEN", "demo-only-callback-token"),
 }
 # Production: the same backend, the credentials of your SMS application from the environment,
 # and no API_URL: the default is Tencent's, over HTTPS. Register your approved templates (with

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from ..codes import Category, lookup
 from ..models import SmsLog
 
-__all__ = ["result_meaning", "status_badge"]
+__all__ = ["format_elapsed", "result_meaning", "status_badge"]
 
 STATUS_ICONS = {
     SmsLog.Status.QUEUED: "⋯",
@@ -41,3 +43,21 @@ def result_meaning(code: int) -> str:
     if info.category == Category.UNKNOWN:
         return gettext("A result code this version does not know")
     return gettext(info.meaning)
+
+
+def format_elapsed(elapsed: timedelta) -> str:
+    """A short duration, to the second: ``< 1 s``, ``45 s``, ``3 min 5 s``, ``2 h 10 min``,
+    ``3 d 4 h``. A negative one (the clocks of two machines) counts as none."""
+    seconds = max(0, int(elapsed.total_seconds()))
+    if seconds < 1:
+        return gettext("< 1 s")
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return gettext("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds}
+    return gettext("%(seconds)d s") % {"seconds": seconds}

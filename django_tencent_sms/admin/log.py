@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,7 @@ from ..masking import mask_phone
 from ..models import SmsLog
 from ..sending import is_verification
 from .dashboard import dashboard_view
-from .display import result_meaning, status_badge
+from .display import format_elapsed, result_meaning, status_badge
 from .paginator import CappedCountAdmin
 from .privacy import FilterLookupsOnly
 from .resend import MAX_RESEND, confirmation, resend_and_report, take_token
@@ -38,6 +40,7 @@ class SmsLogAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
         "masked_phone",
         "template_label",
         "status_label",
+        "delivered_in",
         "result_label",
         "sid",
         "fee",
@@ -87,6 +90,17 @@ class SmsLogAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
                     "created_at",
                     "finished_at",
                     "duration",
+                ]
+            },
+        ),
+        (
+            _("Delivery report"),
+            {
+                "fields": [
+                    "carrier_report",
+                    "received_by_phone",
+                    "delivered_in",
+                    "reported_at",
                 ]
             },
         ),
@@ -153,7 +167,36 @@ class SmsLogAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
             log.result,
         )
 
+    @admin.display(description=_("delivered in"))
+    def delivered_in(self, log):
+        """How long the message took to reach the phone: from the log's creation to the
+        delivery report's ``user_receive_time``; only for delivered messages."""
+        if log.status != SmsLog.Status.DELIVERED or log.delivered_at is None:
+            return "—"
+        return format_elapsed(log.delivered_at - log.created_at)
+
     # Detail page ------------------------------------------------------------------------
+
+    @admin.display(description=_("carrier's report"))
+    def carrier_report(self, log):
+        if log.reported_at is None:
+            return gettext("No delivery report yet.")
+        return format_html(
+            "<code>{}</code> {}",
+            log.report_code or "—",
+            log.report_description,
+        )
+
+    @admin.display(description=_("received by the phone"))
+    def received_by_phone(self, log):
+        if log.delivered_at is None:
+            return "—"
+        when = date_format(timezone.localtime(log.delivered_at), "DATETIME_FORMAT")
+        if log.status == SmsLog.Status.UNDELIVERED:
+            return gettext("Not received: the carrier reported the failure at %(time)s.") % {
+                "time": when
+            }
+        return when
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).select_related("template", "resend_of", "resent_by")

@@ -4,6 +4,7 @@ from typing import Any
 
 from ..exceptions import TencentSmsError
 from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
+from ..protocol.reports import PullBatch
 
 
 class BaseBackend:
@@ -38,6 +39,20 @@ class BaseBackend:
 
     def send(self, message: SmsMessage) -> SendResult:
         raise NotImplementedError
+
+    #: Whether :meth:`pull_reports` and :meth:`pull_replies` work (Tencent's pull endpoints).
+    can_pull = False
+
+    def pull_reports(self, limit: int = 100) -> PullBatch:
+        """Up to ``limit`` (1 to 100) delivery reports Tencent has not handed out yet (each is
+        handed out once). Raises ``NotImplementedError`` where ``can_pull`` is false, and what
+        ``send`` raises when Tencent refuses or does not answer."""
+        raise NotImplementedError(f"{type(self).__name__} cannot pull delivery reports")
+
+    def pull_replies(self, limit: int = 100) -> PullBatch:
+        """Up to ``limit`` (1 to 100) replies Tencent has not handed out yet; as
+        :meth:`pull_reports`."""
+        raise NotImplementedError(f"{type(self).__name__} cannot pull replies")
 
     def send_bulk(self, message: BulkMessage) -> BulkResult:
         """Send ``message`` to each of its numbers; one ``RecipientResult`` per number, in order.

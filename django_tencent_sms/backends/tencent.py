@@ -8,6 +8,7 @@ from typing import Any
 from ..conf import sms_settings
 from ..message import BulkMessage, BulkResult, SendResult, SmsMessage
 from ..protocol import v5
+from ..protocol.reports import PullBatch
 from .http import (
     MAX_TIMEOUT,
     USER_AGENT,
@@ -91,3 +92,29 @@ class TencentBackend(HttpBackend):
 
         response = self.post(build, target=self.api_url)
         return v5.parse_sendmultisms2_response(response.status_code, response.content, message)
+
+    can_pull = True
+
+    def pull_reports(self, limit: int = v5.MAX_PULL) -> PullBatch:
+        """``pullstatus`` type 0: up to ``limit`` delivery reports (see ``BaseBackend``)."""
+        return self._pull(v5.PULL_REPORTS, limit)
+
+    def pull_replies(self, limit: int = v5.MAX_PULL) -> PullBatch:
+        """``pullstatus`` type 1: up to ``limit`` replies (see ``BaseBackend``)."""
+        return self._pull(v5.PULL_REPLIES, limit)
+
+    def _pull(self, kind: int, limit: int) -> PullBatch:
+        def build() -> tuple[str, bytes, None]:
+            request = v5.build_pullstatus(
+                kind,
+                limit=limit,
+                api_url=self.api_url,
+                sdk_app_id=self.sdk_app_id,
+                app_key=self._app_key,
+                random=v5.new_random(),
+                now=int(time.time()),
+            )
+            return request.url, request.body, None
+
+        response = self.post(build, target=self.api_url)
+        return v5.parse_pullstatus_response(response.status_code, response.content, kind)

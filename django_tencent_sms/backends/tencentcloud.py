@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..conf import sms_settings
 from ..exceptions import ConfigurationError
 from ..message import BulkMessage, BulkResult, SendResult, SmsMessage
 from ..protocol import tc3
+from ..protocol.reports import PullBatch
 from .http import HttpBackend, Timeout
 
 __all__ = ["TencentCloudBackend"]
@@ -95,3 +97,30 @@ class TencentCloudBackend(HttpBackend):
 
         response = self.post(build, target=self.endpoint.url)
         return tc3.parse_send_sms_bulk_response(response.status_code, response.content, message)
+
+    can_pull = True
+
+    def pull_reports(self, limit: int = tc3.MAX_PULL) -> PullBatch:
+        """``PullSmsSendStatus``: up to ``limit`` delivery reports (see ``BaseBackend``)."""
+        response = self._pull(tc3.build_pull_send_status, limit)
+        return tc3.parse_pull_send_status_response(response.status_code, response.content)
+
+    def pull_replies(self, limit: int = tc3.MAX_PULL) -> PullBatch:
+        """``PullSmsReplyStatus``: up to ``limit`` replies (see ``BaseBackend``)."""
+        response = self._pull(tc3.build_pull_reply_status, limit)
+        return tc3.parse_pull_reply_status_response(response.status_code, response.content)
+
+    def _pull(self, build_request: Callable[..., tc3.SignedRequest], limit: int) -> Any:
+        def build() -> tuple[str, bytes, dict[str, str]]:
+            request = build_request(
+                limit=limit,
+                sdk_app_id=self.sdk_app_id,
+                secret_id=self.secret_id,
+                secret_key=self._secret_key,
+                region=self.region,
+                endpoint=self.endpoint,
+                now=int(time.time()),
+            )
+            return request.url, request.body, request.headers
+
+        return self.post(build, target=self.endpoint.url)

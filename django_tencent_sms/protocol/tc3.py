@@ -19,20 +19,29 @@ import phonenumbers
 from ..exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
 from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
 from ..signing import tc3_authorization
+from .reports import MalformedReport, PullBatch, parse_cloud_reply, parse_cloud_status_report
 
 __all__ = [
     "ACTION",
     "DEFAULT_ENDPOINT",
     "MAX_PHONE_NUMBERS",
+    "MAX_PULL",
+    "PULL_REPLY_ACTION",
+    "PULL_STATUS_ACTION",
     "SERVICE",
     "VERSION",
     "Endpoint",
     "SendStatus",
     "SignedRequest",
+    "build_action_request",
+    "build_pull_reply_status",
+    "build_pull_send_status",
     "build_send_sms",
     "build_send_sms_bulk",
     "build_send_sms_request",
     "parse_endpoint",
+    "parse_pull_reply_status_response",
+    "parse_pull_send_status_response",
     "parse_send_sms_bulk_response",
     "parse_send_sms_response",
     "parse_send_status_set",
@@ -48,6 +57,10 @@ CONTENT_TYPE = "application/json"
 MAX_PHONE_NUMBERS = 200
 #: ``SendStatus.Code`` of an accepted number.
 OK_CODE = "Ok"
+#: The pull actions (delivery reports, replies) and their ``Limit`` (reference §8.6).
+PULL_STATUS_ACTION = "PullSmsSendStatus"
+PULL_REPLY_ACTION = "PullSmsReplyStatus"
+MAX_PULL = 100
 
 
 @dataclass(frozen=True)
@@ -148,11 +161,34 @@ def build_send_sms_request(
         data["ExtendCode"] = extend
     if session_context:
         data["SessionContext"] = session_context
+    return build_action_request(
+        ACTION,
+        data,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        region=region,
+        endpoint=endpoint,
+        now=now,
+    )
+
+
+def build_action_request(
+    action: str,
+    data: dict[str, Any],
+    *,
+    secret_id: str,
+    secret_key: str,
+    region: str,
+    endpoint: Endpoint,
+    now: int,
+) -> SignedRequest:
+    """A request for the SMS ``action`` (``SendSms``, ``PullSmsSendStatus``…) with the JSON body
+    ``data``, signed with TC3-HMAC-SHA256 at Unix time ``now``."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     headers = {
         "Content-Type": CONTENT_TYPE,
         "Host": endpoint.host,
-        "X-TC-Action": ACTION,
+        "X-TC-Action": action,
         "X-TC-Version": VERSION,
         "X-TC-Timestamp": str(int(now)),
         "X-TC-Region": region,
@@ -369,3 +405,104 @@ def parse_send_sms_bulk_response(status: int, content: bytes, message: BulkMessa
             error = status_error(entry, request_id)
             recipients.append(RecipientResult(error.result, error.errmsg, error=error))
     return BulkResult(tuple(recipients), request_id=request_id)
+
+
+def _build_pull(
+    action: str,
+    *,
+    limit: int,
+    sdk_app_id: str,
+    secret_id: str,
+    secret_key: str,
+    region: str,
+    endpoint: Endpoint,
+    now: int,
+) -> SignedRequest:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PULL:
+        raise ValueError(f"{action} takes a Limit of 1 to {MAX_PULL}, not {limit!r}")
+    return build_action_request(
+        action,
+        {"Limit": limit, "SmsSdkAppId": str(sdk_app_id)},
+        secret_id=secret_id,
+        secret_key=secret_key,
+        region=region,
+        endpoint=endpoint,
+        now=now,
+    )
+
+
+def build_pull_send_status(
+    *,
+    limit: int = MAX_PULL,
+    sdk_app_id: str,
+    secret_id: str,
+    secret_key: str,
+    region: str,
+    endpoint: Endpoint,
+    now: int,
+) -> SignedRequest:
+    """A ``PullSmsSendStatus`` request for up to ``limit`` (1 to 100) delivery reports."""
+    return _build_pull(
+        PULL_STATUS_ACTION,
+        limit=limit,
+        sdk_app_id=sdk_app_id,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        region=region,
+        endpoint=endpoint,
+        now=now,
+    )
+
+
+def build_pull_reply_status(
+    *,
+    limit: int = MAX_PULL,
+    sdk_app_id: str,
+    secret_id: str,
+    secret_key: str,
+    region: str,
+    endpoint: Endpoint,
+    now: int,
+) -> SignedRequest:
+    """A ``PullSmsReplyStatus`` request for up to ``limit`` (1 to 100) replies."""
+    return _build_pull(
+        PULL_REPLY_ACTION,
+        limit=limit,
+        sdk_app_id=sdk_app_id,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        region=region,
+        endpoint=endpoint,
+        now=now,
+    )
+
+
+def _parse_pull(status: int, content: bytes, field: str, parse: Any) -> PullBatch:
+    response, _request_id, text = _response_object(status, content)
+    entries = response.get(field)
+    if entries is None:
+        return PullBatch()
+    if not isinstance(entries, list):
+        raise InvalidResponse(f"The SMS API's '{field}' is not a list", text)
+    items, rejected = [], []
+    for index, entry in enumerate(entries):
+        try:
+            items.append(parse(entry))
+        except MalformedReport as exc:
+            rejected.append(f"item {index}: {exc}")
+    return PullBatch(tuple(items), tuple(rejected))
+
+
+def parse_pull_send_status_response(status: int, content: bytes) -> PullBatch:
+    """The ``DeliveryReport``s of a ``PullSmsSendStatus`` answer (``PullSmsSendStatusSet``).
+
+    A ``Response.Error`` raises the matching ``TencentSmsError`` (pulling must be enabled for the
+    account by Tencent's support first); entries that do not parse are described in
+    ``rejected``, the others kept.
+    """
+    return _parse_pull(status, content, "PullSmsSendStatusSet", parse_cloud_status_report)
+
+
+def parse_pull_reply_status_response(status: int, content: bytes) -> PullBatch:
+    """The ``IncomingReply``s of a ``PullSmsReplyStatus`` answer (``PullSmsReplyStatusSet``)."""
+    return _parse_pull(status, content, "PullSmsReplyStatusSet", parse_cloud_reply)

@@ -18,19 +18,30 @@ from ..billing import DOMESTIC_NATIONCODE
 from ..exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
 from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
 from ..signing import v5_signature
+from .reports import MalformedReport, PullBatch, parse_reply, parse_status_report
 
 __all__ = [
     "MAX_MULTI_NUMBERS",
+    "MAX_PULL",
+    "PULL_REPLIES",
+    "PULL_REPORTS",
     "HttpRequest",
+    "build_pullstatus",
     "build_sendmultisms2",
     "build_sendsms",
     "new_random",
+    "parse_pullstatus_response",
     "parse_sendmultisms2_response",
     "parse_sendsms_response",
 ]
 
 #: Numbers per ``sendmultisms2`` request; Tencent answers 1046 beyond.
 MAX_MULTI_NUMBERS = 200
+#: ``pullstatus`` ``type``: delivery reports, or replies.
+PULL_REPORTS = 0
+PULL_REPLIES = 1
+#: Items one ``pullstatus`` request may ask for (its ``max``).
+MAX_PULL = 100
 
 
 @dataclass(frozen=True)
@@ -213,3 +224,66 @@ def _recipient(item: dict[str, Any]) -> RecipientResult:
         sid=str(item.get("sid", "") or ""),
         fee=fee if _is_int(fee) else None,
     )
+
+
+def build_pullstatus(
+    kind: int,
+    *,
+    limit: int = MAX_PULL,
+    api_url: str,
+    sdk_app_id: str,
+    app_key: str,
+    random: str,
+    now: int,
+) -> HttpRequest:
+    """The ``pullstatus`` request for up to ``limit`` (1 to 100) delivery reports
+    (``kind=PULL_REPORTS``) or replies (``PULL_REPLIES``), signed at Unix time ``now``.
+
+    Its ``sig`` covers no number (reference §2). Tencent hands each item out once.
+    """
+    if kind not in (PULL_REPORTS, PULL_REPLIES):
+        raise ValueError(f"pullstatus type is {PULL_REPORTS} or {PULL_REPLIES}, not {kind!r}")
+    if not _is_int(limit) or not 1 <= limit <= MAX_PULL:
+        raise ValueError(f"pullstatus takes a max of 1 to {MAX_PULL}, not {limit!r}")
+    body = {
+        "sig": v5_signature(app_key, random, now),
+        "time": int(now),
+        "type": kind,
+        "max": limit,
+    }
+    url = f"{api_url}/pullstatus?sdkappid={sdk_app_id}&random={random}"
+    return HttpRequest(url, json.dumps(body).encode("utf-8"))
+
+
+def parse_pullstatus_response(status: int, content: bytes, kind: int) -> PullBatch:
+    """The reports (``DeliveryReport``) or replies (``IncomingReply``) of a ``pullstatus`` answer.
+
+    Raises ``HTTPStatusError``/``InvalidResponse`` when the answer is not Tencent's JSON, and the
+    matching ``TencentSmsError`` for ``result != 0`` (pulling must be enabled for the account by
+    Tencent's support first). Items that do not parse are described in ``rejected``; the others
+    are kept (they have left Tencent's queue either way).
+    """
+    text = content.decode("utf-8", errors="replace")
+    if status != 200:
+        raise HTTPStatusError(status, text)
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
+    if not isinstance(data, dict) or not _is_int(data.get("result")):
+        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
+    if data["result"] != 0:
+        raise TencentSmsError.for_result(data["result"], _errmsg(data))
+    entries = data.get("data")
+    if entries is None:
+        return PullBatch()
+    if not isinstance(entries, list):
+        raise InvalidResponse("The SMS API's 'data' is not a list", text)
+    parse = parse_reply if kind == PULL_REPLIES else parse_status_report
+    items, rejected = [], []
+    for index, entry in enumerate(entries):
+        try:
+            items.append(parse(entry))
+        except MalformedReport as exc:
+            rejected.append(f"item {index}: {exc}")
+    return PullBatch(tuple(items), tuple(rejected))

@@ -27,9 +27,11 @@ from .limits import FrequencyLimits
 
 __all__ = [
     "add_arguments",
+    "add_report_arguments",
     "add_server_arguments",
     "main",
     "parse_limits",
+    "report_notes",
     "sandbox_from_options",
     "serve",
 ]
@@ -67,6 +69,73 @@ def parse_limits(value: str) -> FrequencyLimits:
         ) from None
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 0 to 3600 seconds, got {value!r}")
+    return seconds
+
+
+def _ratio(value: str) -> float:
+    try:
+        ratio = float(value.removesuffix("%")) / (100 if value.endswith("%") else 1)
+    except ValueError:
+        ratio = -1.0
+    if not 0 <= ratio <= 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a ratio from 0 to 1 (or 0% to 100%), got {value!r}"
+        )
+    return ratio
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Delivery reports and replies: where to push them, when, how many delivered."""
+    parser.add_argument(
+        "--callback-url",
+        metavar="URL",
+        help="push delivery reports there, as Tencent's status callback (default: keep them "
+        "for pullstatus)",
+    )
+    parser.add_argument(
+        "--reply-callback-url",
+        metavar="URL",
+        help="push replies (POST /_sandbox/reply) there, as Tencent's reply callback",
+    )
+    parser.add_argument(
+        "--report-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds from a send to its delivery report (default 0)",
+    )
+    parser.add_argument(
+        "--report-success",
+        type=_ratio,
+        default=1.0,
+        metavar="RATIO",
+        help="share of messages reported delivered, e.g. 0.9 or 90%% (default 1: all)",
+    )
+
+
+def report_notes(sandbox: Sandbox, shown: dict[str, str] | None = None) -> list[str]:
+    """Lines describing where reports and replies go; ``shown`` replaces URLs for display (to
+    hide a token)."""
+    shown = shown or {}
+    status, reply = sandbox.callback_url, sandbox.reply_callback_url
+    success = f"{sandbox.report_success:.0%} delivered"
+    delay = f"after {sandbox.report_delay:g} s"
+    return [
+        "Delivery reports: "
+        + (f"pushed to {shown.get('status', status)}" if status else "kept for pullstatus")
+        + f", {delay}, {success}",
+        "Replies (POST /_sandbox/reply): "
+        + (f"pushed to {shown.get('reply', reply)}" if reply else "kept for pullstatus"),
+    ]
+
+
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     """Where to listen and how strict to be: the options shared with the Django command."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -78,6 +147,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         help="per-number frequency limits, e.g. 1,5,10 (default: off)",
     )
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
+    add_report_arguments(parser)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -141,6 +211,10 @@ def sandbox_from_options(
         verbose=options.verbose,
         secret_id=secret_id,
         secret_key=secret_key,
+        callback_url=options.callback_url,
+        reply_callback_url=options.reply_callback_url,
+        report_delay=options.report_delay,
+        report_success=options.report_success,
     )
     limits = options.limits
     notes = [
@@ -156,6 +230,7 @@ def sandbox_from_options(
             if limits
             else "off"
         ),
+        *report_notes(sandbox),
     ]
     return sandbox, notes
 

@@ -9,6 +9,10 @@ limits) with API 3.0 error codes. Problems with the whole request come back as
 ``Response.Error``; a bad number or a frequency limit as that number's ``SendStatusSet`` entry,
 with HTTP 200 either way. Accepted messages are recorded like legacy ones, so
 ``Sandbox.messages`` and the inbox show them.
+
+``PullSmsSendStatus`` and ``PullSmsReplyStatus`` (``{"Limit", "SmsSdkAppId"}``) hand out the
+sandbox's pending delivery reports and replies (see ``sandbox.reports``), signed and checked the
+same way.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from .emulator import (
 from .faults import Fault
 from .limits import FrequencyCounter, FrequencyLimits
 from .records import ReceivedRequest, SandboxMessage
+from .reports import MAX_PULL, ReportCenter, pull_limit
 from .server import HttpRequest, Reply, text_reply
 from .templates import placeholder_count, render
 
@@ -51,9 +56,11 @@ __all__ = [
     "DEVELOPMENT_SECRET_KEY",
     "MAX_TIMESTAMP_SKEW",
     "CloudCredentials",
+    "CloudPullVerdict",
     "CloudVerdict",
     "NumberStatus",
     "evaluate_cloud",
+    "evaluate_cloud_pull",
     "handle_cloud",
     "is_cloud_request",
 ]
@@ -63,6 +70,11 @@ DEVELOPMENT_SECRET_ID = "AKIDsandboxDevelopmentSecretId"  # noqa: S105 - public 
 DEVELOPMENT_SECRET_KEY = "sandbox-secret-key"  # noqa: S105 - public on purpose
 
 ACTION = "SendSms"
+#: The pull actions: delivery reports and replies (see ``sandbox.reports``).
+PULL_STATUS_ACTION = "PullSmsSendStatus"
+PULL_REPLY_ACTION = "PullSmsReplyStatus"
+PULL_ACTIONS = (PULL_STATUS_ACTION, PULL_REPLY_ACTION)
+ACTIONS = (ACTION, *PULL_ACTIONS)
 VERSION = "2021-01-11"
 SERVICE = "sms"
 #: Seconds ``X-TC-Timestamp`` may be away from the sandbox clock.
@@ -234,13 +246,16 @@ def _check_signature(
     credentials: CloudCredentials,
     now: float,
     request_id: str,
+    actions: tuple[str, ...] = (ACTION,),
 ) -> CloudVerdict | None:
     """The refusal of a request whose headers or signature do not pass, else ``None``."""
     if method != "POST":
         return _refusal(request_id, "InvalidParameter", "the sandbox emulates SendSms over POST")
     action = headers.get("x-tc-action", "")
-    if action != ACTION:
-        return _refusal(request_id, "InvalidAction", f"{action!r} is not emulated; use {ACTION}")
+    if action not in actions:
+        return _refusal(
+            request_id, "InvalidAction", f"{action!r} is not emulated; use {', '.join(ACTIONS)}"
+        )
     version = headers.get("x-tc-version", "")
     if version != VERSION:
         return _refusal(request_id, "NoSuchVersion", f"{version!r}; the sandbox speaks {VERSION}")
@@ -466,6 +481,18 @@ def handle_cloud(sandbox: Sandbox, request: HttpRequest) -> Reply:
     request_id = str(uuid.uuid4())
     if fault is not None and kind == "result":
         verdict = _fault_verdict(fault, data, request_id)
+    elif headers.get("x-tc-action") in PULL_ACTIONS:
+        verdict = evaluate_cloud_pull(
+            request.method,
+            headers,
+            request.body,
+            data,
+            credentials=sandbox._cloud,
+            account=sandbox._account,
+            now=sandbox.clock(),
+            center=sandbox._reports,
+            request_id=request_id,
+        )
     else:
         verdict = _evaluate(sandbox, request, headers, data, record.received_at, request_id)
     with sandbox._lock:
@@ -513,5 +540,70 @@ def _evaluate(
             limits=sandbox._limits,
             request_id=request_id,
         )
-        sandbox._messages.extend(verdict.messages)
+        sandbox._record_messages(verdict.messages)
     return verdict
+
+
+@dataclass(frozen=True)
+class CloudPullVerdict(CloudVerdict):
+    """The answer to a pull: ``items`` under ``field`` (``PullSmsSendStatusSet``…), or an error."""
+
+    field: str = ""
+    items: tuple[dict[str, Any], ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        if self.error is not None:
+            return super().payload()
+        return {"Response": {self.field: list(self.items), "RequestId": self.request_id}}
+
+
+def evaluate_cloud_pull(
+    method: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    data: object,
+    *,
+    credentials: CloudCredentials,
+    account: Account,
+    now: float,
+    center: ReportCenter,
+    request_id: str = "",
+) -> CloudVerdict:
+    """``PullSmsSendStatus`` or ``PullSmsReplyStatus``: the signature as for ``SendSms``, then
+    ``{"Limit": 1 to 100, "SmsSdkAppId": …}``, then up to ``Limit`` items, each handed out once."""
+    request_id = request_id or str(uuid.uuid4())
+    refused = _check_signature(
+        method,
+        headers,
+        body,
+        credentials=credentials,
+        now=now,
+        request_id=request_id,
+        actions=PULL_ACTIONS,
+    )
+    if refused is not None:
+        return refused
+    if data is NOT_JSON or not isinstance(data, dict):
+        return _refusal(request_id, "FailedOperation.FailResolvePacket", "not a JSON object")
+    unknown = sorted(set(data) - {"Limit", "SmsSdkAppId"})
+    if unknown:
+        return _refusal(request_id, "UnknownParameter", f"unknown parameter {unknown[0]!r}")
+    for name in ("Limit", "SmsSdkAppId"):
+        if name not in data:
+            return _refusal(request_id, "MissingParameter", f"the parameter {name!r} is missing")
+    limit = pull_limit(data["Limit"])
+    if limit is None:
+        return _refusal(
+            request_id,
+            "InvalidParameterValue",
+            f"Limit must be a whole number from 1 to {MAX_PULL}",
+        )
+    if data["SmsSdkAppId"] != account.sdk_app_id:
+        return _refusal(request_id, "InvalidParameterValue.SdkAppIdNotExist")
+    if headers.get("x-tc-action") == PULL_STATUS_ACTION:
+        field_name = "PullSmsSendStatusSet"
+        items = tuple(r.cloud_item() for r in center.take_reports(limit))
+    else:
+        field_name = "PullSmsReplyStatusSet"
+        items = tuple(r.cloud_item() for r in center.take_replies(limit))
+    return CloudPullVerdict(request_id, field=field_name, items=items)

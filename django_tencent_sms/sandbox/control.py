@@ -1,7 +1,9 @@
 """The HTTP control API under ``/_sandbox/``, for processes that cannot call the Python API.
 
 ``GET messages`` (``?phone=`` filters) · ``GET requests`` · ``POST reset`` · ``POST faults`` ·
-``POST templates`` · ``GET inbox`` (an HTML page; ``?phone=``) · ``POST inbox/clear``.
+``POST templates`` · ``GET inbox`` (an HTML page; ``?phone=``) · ``POST inbox/clear`` ·
+``POST reply`` (a person answers: ``{"phone", "text", "sign"?, "extend"?}``) · ``GET reports``
+(pending delivery reports and replies, and the pushes made to the callbacks).
 """
 
 from __future__ import annotations
@@ -96,6 +98,36 @@ def _templates(sandbox: Sandbox, request: HttpRequest) -> Reply:
     return json_reply({"ok": True})
 
 
+def _reply(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    data = _object_body(request)
+    unknown = set(data) - {"phone", "text", "sign", "extend"}
+    if unknown:
+        raise _Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+    phone, text = data.get("phone"), data.get("text")
+    sign, extend = data.get("sign"), data.get("extend", "")
+    if not isinstance(phone, str) or not isinstance(text, str):
+        raise _Invalid('expected {"phone": <str>, "text": <str>, "sign"?: <str>, "extend"?: <str>}')
+    if (sign is not None and not isinstance(sign, str)) or not isinstance(extend, str):
+        raise _Invalid("sign and extend must be strings")
+    try:
+        reply = sandbox.reply(phone, text, sign=sign, extend=extend)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+    return json_reply(
+        {"ok": True, "reply": reply.callback_item(), "pushed_to": sandbox.reply_callback_url}
+    )
+
+
+def _reports(sandbox: Sandbox, request: HttpRequest) -> Reply:
+    return json_reply(
+        {
+            "reports": [r.callback_item() for r in sandbox.pending_reports],
+            "replies": [r.callback_item() for r in sandbox.pending_replies],
+            "pushes": [p.as_json() for p in sandbox.pushes],
+        }
+    )
+
+
 _ROUTES: dict[str, tuple[str, Callable[[Sandbox, HttpRequest], Reply]]] = {
     "messages": ("GET", _messages),
     "requests": ("GET", _requests),
@@ -104,6 +136,8 @@ _ROUTES: dict[str, tuple[str, Callable[[Sandbox, HttpRequest], Reply]]] = {
     "templates": ("POST", _templates),
     "inbox": ("GET", _inbox),
     "inbox/clear": ("POST", _clear_inbox),
+    "reply": ("POST", _reply),
+    "reports": ("GET", _reports),
 }
 
 

@@ -8,10 +8,14 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from types import TracebackType
 
+import phonenumbers
+
 from ..codes import lookup
+from ..protocol.reports import DeliveryReport, IncomingReply
 from .cloudapi import (
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
@@ -24,6 +28,7 @@ from .emulator import ENDPOINTS, NOT_JSON, Account, Verdict, echo_ext, evaluate,
 from .faults import Fault, validate_count
 from .limits import FrequencyCounter, FrequencyLimits
 from .records import ReceivedRequest, SandboxMessage
+from .reports import PULL_ENDPOINT, Push, ReportCenter, evaluate_pullstatus
 from .server import HttpRequest, Reply, SandboxHTTPServer, json_reply, text_reply
 from .templates import Templates, TemplateSource
 
@@ -48,6 +53,11 @@ class Sandbox:
     Send to ``sb.url + "/sendsms"`` (one number) or ``sb.url + "/sendmultisms2"`` (up to 200;
     each accepted number is recorded as its own message). All methods are thread-safe.
     API 3.0's ``SendSms`` is served at ``sb.cloud_endpoint`` (``POST /``, see ``cloudapi``).
+
+    Every accepted message gets a delivery report ``report_delay`` seconds later (delivered for
+    the share ``report_success`` of messages), pushed to ``callback_url`` when one is set and
+    otherwise served by ``pullstatus`` (API 3.0: ``PullSmsSendStatus``); :meth:`reply` makes a
+    person's reply, pushed to ``reply_callback_url`` or pulled. See ``sandbox.reports``.
     """
 
     def __init__(
@@ -64,6 +74,10 @@ class Sandbox:
         verbose: bool = False,
         secret_id: str = DEVELOPMENT_SECRET_ID,
         secret_key: str = DEVELOPMENT_SECRET_KEY,
+        callback_url: str | None = None,
+        reply_callback_url: str | None = None,
+        report_delay: float = 0.0,
+        report_success: float = 1.0,
     ) -> None:
         self._account = Account(str(sdk_app_id), app_key, default_sign or "")
         # API 3.0 (POST / with X-TC-Action: SendSms) checks TC3 signatures with this key pair.
@@ -83,6 +97,15 @@ class Sandbox:
         self._connections = 0
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Delivery reports and replies: queued for pulls, pushed to the callbacks if set.
+        self._reports = ReportCenter(
+            clock=lambda: self._clock(),
+            callback_url=callback_url,
+            reply_callback_url=reply_callback_url,
+            delay=report_delay,
+            success=report_success,
+            verbose=lambda: self.verbose,
+        )
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "stopped"
@@ -103,6 +126,7 @@ class Sandbox:
             )
             self._server, self._thread = server, thread
         thread.start()
+        self._reports.start(name=f"tencent-sms-sandbox-reports-{server.server_address[1]}")
         return self
 
     def stop(self) -> None:
@@ -113,6 +137,7 @@ class Sandbox:
             self._wake_sleepers()
         if server is None:
             return
+        self._reports.stop()
         if thread is not None and thread.is_alive():
             server.stop_serving()
         server.server_close()
@@ -178,13 +203,99 @@ class Sandbox:
             return self._connections
 
     def reset(self) -> None:
-        """Forget requests, messages, pending faults and frequency counts; wake slow faults."""
+        """Forget requests, messages, pending faults and frequency counts, pending reports and
+        replies and the pushes made; wake slow faults. (The callback settings stay.)"""
         with self._lock:
             self._requests.clear()
             self._messages.clear()
             self._faults.clear()
             self._frequency.clear()
+            self._reports.reset()
             self._wake_sleepers()
+
+    # Delivery reports and replies -------------------------------------------------------------
+
+    @property
+    def callback_url(self) -> str | None:
+        """Where delivery reports are pushed (Tencent's status callback); None: kept for pulls."""
+        return self._reports.setting("callback_url")
+
+    @callback_url.setter
+    def callback_url(self, value: str | None) -> None:
+        self._reports.configure(callback_url=value)
+
+    @property
+    def reply_callback_url(self) -> str | None:
+        """Where replies are pushed (Tencent's reply callback); None: kept for pulls."""
+        return self._reports.setting("reply_callback_url")
+
+    @reply_callback_url.setter
+    def reply_callback_url(self, value: str | None) -> None:
+        self._reports.configure(reply_callback_url=value)
+
+    @property
+    def report_delay(self) -> float:
+        """Seconds between accepting a message and its delivery report (0 to 3600)."""
+        return self._reports.setting("delay")
+
+    @report_delay.setter
+    def report_delay(self, value: float) -> None:
+        self._reports.configure(delay=value)
+
+    @property
+    def report_success(self) -> float:
+        """The share of messages reported delivered (0 to 1), applied in turn."""
+        return self._reports.setting("success")
+
+    @report_success.setter
+    def report_success(self, value: float) -> None:
+        self._reports.configure(success=value)
+
+    @property
+    def pending_reports(self) -> list[DeliveryReport]:
+        """Delivery reports neither pushed nor pulled yet, oldest first."""
+        return self._reports.pending_reports
+
+    @property
+    def pending_replies(self) -> list[IncomingReply]:
+        """Replies neither pushed nor pulled yet, oldest first."""
+        return self._reports.pending_replies
+
+    @property
+    def pushes(self) -> list[Push]:
+        """Every POST to a callback URL so far, with what the site answered."""
+        return self._reports.pushes
+
+    def reply(
+        self, phone: str, text: str, *, sign: str | None = None, extend: str = ""
+    ) -> IncomingReply:
+        """A person at ``phone`` (E.164, or a number in mainland China) answers ``text``: pushed
+        to ``reply_callback_url`` at once when set, else kept for ``pullstatus`` type 1.
+        ``sign`` defaults to the sandbox's default signature. ``ValueError`` for a bad number."""
+        try:
+            number = phonenumbers.parse(phone, "CN")
+        except phonenumbers.NumberParseException:
+            raise ValueError(f"{phone!r} is not a phone number") from None
+        if not phonenumbers.is_possible_number(number):
+            raise ValueError(f"{phone!r} is not a phone number")
+        if not isinstance(text, str) or not isinstance(extend, str):
+            raise TypeError("text and extend must be strings")
+        reply = IncomingReply(
+            nationcode=str(number.country_code),
+            mobile=phonenumbers.national_significant_number(number),
+            text=text,
+            replied_at=datetime.fromtimestamp(int(self.clock()), timezone.utc),
+            sign=self._account.default_sign if sign is None else sign,
+            extend=extend,
+        )
+        self._reports.add_reply(reply)
+        return reply
+
+    def _record_messages(self, messages: Iterable[SandboxMessage]) -> None:
+        """Keep accepted messages and make their delivery reports (hold ``self._lock``)."""
+        for message in messages:
+            self._messages.append(message)
+            self._reports.message_accepted(message)
 
     # Configuration --------------------------------------------------------------------------
 
@@ -299,6 +410,11 @@ class Sandbox:
         if fault is not None and kind == "result":
             errmsg = fault.errmsg or lookup(fault.result).meaning
             verdict = Verdict(fault.result, errmsg, echo_ext(data))
+        elif endpoint == PULL_ENDPOINT:
+            answer = evaluate_pullstatus(
+                request.query, data, account=self._account, now=self.clock(), center=self._reports
+            )
+            return json_reply(answer), answer["result"]
         else:
             verdict = self._evaluate(endpoint, request, data, received_at)
         return json_reply(verdict.payload()), verdict.result
@@ -326,7 +442,7 @@ class Sandbox:
                 frequency=self._frequency,
                 limits=self._limits,
             )
-            self._messages.extend(verdict.messages)
+            self._record_messages(verdict.messages)
         return verdict
 
     def _log(self, request: HttpRequest, data: object, record: ReceivedRequest) -> None:

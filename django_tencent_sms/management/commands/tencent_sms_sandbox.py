@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+from django.urls import NoReverseMatch, reverse
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.sandbox import Sandbox
-from django_tencent_sms.sandbox.cli import add_server_arguments, serve
+from django_tencent_sms.sandbox.cli import add_server_arguments, report_notes, serve
 from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
 from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY
 
@@ -34,8 +35,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         add_server_arguments(parser)
+        parser.add_argument(
+            "--site-url",
+            metavar="URL",
+            help="this site's address, e.g. http://127.0.0.1:8000: delivery reports and replies "
+            "are pushed to its callback URLs (include('django_tencent_sms.urls'), with "
+            "TENCENT_SMS['CALLBACK_TOKEN']) unless --callback-url/--reply-callback-url say "
+            "otherwise",
+        )
+
+    def callback_urls(self, site_url: str | None) -> dict[str, str]:
+        """The site's callback URLs under ``site_url``, token included."""
+        if not site_url:
+            return {}
+        token = sms_settings.CALLBACK_TOKEN
+        if not token:
+            raise CommandError("--site-url needs TENCENT_SMS['CALLBACK_TOKEN'] to be set.")
+        urls = {}
+        for kind in ("status", "reply"):
+            try:
+                path = reverse(f"tencent_sms_callbacks:{kind}", kwargs={"token": token})
+            except NoReverseMatch:
+                raise CommandError(
+                    "--site-url needs the callback URLs: add "
+                    "path('sms/', include('django_tencent_sms.urls')) to the URLconf."
+                ) from None
+            urls[kind] = site_url.rstrip("/") + path
+        return urls
 
     def build_sandbox(self, options: dict[str, Any]) -> Sandbox:
+        site = self.callback_urls(options.get("site_url"))
         return Sandbox(
             sdk_app_id=sms_settings.SDK_APP_ID or DEFAULT_SDK_APP_ID,
             app_key=sms_settings.APP_KEY or DEVELOPMENT_APP_KEY,
@@ -47,6 +76,10 @@ class Command(BaseCommand):
             verbose=options["verbose"],
             secret_id=sms_settings.SECRET_ID or DEVELOPMENT_SECRET_ID,
             secret_key=sms_settings.SECRET_KEY or DEVELOPMENT_SECRET_KEY,
+            callback_url=options.get("callback_url") or site.get("status"),
+            reply_callback_url=options.get("reply_callback_url") or site.get("reply"),
+            report_delay=options.get("report_delay", 0.0),
+            report_success=options.get("report_success", 1.0),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,4 +95,19 @@ class Command(BaseCommand):
             ),
             "Templates: this site's active SmsTemplate rows",
         ]
-        serve(self.build_sandbox(options), notes, stdout=self.stdout._out)
+        try:
+            sandbox = self.build_sandbox(options)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        # The token is a secret: the notes show the site's callback URLs without it.
+        token = sms_settings.CALLBACK_TOKEN
+        shown = {
+            kind: url.replace(token, "<CALLBACK_TOKEN>")
+            for kind, url in (
+                ("status", sandbox.callback_url),
+                ("reply", sandbox.reply_callback_url),
+            )
+            if url and token
+        }
+        notes.extend(report_notes(sandbox, shown))
+        serve(sandbox, notes, stdout=self.stdout._out)

@@ -1,0 +1,102 @@
+"""Replies (MO) in the admin: a read-only record of what people sent back."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ..masking import mask_phone
+from .paginator import CappedCountAdmin
+from .privacy import FilterLookupsOnly
+from .search import phone_condition
+
+__all__ = ["SmsReplyAdmin"]
+
+
+class SmsReplyAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+    """Stored by Tencent's reply callback or ``manage.py tencent_sms_pull_status``; nobody adds,
+    edits or deletes replies here. Numbers are masked unless the viewer may see whole numbers
+    (``tencent_sms.view_full_phone``, as in the send log). The changelist costs a constant
+    number of queries at any size."""
+
+    list_display = ["replied_at", "masked_phone", "short_text", "sign", "extend", "received_at"]
+    list_display_links = ["replied_at"]
+    list_filter = ["replied_at"]
+    allowed_lookup_roots = ("replied_at",)
+    search_fields = ["phone"]  # the real search is get_search_results below
+    search_help_text = _(
+        "A phone number in any format. Part of a number (like 5678) works for users allowed to "
+        "see whole numbers."
+    )
+    list_per_page = 100
+    actions = None
+    empty_value_display = "—"
+    fields = ["phone_number", "text", "sign", "extend", "replied_at", "received_at"]
+
+    class Media:
+        css = {"all": ["tencent_sms/admin.css"]}
+
+    # Permissions: view only --------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_full_phone_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
+
+    # Changelist -------------------------------------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        """A phone number written any way a person writes one (see ``phone_condition``);
+        anything else matches nothing."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        phone = phone_condition(term, fragments=self.has_full_phone_permission(request))
+        if phone is None:
+            return queryset.none(), False
+        return queryset.filter(phone), False
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def masked_phone(self, reply):
+        return mask_phone(reply.phone)
+
+    @admin.display(description=_("text"))
+    def short_text(self, reply):
+        return Truncator(reply.text).chars(80)
+
+    # Detail page ------------------------------------------------------------------------
+
+    def get_fields(self, request, obj=None):
+        """The whole number only for viewers with ``view_full_phone`` (decided per request:
+        the admin instance is shared between threads)."""
+        if not self.has_full_phone_permission(request):
+            return self.fields
+        return ["full_phone_number" if f == "phone_number" else f for f in self.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("phone"))
+    def full_phone_number(self, reply):
+        return str(reply.phone)
+
+    @admin.display(description=_("phone"))
+    def phone_number(self, reply):
+        return format_html(
+            '{} <span class="help">({})</span>',
+            mask_phone(reply.phone),
+            gettext(
+                "masked: seeing whole numbers needs the permission "
+                "“Can see full phone numbers in the SMS log”"
+            ),
+        )
