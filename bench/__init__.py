@@ -1,0 +1,1 @@
+"""Benchmarks: standalone scripts, run all together by ``bench/run.py``. Not tests."""

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Verification codes: ``send_code`` + ``verify_code`` on PostgreSQL, 8 threads.
+
+    python bench/otp.py                 # BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench
+    python bench/otp.py --threads 8 -n 160
+
+One operation: ``send_code(phone, "login")`` (limits counted, the code's row, ``send_sms`` through
+``TencentBackend`` to the emulator in its own process, the log, older codes superseded), then
+``verify_code(phone, code, "login")`` with the code that was sent, which must pass. Every
+operation uses a number of its own, so no limit refuses it (the limits are still counted).
+
+Two sides, alternated within each round, each doing ``-n`` operations: ``--threads`` worker
+threads sharing them, and one worker thread. Reported: operations per second with the threads
+(median over rounds), the speed-up over one thread (median per-round ratio), and the queries per
+operation (``send_code`` and ``verify_code`` apart) from a separate single-threaded pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import queue
+import statistics
+import threading
+import time
+from collections.abc import Callable
+
+import common
+
+
+class Workers:
+    """``size`` threads, each with its own database connection, that share the operations of a
+    round; ``run(n)`` times one round (from handing out the work to the last one finishing)."""
+
+    def __init__(self, size: int, operation: Callable[[], None]) -> None:
+        self.size = size
+        self.operation = operation
+        self.inbox: list[queue.Queue] = [queue.Queue() for _ in range(size)]
+        self.done: queue.Queue = queue.Queue()
+        self.threads = [
+            threading.Thread(target=self._work, args=(box,), daemon=True) for box in self.inbox
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self, box: queue.Queue) -> None:
+        from django.db import connection
+
+        while True:
+            count = box.get()
+            if count is None:
+                connection.close()
+                return
+            try:
+                for _ in range(count):
+                    self.operation()
+                self.done.put(None)
+            except BaseException as exc:  # reported by run()
+                self.done.put(exc)
+
+    def run(self, n: int) -> common.Timing:
+        shares = [n // self.size + (i < n % self.size) for i in range(self.size)]
+        with common.timing() as t:
+            for box, share in zip(self.inbox, shares, strict=True):
+                box.put(share)
+            errors = [self.done.get() for _ in shares]
+        for error in errors:
+            if error is not None:
+                raise error
+        return t
+
+    def close(self) -> None:
+        for box in self.inbox:
+            box.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=8)
+    common.common_arguments(parser, rounds=20, n=160)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with common.emulator() as api_url:
+        common.setup_django(
+            BENCH_DB="postgres",
+            BENCH_SMS_API_URL=api_url,
+            BENCH_SMS_BACKEND="bench.backends.RecordingTencentBackend",
+        )
+        common.ensure_postgres_database()
+        result = run(args)
+    result.seconds = time.perf_counter() - started
+    result.print()
+    result.save(args.json)
+
+
+def run(args: argparse.Namespace) -> common.Result:
+    from django.db import connection
+
+    from bench.backends import sent_codes
+    from django_tencent_sms.models import SmsLog, SmsTemplate, VerificationCode
+    from django_tencent_sms.otp import send_code, verify_code
+
+    common.migrate()
+    VerificationCode.objects.all().delete()
+    SmsLog.objects.all().delete()
+    SmsTemplate.objects.update_or_create(
+        name="bench-code",
+        defaults={
+            "tpl_id": 1002,
+            "text": "您的验证码是{1}，{2}分钟内有效。",
+            "type": SmsTemplate.Type.VERIFICATION,
+            "is_active": True,
+        },
+    )
+    numbers = itertools.count()  # next() is atomic: every operation gets a number of its own
+
+    def operation() -> None:
+        phone = f"+86139{next(numbers):08d}"
+        send_code(phone, "login")
+        if not verify_code(phone, sent_codes.pop(phone), "login"):
+            raise RuntimeError(f"the code sent to {phone} did not verify")
+
+    many = Workers(args.threads, operation)
+    one = Workers(1, operation)
+    n = args.n
+    try:
+        times = common.alternate(
+            {f"{args.threads} threads": lambda: many.run(n), "1 thread": lambda: one.run(n)},
+            rounds=args.rounds,
+            warmup=args.warmup,
+        )
+    finally:
+        many.close()
+        one.close()
+
+    if args.profile:
+        # In this thread: pyinstrument samples the thread that started it.
+        with common.profiled(common.OUT / "otp.txt"):
+            for _ in range(n):
+                operation()
+
+    # Queries per operation: a separate, single-threaded pass.
+    send_counter, verify_counter = common.QueryCounter(), common.QueryCounter()
+    send_counter.keep = verify_counter.keep = True
+    checks = 50
+    for _ in range(checks):
+        phone = f"+86139{next(numbers):08d}"
+        with connection.execute_wrapper(send_counter):
+            send_code(phone, "login")
+        with connection.execute_wrapper(verify_counter):
+            assert verify_code(phone, sent_codes.pop(phone), "login")
+
+    k = f"{args.threads} threads"
+    ops = common.Spread.of([n / t for t in times[k]])
+    ops_one = common.Spread.of([n / t for t in times["1 thread"]])
+    speedup = common.ratios(times, "1 thread", k)  # time(1) / time(k) = throughput ratio
+    cpu = common.per_op(times[f"{k} cpu"], n)
+    cpu_one = common.per_op(times["1 thread cpu"], n)
+    per_send = send_counter.count / checks
+    per_verify = verify_counter.count / checks
+    result = common.Result("otp", common.machine("PostgreSQL"))
+    bench = "4. verification codes (PostgreSQL)"
+    result.add(
+        bench,
+        f"send_code + verify_code per second, {args.threads} threads",
+        f"{ops.median:.0f} (IQR {ops.q1:.0f}–{ops.q3:.0f}, {ops.n} rounds)",
+        context=f"{1e6 / ops.median:.0f} µs per operation; CPU in this process {cpu.median:.0f} µs",
+    )
+    result.add(
+        bench,
+        f"speed-up of {args.threads} threads over 1",
+        str(speedup),
+        context=f"1 thread: {ops_one.median:.0f} operations per second, CPU in this process "
+        f"{cpu_one.median:.0f} µs per operation",
+    )
+    result.add(
+        bench,
+        "queries per operation",
+        f"{per_send + per_verify:g}",
+        context=f"send_code {per_send:g} + verify_code {per_verify:g}; "
+        f"{(send_counter.seconds + verify_counter.seconds) / checks * 1e6:.0f} µs per operation "
+        "inside the database (one thread)",
+    )
+    result.details = {
+        "n": n,
+        "rounds": args.rounds,
+        "threads": args.threads,
+        "statements": {
+            name: [
+                {
+                    "sql": common.sql_shape(sql),
+                    "ms": round(statistics.median(c.durations[i :: int(per)]) * 1e3, 2),
+                }
+                for i, sql in enumerate(c.statements[: int(per)])
+            ]
+            for name, c, per in (
+                ("send_code", send_counter, per_send),
+                ("verify_code", verify_counter, per_verify),
+            )
+        },
+    }
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Throughput over a real-world network: 8 threads sending through TLS and +25 ms each way.
+
+    python bench/throughput.py                  # the log on PostgreSQL (BENCH_DATABASE_URL)
+    python bench/throughput.py --db sqlite      # the log in a SQLite file, WAL mode
+
+The emulator (``python -m django_tencent_sms.sandbox``, a process of its own) is put behind a
+TLS terminator (``bench/tls.py``, a certificate signed by a CA made at run time) and a latency
+proxy (``bench/latency_proxy.py``: 25 ms each way on every chunk, the TCP and TLS handshakes
+included), so one request on an open connection takes a 50 ms round trip, as from a server in
+Europe to Tencent's API in China. Clients trust the CA through the environment
+(``REQUESTS_CA_BUNDLE`` for ``requests``, ``SSL_CERT_FILE`` for ``http.client``) or, for Tencent
+Cloud's SDK, ``HttpProfile(certification=…)``: the app's backends have no setting for a CA
+bundle.
+
+Sides, alternated in every round (``--threads`` worker threads share the ``-n`` messages of a
+round, each side in turn):
+
+* ``ours``: ``send_sms(phone, "bench-notice", params)`` with ``TencentBackend`` (legacy API,
+  one pooled keep-alive session), the log in the database;
+* ``ours, API 3.0``: the same with ``TencentCloudBackend`` (TC3-signed ``SendSms``);
+* ``legacy SDK``: Tencent's ``qcloudsms_py`` 0.1.4 ``SmsSingleSender.send_with_param`` (one per
+  thread; its ``url=`` argument points it at the proxy), patched only for its ``json.loads``
+  bug on Python 3.9+ (as ``tests/test_sandbox_sdk.py`` does);
+* ``Cloud SDK``: Tencent Cloud's ``tencentcloud-sdk-python-sms`` ``SmsClient.SendSms`` (one
+  client per thread, ``HttpProfile(endpoint=<proxy>, certification=<CA bundle>)``);
+* ``bare``: a control, not a client: a keep-alive ``requests.Session.post`` of the signed
+  ``sendsms`` request, shared by the threads as the backend's session is. What the network and
+  emulator allow.
+
+Reported: messages per second for each (median over rounds), against the floor
+(threads ÷ round trip = 8 ÷ 50 ms = 160/s; target for ``ours`` ≥ 90 % of it), and the median
+per-round ratio of ``ours`` to the legacy SDK (target ≥ 2.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import threading
+import time
+import warnings
+
+import common
+
+PARAMS = ["A1234", "SF100200300"]
+TEMPLATE = {"name": "bench-notice", "tpl_id": 1001, "text": "您的订单{1}已发货，快递单号{2}。"}
+SIGN = "腾讯云"
+REGION = "ap-guangzhou"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--delay-ms", type=float, default=25.0, help="added each way")
+    common.common_arguments(parser, rounds=5, n=200)
+    parser.set_defaults(warmup=1)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with (
+        common.emulator() as emulator_url,
+        common.secure_network(emulator_url, args.delay_ms) as network,
+    ):
+        # Trust for the clients that take it from the environment: requests (our backends,
+        # the bare side) and http.client's default context (the legacy SDK).
+        os.environ["REQUESTS_CA_BUNDLE"] = str(network.trust)
+        os.environ["SSL_CERT_FILE"] = str(network.trust)
+        if args.db == "sqlite":
+            common.DATA.mkdir(exist_ok=True)
+            path = common.DATA / "throughput.sqlite3"
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            env = {
+                "BENCH_DB": "sqlite",
+                "BENCH_SQLITE_PATH": str(path),
+                "BENCH_SQLITE_JOURNAL": "wal",
+            }
+        else:
+            env = {"BENCH_DB": "postgres"}
+        common.setup_django(**env, BENCH_SMS_API_URL=network.api_url)
+        if args.db == "postgres":
+            common.ensure_postgres_database()
+        result = run(args, network)
+    proxy = network.proxy_stats.get("late_ms")
+    if proxy:
+        result.add(
+            result.rows[0].benchmark,
+            "control: the proxy's delay",
+            f"+{args.delay_ms:g} ms each way",
+            context=f"chunks written a median {proxy['median']:.2f} ms late (p99 "
+            f"{proxy['p99']:.2f} ms) over {network.proxy_stats['chunks']} chunks, "
+            f"{network.proxy_stats['connections']} connections",
+        )
+        result.details["proxy"] = network.proxy_stats
+    result.seconds = time.perf_counter() - started
+    result.print()
+    result.save(args.json)
+
+
+def run(args: argparse.Namespace, network: common.Network) -> common.Result:
+    import phonenumbers
+    import requests
+    from django.db import connection
+    from requests.adapters import HTTPAdapter
+
+    from django_tencent_sms import send_sms
+    from django_tencent_sms.backends import get_backend
+    from django_tencent_sms.backends.http import USER_AGENT
+    from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
+    from django_tencent_sms.message import SmsMessage
+    from django_tencent_sms.models import SmsLog, SmsTemplate
+    from django_tencent_sms.protocol import v5
+    from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
+
+    database = "PostgreSQL" if args.db == "postgres" else "SQLite file, WAL"
+    common.migrate()
+    common.empty_log()
+    SmsTemplate.objects.update_or_create(
+        name=TEMPLATE["name"], defaults={**TEMPLATE, "is_active": True}
+    )
+    backend = get_backend()
+    assert type(backend).__name__ == "TencentBackend", backend
+    assert backend.api_url == network.api_url, backend.api_url
+    cloud_backend = TencentCloudBackend(
+        sdk_app_id=common.SDK_APP_ID,
+        secret_id=DEVELOPMENT_SECRET_ID,
+        secret_key=DEVELOPMENT_SECRET_KEY,
+        region=REGION,
+        endpoint=network.base,
+    )
+    numbers = itertools.count()  # next() is atomic: a number of its own for every message
+
+    def phone() -> str:
+        return f"+86138{next(numbers):08d}"
+
+    # ours -------------------------------------------------------------------------------------
+    def ours(i: int) -> None:
+        send_sms(phone(), TEMPLATE["name"], PARAMS)
+
+    def ours_cloud(i: int) -> None:
+        send_sms(phone(), TEMPLATE["name"], PARAMS, backend=cloud_backend)
+
+    # Tencent's legacy SDK ---------------------------------------------------------------------
+    legacy_sender = legacy_sdk()
+    local = threading.local()
+    legacy_url = network.api_url + "/sendsms"
+
+    def legacy(i: int) -> None:
+        sender = getattr(local, "legacy", None)
+        if sender is None:
+            sender = local.legacy = legacy_sender(common.SDK_APP_ID, common.APP_KEY)
+        national = phone().removeprefix("+86")
+        answer = sender.send_with_param(
+            86,
+            national,
+            TEMPLATE["tpl_id"],
+            PARAMS,
+            sign=SIGN,
+            extend="",
+            ext="",
+            url=legacy_url,
+        )
+        if answer.get("result") != 0:
+            raise RuntimeError(f"the legacy SDK was refused: {answer}")
+
+    # Tencent Cloud's SDK ----------------------------------------------------------------------
+    make_cloud_client, send_request = cloud_sdk(network)
+
+    def cloud(i: int) -> None:
+        client = getattr(local, "cloud", None)
+        if client is None:
+            client = local.cloud = make_cloud_client()
+        response = client.SendSms(send_request(phone()))
+        (status,) = response.SendStatusSet
+        if status.Code != "Ok":
+            raise RuntimeError(f"the Cloud SDK was refused: {status}")
+
+    # bare: the control ------------------------------------------------------------------------
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=16, max_retries=0)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+
+    def bare(i: int) -> None:
+        message = SmsMessage(
+            phone=phonenumbers.parse(phone()),
+            tpl_id=TEMPLATE["tpl_id"],
+            params=tuple(PARAMS),
+            sign=SIGN,
+        )
+        request = v5.build_sendsms(
+            message,
+            api_url=network.api_url,
+            sdk_app_id=common.SDK_APP_ID,
+            app_key=common.APP_KEY,
+            random=v5.new_random(),
+            now=int(time.time()),
+        )
+        response = session.post(
+            request.url, data=request.body, timeout=(3.05, 10.0), allow_redirects=False
+        )
+        if response.status_code != 200 or json.loads(response.content)["result"] != 0:
+            raise RuntimeError(f"bare request refused: {response.content!r}")
+
+    # bare + the log's two statements, replayed as captured from send_sms (a control): what the
+    # database's round trips cost without the ORM and the rest of send_sms's Python.
+    insert_sql, insert_params, update_sql, update_params = log_statements(send_sms, phone())
+
+    def bare_sql(i: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(insert_sql, insert_params)
+            pk = cursor.fetchone()[0]
+        bare(i)
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, [*update_params[:-1], pk])
+
+    operations = {
+        "ours": ours,
+        "ours, API 3.0": ours_cloud,
+        "legacy SDK": legacy,
+        "Cloud SDK": cloud,
+        "bare": bare,
+        "bare + log SQL": bare_sql,
+    }
+    n, threads = args.n, args.threads
+    pool = common.ThreadPool(threads)
+    try:
+        times = common.alternate(
+            {name: (lambda op=op: pool.run(op, n)) for name, op in operations.items()},
+            rounds=args.rounds,
+            warmup=args.warmup,
+        )
+    finally:
+        pool.close()
+    sent = SmsLog.objects.filter(status=SmsLog.Status.SENT).count()
+    # ours, ours API 3.0 and the replayed statements of "bare + log SQL"; + log_statements.
+    expected = (args.rounds + args.warmup) * n * 3 + 1
+    if sent != expected:
+        raise RuntimeError(f"{sent} messages logged as sent, expected {expected}")
+
+    parts = breakdown(pool_size=threads, n=n, operation=ours, backend=backend)
+
+    if args.profile:
+        # One thread, in this one: pyinstrument samples the thread that started it.
+        for name in ("ours", "legacy SDK"):
+            label = name.replace(" ", "-").replace(",", "").replace(".", "").lower()
+            with common.profiled(common.OUT / f"throughput-{label}.txt"):
+                for i in range(min(n, 100)):
+                    operations[name](i)
+
+    rtt = 2 * network.delay
+    floor = threads / rtt
+    label = "throughput-postgres" if args.db == "postgres" else "throughput-sqlite-wal"
+    result = common.Result(label, common.machine(database))
+    bench = f"2. throughput, TLS + {rtt * 1e3:g} ms round trip ({database})"
+    rates = {name: common.Spread.of([n / t for t in times[name]]) for name in operations}
+    cpu = {name: common.per_op(times[f"{name} cpu"], n) for name in operations}
+    total = n * args.rounds
+
+    def rate(name: str) -> str:
+        s = rates[name]
+        return f"{s.median:.0f} (IQR {s.q1:.0f}–{s.q3:.0f}, {s.n} rounds)"
+
+    def context(name: str) -> str:
+        s = rates[name]
+        return (
+            f"{s.median / floor:.0%} of the floor; {threads / s.median * 1e3:.1f} ms per message "
+            f"and thread; CPU in this process {cpu[name].median:.0f} µs per message"
+        )
+
+    result.add(
+        bench,
+        f"ours (send_sms, TencentBackend): messages per second, {threads} threads",
+        rate("ours"),
+        f"≥ {0.9 * floor:.0f} (90 % of {floor:.0f})",
+        rates["ours"].median >= 0.9 * floor,
+        context("ours") + f"; {total} messages, the log on {database}",
+    )
+    ratio = common.ratios(times, "legacy SDK", "ours")  # time(legacy) / time(ours) = speed ratio
+    result.add(
+        bench,
+        "ours / legacy SDK, messages per second",
+        str(ratio),
+        "≥ 2.5",
+        ratio.median >= 2.5,
+        f"legacy SDK (qcloudsms_py 0.1.4): {rate('legacy SDK')} per second; "
+        + context("legacy SDK").split("; ", 1)[1]
+        + "; a new connection (TCP + TLS handshake) per message",
+    )
+    for name, label in (
+        ("ours, API 3.0", "ours, API 3.0 (send_sms, TencentCloudBackend)"),
+        ("Cloud SDK", "Tencent Cloud SDK (tencentcloud-sdk-python-sms, client per thread)"),
+        ("legacy SDK", "legacy SDK (qcloudsms_py)"),
+        ("bare", "control: bare keep-alive post, no log"),
+        ("bare + log SQL", "control: bare post + the log's INSERT and UPDATE as raw SQL"),
+    ):
+        result.add(bench, f"{label}: messages per second", rate(name), context=context(name))
+    ratio_cloud = common.ratios(times, "Cloud SDK", "ours")
+    result.add(
+        bench,
+        "ours / Cloud SDK, messages per second",
+        str(ratio_cloud),
+        context=f"ours / bare: {common.ratios(times, 'bare', 'ours')}; ours / bare + log SQL: "
+        f"{common.ratios(times, 'bare + log SQL', 'ours')}",
+    )
+    result.add(
+        bench,
+        f"where a message's time goes, ours, {threads} threads (separate passes)",
+        f"{parts['total']:.1f} ms",
+        context=f"TencentBackend.send {parts['send']:.1f} ms (the round trip is "
+        f"{rtt * 1e3:g}), inside the database {parts['db']:.1f} ms for "
+        f"{parts['queries']:g} queries, the rest of send_sms {parts['rest']:.1f} ms; "
+        f"{parts['per_second']:.0f} messages per second in these passes (medians of 3)",
+    )
+    result.details = {
+        "n": n,
+        "rounds": args.rounds,
+        "threads": threads,
+        "floor_per_second": floor,
+        "per_second": {name: rates[name].median for name in operations},
+        "cpu_us_per_message": {name: cpu[name].median for name in operations},
+        "round_seconds": {name: times[name] for name in operations},
+        "breakdown_ms": parts,
+    }
+    return result
+
+
+def log_statements(send_sms, phone: str) -> tuple[str, list, str, list]:
+    """The SQL and parameters of the log's INSERT and UPDATE, as ``send_sms`` runs them."""
+    from django.db import connection
+
+    captured: list[tuple[str, list]] = []
+
+    def capture(execute, sql, params, many, context):
+        captured.append((sql, list(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        send_sms(phone, TEMPLATE["name"], PARAMS)
+    inserts = [c for c in captured if c[0].startswith("INSERT")]
+    updates = [c for c in captured if c[0].startswith("UPDATE")]
+    if len(inserts) != 1 or len(updates) != 1 or "RETURNING" not in inserts[0][0]:
+        raise RuntimeError(f"unexpected statements: {[c[0][:60] for c in captured]}")
+    if not updates[0][0].rstrip().endswith('"id" = %s'):
+        raise RuntimeError(f"the UPDATE does not end with the id: {updates[0][0]}")
+    return (*inserts[0], *updates[0])
+
+
+def breakdown(*, pool_size: int, n: int, operation, backend, rounds: int = 3) -> dict[str, float]:
+    """``rounds`` rounds of ``operation`` in ``pool_size`` threads with ``backend.send`` and
+    every query timed: ms per message in each, and the rest (each the median over rounds)."""
+    samples = [_breakdown_round(pool_size, n, operation, backend) for _ in range(rounds)]
+    return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+
+
+def _breakdown_round(pool_size: int, n: int, operation, backend) -> dict[str, float]:
+    from django.db import connection
+
+    lock = threading.Lock()
+    spent = {"send": 0.0, "db": 0.0, "total": 0.0, "queries": 0}
+    real_send = backend.send
+
+    def send(message):
+        t0 = time.perf_counter()
+        try:
+            return real_send(message)
+        finally:
+            with lock:
+                spent["send"] += time.perf_counter() - t0
+
+    def query(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            with lock:
+                spent["db"] += time.perf_counter() - t0
+                spent["queries"] += 1
+
+    def timed(i: int) -> None:
+        t0 = time.perf_counter()
+        with connection.execute_wrapper(query):
+            operation(i)
+        with lock:
+            spent["total"] += time.perf_counter() - t0
+
+    backend.send = send
+    pool = common.ThreadPool(pool_size)
+    try:
+        t = pool.run(timed, n)
+    finally:
+        pool.close()
+        del backend.send
+    parts = {k: v / n * 1e3 for k, v in spent.items() if k != "queries"}
+    parts["rest"] = parts["total"] - parts["send"] - parts["db"]
+    parts["queries"] = spent["queries"] / n
+    parts["per_second"] = n / t.wall
+    return parts
+
+
+def legacy_sdk():
+    """``qcloudsms_py.SmsSingleSender``, with its answer parsing fixed for Python 3.9+:
+    ``HTTPResponse.json`` passes ``encoding=`` to ``json.loads``, a TypeError since 3.9."""
+    from qcloudsms_py import SmsSingleSender, httpclient
+
+    httpclient.HTTPResponse.json = lambda self: json.loads(self.body.decode("utf-8"))
+    return SmsSingleSender
+
+
+def cloud_sdk(network: common.Network):
+    """A factory of ``SmsClient`` pointed at the proxy over HTTPS, trusting the bench CA, and
+    one of ``SendSmsRequest`` for a number."""
+    warnings.filterwarnings("ignore", "datetime.datetime.utcfromtimestamp", DeprecationWarning)
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+    from tencentcloud.sms.v20210111 import models, sms_client
+
+    from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
+
+    def client() -> sms_client.SmsClient:
+        http = HttpProfile(
+            endpoint=network.host,
+            protocol="https",
+            reqTimeout=10,
+            certification=str(network.trust),
+        )
+        return sms_client.SmsClient(
+            credential.Credential(DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY),
+            REGION,
+            ClientProfile(httpProfile=http),
+        )
+
+    def request(phone: str) -> models.SendSmsRequest:
+        req = models.SendSmsRequest()
+        req.PhoneNumberSet = [phone]
+        req.SmsSdkAppId = common.SDK_APP_ID
+        req.TemplateId = str(TEMPLATE["tpl_id"])
+        req.SignName = SIGN
+        req.TemplateParamSet = PARAMS
+        return req
+
+    return client, request
+
+
+if __name__ == "__main__":
+    main()
