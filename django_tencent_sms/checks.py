@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -118,6 +119,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     errors.extend(_check_callbacks())
+    ca_bundle = sms_settings.CA_BUNDLE
+    if ca_bundle is not None and not (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
+        errors.append(
+            _error(
+                f"{SETTING_NAME}['CA_BUNDLE'] must be the path of a CA bundle file, or None; "
+                f"{ca_bundle!r} is not a file.",
+                "E020",
+            )
+        )
     errors.extend(_check_otp())
     return errors
 

@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "API_URL": DEFAULT_API_URL,
     # Seconds: a number, or a (connect, read) pair. Never unbounded.
     "TIMEOUT": (3.05, 10.0),
+    # Path of a CA bundle to verify the API's TLS certificate with (a private CA in front of
+    # the emulator, a corporate TLS proxy); None trusts what requests trusts (certifi, or
+    # REQUESTS_CA_BUNDLE). Verification itself cannot be turned off.
+    "CA_BUNDLE": None,
     # How often a request that provably never reached Tencent (refused, DNS, connect timeout)
     # is tried again. Nothing that may have reached Tencent is ever retried.
     "CONNECT_RETRIES": 2,

@@ -43,6 +43,7 @@ from django_tencent_sms.pytest_plugin import (
     SANDBOX_SECRET_ID,
     SANDBOX_SECRET_KEY,
 )
+from django_tencent_sms.sending import prepare_message
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -550,3 +551,25 @@ def test_api3_bulk_refused_numbers_fail_with_their_code_and_the_others_are_sent(
     assert refused.status == SmsLog.Status.FAILED and refused.result == 1023
     assert refused.errmsg.startswith("LimitExceeded.PhoneNumberThirtySecondLimit: ")
     assert summary.logs.get(phone="+8613711113333").status == SmsLog.Status.SENT
+
+
+def test_ca_bundle_setting_is_used_for_every_request(settings, tmp_path, monkeypatch):
+    # The emulator speaks plain HTTP, so this looks at what reaches requests: the bundle is
+    # passed with each request, where REQUESTS_CA_BUNDLE cannot override it.
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CA_BUNDLE": str(bundle)}
+    seen = {}
+
+    def post(self, url, **kwargs):
+        seen.update(kwargs)
+        raise requests.ConnectionError("stop here")
+
+    monkeypatch.setattr(requests.Session, "post", post)
+    backend = TencentBackend(sdk_app_id="1400000000", app_key="k", connect_retries=0)
+    with pytest.raises(SmsError):
+        backend.send(prepare_message(PHONE, 7, ["1"])[0])
+    assert seen["verify"] == str(bundle)
+    settings.TENCENT_SMS = {k: v for k, v in settings.TENCENT_SMS.items() if k != "CA_BUNDLE"}
+    assert TencentBackend(sdk_app_id="1400000000", app_key="k").verify is True

@@ -51,6 +51,8 @@ def test_locmem_backend_needs_no_credentials():
         ({"CONNECT_RETRIES": 10}, "tencent_sms.E010"),
         ({"LOG_RETENTION_DAYS": 0}, "tencent_sms.E011"),
         ({"TEMPLATE_CACHE_TIMEOUT": -1}, "tencent_sms.E019"),
+        ({"CA_BUNDLE": "/no/such/ca.pem"}, "tencent_sms.E020"),
+        ({"CA_BUNDLE": False}, "tencent_sms.E020"),
         ({"TEMPLATE_CACHE_TIMEOUT": "60"}, "tencent_sms.E019"),
         ({"LOG_RETENTION_DAYS": "90d"}, "tencent_sms.E011"),
         ({"OTP": {"LENGTH": 3}}, "tencent_sms.E012"),

@@ -104,6 +104,8 @@ class HttpBackend(BaseBackend):
             sms_settings.CONNECT_RETRIES if connect_retries is None else connect_retries
         )
         self.pool_size = pool_size
+        # Passed with each request: a session-level value would lose to REQUESTS_CA_BUNDLE.
+        self.verify: str | bool = sms_settings.CA_BUNDLE or True
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
 
@@ -153,7 +155,12 @@ class HttpBackend(BaseBackend):
             url, body, headers = build()
             try:
                 return self.session.post(
-                    url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                    verify=self.verify,
                 )
             except requests.ReadTimeout as exc:
                 raise ResponseTimeout(
