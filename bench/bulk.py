@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import os
 import time
 from pathlib import Path
 
@@ -61,7 +60,6 @@ def main() -> None:
         common.emulator() as emulator_url,
         common.secure_network(emulator_url, args.delay_ms) as network,
     ):
-        os.environ["REQUESTS_CA_BUNDLE"] = str(network.trust)
         if args.db == "sqlite":
             common.DATA.mkdir(exist_ok=True)
             path = common.DATA / "bulk.sqlite3"
@@ -74,7 +72,9 @@ def main() -> None:
             }
         else:
             env = {"BENCH_DB": "postgres"}
-        common.setup_django(**env, BENCH_SMS_API_URL=network.api_url)
+        common.setup_django(
+            **env, BENCH_SMS_API_URL=network.api_url, BENCH_SMS_CA_BUNDLE=str(network.trust)
+        )
         if args.db == "postgres":
             common.ensure_postgres_database()
         try:
@@ -117,6 +117,7 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
     backend = get_backend()
     assert type(backend).__name__ == "TencentBackend", backend
     assert backend.api_url == network.api_url, backend.api_url
+    assert backend.verify == str(network.trust), backend.verify
     n = args.n
     requests_per_send = -(-n // BATCH_SIZE)
     start = iter(range(0, 10**8, n))  # every send gets numbers of its own
@@ -154,7 +155,11 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
                     now=int(time.time()),
                 )
                 response = session.post(
-                    request.url, data=request.body, timeout=(3.05, 10.0), allow_redirects=False
+                    request.url,
+                    data=request.body,
+                    timeout=(3.05, 10.0),
+                    allow_redirects=False,
+                    verify=str(network.trust),
                 )
                 answer = v5.parse_sendmultisms2_response(
                     response.status_code, response.content, message

@@ -18,6 +18,9 @@ The database comes from the environment, set by each script before ``django.setu
     where the real backend (``TencentBackend``) posts: the emulator the script started.
 ``BENCH_SMS_BACKEND``
     dotted path of the backend (default ``TencentBackend``).
+``BENCH_SMS_CA_BUNDLE``
+    ``TENCENT_SMS["CA_BUNDLE"]``: the CA bundle the backends verify the API's certificate with
+    (the bench CA of ``bench/tls.py`` behind the latency proxy); unset, what requests trusts.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ TENCENT_SMS = {
     "APP_KEY": "bench-app-key",
     "API_URL": os.environ.get("BENCH_SMS_API_URL", "http://127.0.0.1:9/v5/tlssmssvr"),
     "SIGN": "腾讯云",
+    "CA_BUNDLE": os.environ.get("BENCH_SMS_CA_BUNDLE") or None,
     "OTP": {
         "TEMPLATE": "bench-code",
         # A benchmark sends many codes: the per-number and per-IP limits stay on (they are part

@@ -8,10 +8,10 @@ The emulator (``python -m django_tencent_sms.sandbox``, a process of its own) is
 TLS terminator (``bench/tls.py``, a certificate signed by a CA made at run time) and a latency
 proxy (``bench/latency_proxy.py``: 25 ms each way on every chunk, the TCP and TLS handshakes
 included), so one request on an open connection takes a 50 ms round trip, as from a server in
-Europe to Tencent's API in China. Clients trust the CA through the environment
-(``REQUESTS_CA_BUNDLE`` for ``requests``, ``SSL_CERT_FILE`` for ``http.client``) or, for Tencent
-Cloud's SDK, ``HttpProfile(certification=…)``: the app's backends have no setting for a CA
-bundle.
+Europe to Tencent's API in China. Each client trusts the CA the way it takes one: the app's
+backends through ``TENCENT_SMS["CA_BUNDLE"]``, the bare sides with ``verify=`` on each post,
+Tencent Cloud's SDK through ``HttpProfile(certification=…)``, and the legacy SDK, which has no
+option (``http.client`` with Python's default context), through ``SSL_CERT_FILE``.
 
 Sides, alternated in every round (``--threads`` worker threads share the ``-n`` messages of a
 round, each side in turn):
@@ -65,9 +65,7 @@ def main() -> None:
         common.emulator() as emulator_url,
         common.secure_network(emulator_url, args.delay_ms) as network,
     ):
-        # Trust for the clients that take it from the environment: requests (our backends,
-        # the bare side) and http.client's default context (the legacy SDK).
-        os.environ["REQUESTS_CA_BUNDLE"] = str(network.trust)
+        # The legacy SDK has no option for it: http.client's default context reads this.
         os.environ["SSL_CERT_FILE"] = str(network.trust)
         if args.db == "sqlite":
             common.DATA.mkdir(exist_ok=True)
@@ -81,7 +79,9 @@ def main() -> None:
             }
         else:
             env = {"BENCH_DB": "postgres"}
-        common.setup_django(**env, BENCH_SMS_API_URL=network.api_url)
+        common.setup_django(
+            **env, BENCH_SMS_API_URL=network.api_url, BENCH_SMS_CA_BUNDLE=str(network.trust)
+        )
         if args.db == "postgres":
             common.ensure_postgres_database()
         result = run(args, network)
@@ -125,6 +125,7 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     backend = get_backend()
     assert type(backend).__name__ == "TencentBackend", backend
     assert backend.api_url == network.api_url, backend.api_url
+    assert backend.verify == str(network.trust), backend.verify
     cloud_backend = TencentCloudBackend(
         sdk_app_id=common.SDK_APP_ID,
         secret_id=DEVELOPMENT_SECRET_ID,
@@ -201,7 +202,11 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
             now=int(time.time()),
         )
         response = session.post(
-            request.url, data=request.body, timeout=(3.05, 10.0), allow_redirects=False
+            request.url,
+            data=request.body,
+            timeout=(3.05, 10.0),
+            allow_redirects=False,
+            verify=str(network.trust),
         )
         if response.status_code != 200 or json.loads(response.content)["result"] != 0:
             raise RuntimeError(f"bare request refused: {response.content!r}")

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """TLS for the benchmarks: a throw-away CA and server certificate, and a TLS terminator.
 
-    python bench/tls.py certs bench/.out/tls          # CA, server certificate and key, bundle
-    python bench/tls.py serve --port 9443 --upstream 127.0.0.1:8765 --dir bench/.out/tls
+    python bench/tls.py certs bench/.out/tls/manual   # CA, server certificate and key, bundle
+    python bench/tls.py serve --port 9443 --upstream 127.0.0.1:8765 --dir bench/.out/tls/manual
 
 The emulator (``python -m django_tencent_sms.sandbox``) speaks plain HTTP, as Tencent's servers
 behind their load balancers do; this terminator plays the load balancer: it accepts TLS with a
 certificate for ``127.0.0.1`` and ``localhost`` signed by a CA made at run time, and forwards
 the decrypted bytes to the emulator.
 
-The keys are made afresh by every run, into ``bench/.out/tls/`` (never committed), with the
-``cryptography`` package (bench/requirements.txt). ``trust.pem`` is the trust store a client is
+The keys are made afresh by every run, into a directory of its own under ``bench/.out/tls/``
+(never committed; ``common.secure_network`` removes it at the end), with the ``cryptography``
+package (bench/requirements.txt). ``trust.pem`` is the trust store a client is
 given: the machine's usual CA bundle *plus* the bench CA. Clients then load as many
 certificates as they would to reach the real service, and that costs CPU time for every new
 connection (about 16 ms here for Python's ``ssl.create_default_context()``): leaving it out
