@@ -44,9 +44,9 @@ from .masking import mask_phone
 from .message import BulkMessage, RecipientResult, SendResult
 from .models import SmsLog, SmsTemplate
 from .protocol.v5 import MAX_MULTI_NUMBERS
-from .sending import REDACTED, TemplateRef, resolve_template
+from .sending import REDACTED, TemplateRef, _send_signal, check_content
 from .signals import sms_failed, sms_sent
-from .validation import check_extend, check_length, check_sign, normalize_params, normalize_phone
+from .validation import normalize_phone
 
 __all__ = ["BATCH_SIZE", "BulkSummary", "queue_bulk", "send_batch", "send_bulk"]
 
@@ -354,22 +354,10 @@ def _prepare_content(
     ext: str,
     extend: str,
 ) -> _Content:
-    """``sending.prepare_message`` without the phone: the same checks, in the same order."""
-    template_obj, tpl_id = resolve_template(template)
-    values = normalize_params(
-        params,
-        expected=template_obj.param_count if template_obj is not None else None,
-        max_length=sms_settings.MAX_PARAM_LENGTH,
+    """``sending.prepare_message`` without the phone: the same checks (``check_content``)."""
+    template_obj, tpl_id, values, sign, text = check_content(
+        template, params, sign=sign, extend=extend
     )
-    if sign is None:
-        sign = (template_obj.sign if template_obj is not None else "") or sms_settings.SIGN
-    sign = sign.strip()
-    check_sign(sign)
-    check_extend(extend)
-    text = None
-    if template_obj is not None:
-        text = template_obj.render(values)
-        check_length(text, sign)
     return _Content(template_obj, tpl_id, values, sign, str(ext), str(extend), text)
 
 
@@ -473,7 +461,7 @@ class _Stream:
         self.summary.invalid += len(invalid)
         for row, exc in invalid:
             exc.log = row
-            _signal(sms_failed, log=row, exception=exc)
+            _send_signal(sms_failed, log=row, exception=exc)
 
     def abandon(self, exc: BaseException) -> None:
         """Give the numbers read but not sent their rows, so every number read has one."""
@@ -635,14 +623,16 @@ def _deliver_batch(
     uses = Counter(id(o[5]) for o in outcomes if o[5] is not None)
     for row, (_status, result, errmsg, sid, fee, exc) in zip(rows, outcomes, strict=True):
         if row.status == SmsLog.Status.SENT:
-            _signal(sms_sent, log=row, result=SendResult(sid=sid, fee=fee, errmsg=errmsg, ext=ext))
+            _send_signal(
+                sms_sent, log=row, result=SendResult(sid=sid, fee=fee, errmsg=errmsg, ext=ext)
+            )
             continue
         if exc is None and result is not None:
             exc = TencentSmsError.for_result(result, errmsg, ext)
         if isinstance(exc, SmsError):
             if uses[id(exc)] <= 1:  # this row's own exception: it carries the row, as usual
                 exc.log = row
-            _signal(sms_failed, log=row, exception=exc)
+            _send_signal(sms_failed, log=row, exception=exc)
     if stop is not None:
         raise stop
 
@@ -752,17 +742,8 @@ def _record_invalid(rows: list[SmsLog], exc: InvalidMessage, summary: BulkSummar
     summary.failed += len(rows)
     logger.warning("%d SMS of bulk batch %s failed: %s", len(rows), summary.batch, exc)
     for row in rows:
-        _signal(sms_failed, log=row, exception=exc)
+        _send_signal(sms_failed, log=row, exception=exc)
 
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-
-
-def _signal(signal: Any, **kwargs: Any) -> None:
-    """A receiver's error must not turn a recorded outcome into an exception for the caller."""
-    for receiver, response in signal.send_robust(sender=SmsLog, **kwargs):
-        if isinstance(response, Exception):
-            logger.error(
-                "Receiver %r of a django_tencent_sms signal failed", receiver, exc_info=response
-            )

@@ -218,17 +218,11 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
     return obj, obj.tpl_id
 
 
-def prepare_message(
-    phone: Any,
-    template: TemplateRef,
-    params: Iterable[Any] = (),
-    *,
-    sign: str | None = None,
-    ext: str = "",
-    extend: str = "",
-) -> tuple[SmsMessage, SmsTemplate | None]:
-    """Validate the input and build the ``SmsMessage``; raise ``InvalidMessage`` if it is bad."""
-    number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
+def check_content(
+    template: TemplateRef, params: Iterable[Any], *, sign: str | None, extend: str
+) -> tuple[SmsTemplate | None, int, tuple[str, ...], str, str | None]:
+    """Everything about a message but its number, checked: ``(template, tpl_id, params, sign,
+    text)``; ``InvalidMessage`` when something is bad. Shared by single and bulk sends."""
     template_obj, tpl_id = resolve_template(template)
     values = normalize_params(
         params,
@@ -244,6 +238,23 @@ def prepare_message(
     if template_obj is not None:
         text = template_obj.render(values)
         check_length(text, sign)
+    return template_obj, tpl_id, values, sign, text
+
+
+def prepare_message(
+    phone: Any,
+    template: TemplateRef,
+    params: Iterable[Any] = (),
+    *,
+    sign: str | None = None,
+    ext: str = "",
+    extend: str = "",
+) -> tuple[SmsMessage, SmsTemplate | None]:
+    """Validate the input and build the ``SmsMessage``; raise ``InvalidMessage`` if it is bad."""
+    number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
+    template_obj, tpl_id, values, sign, text = check_content(
+        template, params, sign=sign, extend=extend
+    )
     message = SmsMessage(
         phone=number,
         tpl_id=tpl_id,
