@@ -23,6 +23,7 @@ from .exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSms
 from .masking import mask_phone
 from .message import SmsMessage
 from .models import SmsLog, SmsTemplate
+from .rows import RowWriter
 from .signals import sms_failed, sms_sent
 from .template_cache import template_by_name
 from .validation import (
@@ -48,6 +49,21 @@ TemplateRef = SmsTemplate | str | int
 
 #: What the log stores in place of a secret parameter.
 REDACTED = "******"
+
+#: The log's two writes per message, with their SQL built once (see ``rows``).
+log_rows = RowWriter(SmsLog)
+
+#: What ``deliver`` writes on the log once the backend has answered (or failed).
+DELIVERED_FIELDS = (
+    "status",
+    "result",
+    "errmsg",
+    "sid",
+    "fee",
+    "request_id",
+    "finished_at",
+    "duration",
+)
 
 
 def send_sms(
@@ -175,17 +191,19 @@ def _send(
         # Decided now, from the template as it is when sending: a later edit or deletion of
         # the template must not expose a code stored in clear.
         hidden.update(range(len(message.params)))
-    log = SmsLog.objects.create(
-        phone=message.e164,
-        template=template_obj,
-        tpl_id=message.tpl_id,
-        params=[REDACTED if i in hidden else p for i, p in enumerate(message.params)],
-        sign=message.sign,
-        ext=message.ext,
-        extend=message.extend,
-        status=SmsLog.Status.PENDING,
-        backend=backend.name,
-        **log_fields,
+    log = log_rows.insert(
+        SmsLog(
+            phone=message.phone,  # parsed already: no second parse
+            template=template_obj,
+            tpl_id=message.tpl_id,
+            params=[REDACTED if i in hidden else p for i, p in enumerate(message.params)],
+            sign=message.sign,
+            ext=message.ext,
+            extend=message.extend,
+            status=SmsLog.Status.PENDING,
+            backend=backend.name,
+            **log_fields,
+        )
     )
     return deliver(log, message, backend)
 
@@ -271,7 +289,6 @@ def prepare_message(
 def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     """Hand ``message`` to ``backend`` and record the outcome on ``log`` (already saved)."""
     started = time.monotonic()
-    fields = ["status", "result", "errmsg", "sid", "fee", "request_id", "finished_at", "duration"]
     try:
         result = backend.send(message)
     except BaseException as exc:
@@ -295,7 +312,7 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
             # A bug, or the process being interrupted mid-request: Tencent may have the message.
             log.status = SmsLog.Status.UNKNOWN
             log.errmsg = f"Interrupted by {type(exc).__name__}"
-        log.save(update_fields=fields)
+        log_rows.update(log, DELIVERED_FIELDS)
         logger.warning(
             "SMS #%s to %s %s: %s", log.pk, mask_phone(message.e164), log.status, log.errmsg
         )
@@ -312,7 +329,7 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     log.finished_at = timezone.now()
     log.duration = timedelta(seconds=time.monotonic() - started)
     try:
-        log.save(update_fields=fields)
+        log_rows.update(log, DELIVERED_FIELDS)
     except Exception:
         # Tencent accepted the message: say so where an operator will look before the database
         # error reaches the caller, so nobody resends it believing it failed.

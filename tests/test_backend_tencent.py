@@ -17,6 +17,7 @@ import urllib3
 import urllib3.util.connection
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from requests.adapters import HTTPAdapter
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.backends import get_backend
@@ -554,22 +555,46 @@ def test_api3_bulk_refused_numbers_fail_with_their_code_and_the_others_are_sent(
 
 
 def test_ca_bundle_setting_is_used_for_every_request(settings, tmp_path, monkeypatch):
-    # The emulator speaks plain HTTP, so this looks at what reaches requests: the bundle is
-    # passed with each request, where REQUESTS_CA_BUNDLE cannot override it.
+    # The emulator speaks plain HTTP, so this looks at what reaches requests' adapter: the
+    # setting's bundle is passed with each request and wins over REQUESTS_CA_BUNDLE, which only
+    # stands in for the default (the system's bundle) when the setting is not given.
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
     settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CA_BUNDLE": str(bundle)}
-    seen = {}
+    seen = []
 
-    def post(self, url, **kwargs):
-        seen.update(kwargs)
+    def send(self, request, **kwargs):
+        seen.append(kwargs["verify"])
         raise requests.ConnectionError("stop here")
 
-    monkeypatch.setattr(requests.Session, "post", post)
+    monkeypatch.setattr(HTTPAdapter, "send", send)
+    message = prepare_message(PHONE, 7, ["1"])[0]
     backend = TencentBackend(sdk_app_id="1400000000", app_key="k", connect_retries=0)
-    with pytest.raises(SmsError):
-        backend.send(prepare_message(PHONE, 7, ["1"])[0])
-    assert seen["verify"] == str(bundle)
+    for _ in range(2):
+        with pytest.raises(SmsError):
+            backend.send(message)
+    assert seen == [str(bundle)] * 2
     settings.TENCENT_SMS = {k: v for k, v in settings.TENCENT_SMS.items() if k != "CA_BUNDLE"}
+    assert TencentBackend(sdk_app_id="1400000000", app_key="k").verify == "/somewhere/else.pem"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     assert TencentBackend(sdk_app_id="1400000000", app_key="k").verify is True
+
+
+@legacy_only
+def test_proxy_environment_is_honoured_and_no_proxy_bypasses_it(sandbox, template, monkeypatch):
+    # A proxy that refuses connections: a send that goes through it cannot connect, and is
+    # never sent; NO_PROXY for the emulator's host sends it directly.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("NO_PROXY", "sms.example")
+    backend = TencentBackend(connect_retries=0)
+    with pytest.raises(ConnectError):
+        send_sms(PHONE, template, ["123456", "5"], backend=backend)
+    assert sandbox.requests == []
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    log = send_sms(PHONE, template, ["123456", "5"], backend=TencentBackend(connect_retries=0))
+    assert log.status == SmsLog.Status.SENT and len(sandbox.requests) == 1

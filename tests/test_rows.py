@@ -1,0 +1,143 @@
+"""The log's two writes per message go through ``rows.RowWriter``: SQL built once per database.
+
+It must write exactly what ``Model.save`` writes, step aside for ``save`` whenever a
+``pre_save``/``post_save`` receiver is listening, and fail the way ``save`` fails.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from django_tencent_sms import send_sms
+from django_tencent_sms.models import SmsLog, SmsTemplate
+from django_tencent_sms.rows import RowWriter
+from django_tencent_sms.sending import DELIVERED_FIELDS
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+8613711112222"
+
+
+@pytest.fixture
+def template():
+    return SmsTemplate.objects.create(
+        name="notice", tpl_id=1001, text="您的订单{1}已发货，单号{2}。", sign="腾讯云"
+    )
+
+
+def new_log(template, **fields):
+    values = {
+        "phone": PHONE,
+        "template": template,
+        "tpl_id": 1001,
+        "params": ["A-1", "顺丰 SF100200300"],
+        "sign": "腾讯云",
+        "ext": "x1",
+        "extend": "12",
+        "status": SmsLog.Status.PENDING,
+        "backend": "tencent",
+    }
+    return SmsLog(**{**values, **fields})
+
+
+def stored(log):
+    row = SmsLog.objects.filter(pk=log.pk).values().get()
+    del row["id"]
+    return row
+
+
+def finish(log, at=None):
+    log.status = SmsLog.Status.SENT
+    log.result = 0
+    log.errmsg = "OK"
+    log.sid = "2019:1234567890"
+    log.fee = 2
+    log.request_id = "a0aabda6-cf91-4f3e-a81f-9198114a2279"
+    log.finished_at = at or timezone.now()
+    log.duration = timedelta(milliseconds=53.5)
+
+
+def test_insert_and_update_store_what_save_stores(template):
+    writer = RowWriter(SmsLog)
+    fast = writer.insert(new_log(template))
+    orm = new_log(template)
+    orm.save(force_insert=True)
+
+    assert fast.pk and fast.pk != orm.pk
+    assert not fast._state.adding and fast._state.db == "default"
+    assert abs(fast.created_at - orm.created_at) < timedelta(seconds=5)
+    orm_row, fast_row = stored(orm), stored(fast)
+    assert fast_row.pop("created_at") and orm_row.pop("created_at")
+    assert fast_row == orm_row
+    assert SmsLog.objects.get(pk=fast.pk).params == ["A-1", "顺丰 SF100200300"]
+
+    at = timezone.now()
+    for log in (fast, orm):
+        finish(log, at)
+    writer.update(fast, DELIVERED_FIELDS)
+    orm.save(update_fields=DELIVERED_FIELDS)
+    orm_row, fast_row = stored(orm), stored(fast)
+    orm_row.pop("created_at"), fast_row.pop("created_at")
+    assert fast_row == orm_row
+    again = SmsLog.objects.get(pk=fast.pk)
+    assert (again.status, again.sid, again.fee) == (SmsLog.Status.SENT, "2019:1234567890", 2)
+    assert again.duration == timedelta(milliseconds=53.5)
+
+
+def test_a_send_uses_the_fast_path_and_two_queries(sms_sandbox, template, monkeypatch):
+    def no_save(*args, **kwargs):
+        raise AssertionError("Model.save was used")
+
+    send_sms(PHONE, template, ["A-1", "B-2"])  # warms the statements
+    monkeypatch.setattr(SmsLog, "save", no_save)
+    with CaptureQueriesContext(connection) as queries:
+        log = send_sms(PHONE, template, ["A-1", "B-2"])
+    assert [q["sql"].split()[0] for q in queries] == ["INSERT", "UPDATE"]
+    assert SmsLog.objects.get(pk=log.pk).status == SmsLog.Status.SENT
+
+
+def test_receivers_of_the_model_signals_still_get_them(sms_sandbox, template):
+    seen = []
+
+    def pre(sender, instance, **kwargs):
+        seen.append(("pre", instance.status, kwargs["update_fields"]))
+
+    def post(sender, instance, created, **kwargs):
+        seen.append(("post", instance.status, created))
+
+    pre_save.connect(pre, sender=SmsLog)
+    post_save.connect(post, sender=SmsLog)
+    try:
+        send_sms(PHONE, template, ["A-1", "B-2"])
+    finally:
+        pre_save.disconnect(pre, sender=SmsLog)
+        post_save.disconnect(post, sender=SmsLog)
+    assert seen == [
+        ("pre", "pending", None),
+        ("post", "pending", True),
+        ("pre", "sent", frozenset(DELIVERED_FIELDS)),
+        ("post", "sent", False),
+    ]
+
+
+def test_updating_a_row_that_is_gone_raises_as_save_does(template):
+    writer = RowWriter(SmsLog)
+    log = writer.insert(new_log(template))
+    SmsLog.objects.filter(pk=log.pk).delete()
+    finish(log)
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        writer.update(log, DELIVERED_FIELDS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_write_inside_a_transaction_marks_it_for_rollback(template):
+    writer = RowWriter(SmsLog)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            writer.insert(new_log(template, status=None))
+        assert connection.needs_rollback
+    assert not SmsLog.objects.exists()
