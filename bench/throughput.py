@@ -248,6 +248,12 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
         raise RuntimeError(f"{sent} messages logged as sent, expected {expected}")
 
     parts = breakdown(pool_size=threads, n=n, operation=ours, backend=backend)
+    statements = (insert_sql, insert_params, update_sql, update_params)
+    paused = {
+        "threads": db_after_pause(*statements, threads=threads, n=n, pause=2 * network.delay),
+        "one": db_after_pause(*statements, threads=1, n=n // 4, pause=2 * network.delay),
+        "back to back": db_after_pause(*statements, threads=1, n=n // 4, pause=0),
+    }
 
     if args.profile:
         # One thread, in this one: pyinstrument samples the thread that started it.
@@ -321,10 +327,20 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
         f"{parts['queries']:g} queries, the rest of send_sms {parts['rest']:.1f} ms; "
         f"{parts['per_second']:.0f} messages per second in these passes (medians of 3)",
     )
+    result.add(
+        bench,
+        f"control: the log's two statements alone, a {rtt * 1e3:g} ms pause between them, "
+        f"{threads} threads",
+        f"{paused['threads']:.2f} ms per message",
+        context=f"the same in 1 thread: {paused['one']:.2f} ms; 1 thread back to back (no "
+        f"pause): {paused['back to back']:.2f} ms. time.sleep in place of the request, no "
+        "network, no app: what the database's round trips cost after the wait",
+    )
     result.details = {
         "n": n,
         "rounds": args.rounds,
         "threads": threads,
+        "db_after_pause_ms": paused,
         "floor_per_second": floor,
         "per_second": {name: rates[name].median for name in operations},
         "cpu_us_per_message": {name: cpu[name].median for name in operations},
@@ -353,6 +369,47 @@ def log_statements(send_sms, phone: str) -> tuple[str, list, str, list]:
     if not updates[0][0].rstrip().endswith('"id" = %s'):
         raise RuntimeError(f"the UPDATE does not end with the id: {updates[0][0]}")
     return (*inserts[0], *updates[0])
+
+
+def db_after_pause(
+    insert_sql: str,
+    insert_params: list,
+    update_sql: str,
+    update_params: list,
+    *,
+    threads: int,
+    n: int,
+    pause: float,
+) -> float:
+    """The log's INSERT, ``pause`` seconds of sleep (where the request would be), the UPDATE:
+    ``n`` times in ``threads`` threads. Returns the median ms per message spent in the two
+    statements. On a VM whose idle vCPU halts, a database that has waited idle answers slower
+    than one kept busy; this shows how much."""
+    from django.db import connection
+
+    lock = threading.Lock()
+    spent: list[float] = []
+
+    def one(i: int) -> None:
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(insert_sql, insert_params)
+            pk = cursor.fetchone()[0]
+        t1 = time.perf_counter()
+        if pause:
+            time.sleep(pause)
+        t2 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, [*update_params[:-1], pk])
+        with lock:
+            spent.append((t1 - t0) + (time.perf_counter() - t2))
+
+    pool = common.ThreadPool(threads)
+    try:
+        pool.run(one, n)
+    finally:
+        pool.close()
+    return statistics.median(spent) * 1e3
 
 
 def breakdown(*, pool_size: int, n: int, operation, backend, rounds: int = 3) -> dict[str, float]:

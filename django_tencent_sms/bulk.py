@@ -4,8 +4,8 @@ The numbers are streamed: at most one batch per kind (domestic +86, internationa
 memory, so a million numbers need no more memory than a thousand. Each batch's ``SmsLog`` rows
 (one per recipient, sharing a ``batch`` id) are written with one ``bulk_create`` before its
 request leaves, and updated from the per-recipient answer with one ``UPDATE`` for the fields all
-rows share and one ``bulk_update`` for those that differ (the ``sid``…): a few queries per batch,
-none per row.
+rows share and one ``UPDATE … FROM (VALUES …)`` for those that differ (the ``sid``…): a few
+queries per batch, none per row.
 
 A batch is sent by ``_deliver_batch``, given its rows and the message; ``send_bulk`` does this as
 it goes, ``queue_bulk`` + ``send_batch`` do it later, one batch per call (one task per batch).
@@ -44,7 +44,7 @@ from .masking import mask_phone
 from .message import BulkMessage, RecipientResult, SendResult
 from .models import SmsLog, SmsTemplate
 from .protocol.v5 import MAX_MULTI_NUMBERS
-from .sending import REDACTED, TemplateRef, _send_signal, check_content
+from .sending import REDACTED, TemplateRef, _send_signal, check_content, log_rows
 from .signals import sms_failed, sms_sent
 from .validation import normalize_phone
 
@@ -522,7 +522,9 @@ def _create(rows: list[SmsLog]) -> None:
 
 def _save(rows: list[SmsLog], fields: list[str]) -> None:
     """Write ``fields`` of ``rows``: one UPDATE for the values they all share, one
-    ``bulk_update`` for the others (whose CASE per row and field is costly to build)."""
+    ``UPDATE … FROM (VALUES …)`` for the others (``rows.RowWriter.update_many``; Django's
+    ``bulk_update`` builds a CASE per row and field, which costs more than the database's
+    work)."""
     using = rows[0]._state.db or router.db_for_write(SmsLog)
     shared: dict[str, Any] = {}
     varying: list[str] = []
@@ -536,7 +538,7 @@ def _save(rows: list[SmsLog], fields: list[str]) -> None:
         if shared:
             SmsLog.objects.using(using).filter(pk__in=[row.pk for row in rows]).update(**shared)
         if varying:
-            SmsLog.objects.using(using).bulk_update(rows, varying)
+            log_rows.update_many(rows, varying)
 
 
 # --- sending one batch ---------------------------------------------------------------------

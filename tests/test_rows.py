@@ -141,3 +141,45 @@ def test_a_failed_write_inside_a_transaction_marks_it_for_rollback(template):
             writer.insert(new_log(template, status=None))
         assert connection.needs_rollback
     assert not SmsLog.objects.exists()
+
+
+def test_update_many_stores_what_bulk_update_stores(template):
+    writer = RowWriter(SmsLog)
+    fast = [writer.insert(new_log(template)) for _ in range(5)]
+    orm = [writer.insert(new_log(template)) for _ in range(5)]
+    at = timezone.now()
+    for group in (fast, orm):
+        for i, log in enumerate(group):
+            finish(log, at + timedelta(seconds=i))
+            log.sid = f"2019:{i}" if i % 2 else ""
+            log.result = None if i == 0 else i  # a NULL among integers
+            log.fee = i
+            log.errmsg = f"第 {i} 条" if i else ""
+    fields = ["status", "result", "errmsg", "sid", "fee", "finished_at", "duration"]
+
+    assert writer.update_many(fast, fields) == 5
+    SmsLog.objects.bulk_update(orm, fields)
+    for a, b in zip(fast, orm, strict=True):
+        fast_row, orm_row = stored(a), stored(b)
+        fast_row.pop("created_at"), orm_row.pop("created_at")
+        assert fast_row == orm_row
+    assert SmsLog.objects.get(pk=fast[3].pk).errmsg == "第 3 条"
+
+
+def test_update_many_types_a_column_of_nulls_and_splits_long_lists(template, monkeypatch):
+    writer = RowWriter(SmsLog)
+    logs = [writer.insert(new_log(template, result=7, fee=1)) for _ in range(7)]
+    for log in logs:
+        log.result, log.delivered_at = None, None  # every value NULL: no type to guess from
+    # At most 3 rows' parameters per statement: the 7 rows take 3 statements.
+    monkeypatch.setattr(connection.features, "max_query_params", 9)
+    with CaptureQueriesContext(connection) as queries:
+        assert writer.update_many(logs, ["result", "delivered_at"]) == 7
+    assert len(queries) == 3
+    assert set(SmsLog.objects.values_list("result", "delivered_at")) == {(None, None)}
+
+
+def test_update_many_of_nothing_runs_no_query(template):
+    with CaptureQueriesContext(connection) as queries:
+        assert RowWriter(SmsLog).update_many([], ["sid"]) == 0
+    assert len(queries) == 0
