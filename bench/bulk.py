@@ -7,8 +7,8 @@
 The same network as ``bench/throughput.py``: the emulator behind the TLS terminator
 (``bench/tls.py``) and the latency proxy (``bench/latency_proxy.py``, 25 ms each way). One
 worker (this thread) sends; ``TencentBackend.send_bulk`` posts one ``sendmultisms2`` of 200
-numbers per batch over its keep-alive session, so 10,000 numbers are 50 requests: a floor of
-50 × 50 ms = 2.5 s, plus the database work (each batch's rows are inserted before its request
+numbers per batch over its keep-alive connections, so 10,000 numbers are 50 requests: a floor
+of 50 × 50 ms = 2.5 s, plus the database work (each batch's rows are inserted before its request
 and updated after it).
 
 Two sides, alternated in every round:

@@ -17,7 +17,7 @@ Sides, alternated in every round (``--threads`` worker threads share the ``-n`` 
 round, each side in turn):
 
 * ``ours``: ``send_sms(phone, "bench-notice", params)`` with ``TencentBackend`` (legacy API,
-  one pooled keep-alive session), the log in the database;
+  one pool of keep-alive connections), the log in the database;
 * ``ours, API 3.0``: the same with ``TencentCloudBackend`` (TC3-signed ``SendSms``);
 * ``legacy SDK``: Tencent's ``qcloudsms_py`` 0.1.4 ``SmsSingleSender.send_with_param`` (one per
   thread; its ``url=`` argument points it at the proxy), patched only for its ``json.loads``
@@ -25,8 +25,8 @@ round, each side in turn):
 * ``Cloud SDK``: Tencent Cloud's ``tencentcloud-sdk-python-sms`` ``SmsClient.SendSms`` (one
   client per thread, ``HttpProfile(endpoint=<proxy>, certification=<CA bundle>)``);
 * ``bare``: a control, not a client: a keep-alive ``requests.Session.post`` of the signed
-  ``sendsms`` request, shared by the threads as the backend's session is. What the network and
-  emulator allow.
+  ``sendsms`` request, shared by the threads as the backend's connection pool is. What the
+  network and emulator allow.
 
 Reported: messages per second for each (median over rounds), against the floor
 (threads ÷ round trip = 8 ÷ 50 ms = 160/s; target for ``ours`` ≥ 90 % of it), and the median
