@@ -44,7 +44,14 @@ from .masking import mask_phone
 from .message import BulkMessage, RecipientResult, SendResult
 from .models import SmsLog, SmsTemplate
 from .protocol.v5 import MAX_MULTI_NUMBERS
-from .sending import REDACTED, TemplateRef, _send_signal, check_content, log_rows
+from .sending import (
+    DELIVERED_FIELDS,
+    REDACTED,
+    TemplateRef,
+    _send_signal,
+    check_content,
+    log_rows,
+)
 from .signals import sms_failed, sms_sent
 from .validation import normalize_phone
 
@@ -56,16 +63,8 @@ logger = logging.getLogger("django_tencent_sms")
 BATCH_SIZE = MAX_MULTI_NUMBERS
 
 _DOMESTIC = int(DOMESTIC_NATIONCODE)
-_OUTCOME_FIELDS = [
-    "status",
-    "result",
-    "errmsg",
-    "sid",
-    "fee",
-    "request_id",
-    "finished_at",
-    "duration",
-]
+#: What a batch's answer writes on its rows: what ``deliver`` writes for a single send.
+_OUTCOME_FIELDS = list(DELIVERED_FIELDS)
 
 
 @dataclass
