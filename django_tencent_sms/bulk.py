@@ -537,7 +537,7 @@ def _save(rows: list[SmsLog], fields: list[str]) -> None:
         if shared:
             SmsLog.objects.using(using).filter(pk__in=[row.pk for row in rows]).update(**shared)
         if varying:
-            log_rows.update_many(rows, varying)
+            log_rows.update_many(rows, varying, using=using)
 
 
 # --- sending one batch ---------------------------------------------------------------------

@@ -46,15 +46,18 @@ class RowWriter:
 
     def _fast(self, connection: Any) -> bool:
         return (
-            not (pre_save.has_listeners(self.model) or post_save.has_listeners(self.model))
+            connection.vendor in FAST_VENDORS
             and connection.features.can_return_columns_from_insert
+            and not (pre_save.has_listeners(self.model) or post_save.has_listeners(self.model))
         )
 
     @staticmethod
     def _plain(fields: Sequence[Any]) -> bool:
         """Whether every field takes a plain ``%s`` and a value from Python."""
         return not any(
+            # get_placeholder_sql from Django 6.0, get_placeholder before it.
             hasattr(field, "get_placeholder")
+            or hasattr(field, "get_placeholder_sql")
             or getattr(field, "generated", False)
             or field.has_db_default()
             for field in fields
@@ -107,9 +110,11 @@ class RowWriter:
         using = router.db_for_write(self.model, instance=obj)
         connection = connections[using]
         built = self._insert_sql(connection) if self._fast(connection) else None
-        if built is None:
+        if built is None or obj.pk is not None:  # a key of its own: save() inserts it
             obj.save(force_insert=True, using=using)
             return obj
+        # As save() does: refuse an unsaved related object, take the key of a saved one.
+        obj._prepare_related_fields_for_save(operation_name="save")
         sql, fields = built
         params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
@@ -139,18 +144,22 @@ class RowWriter:
         if not updated:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
-    def update_many(self, objs: Sequence[Model], fields: Sequence[str]) -> int:
+    def update_many(
+        self, objs: Sequence[Model], fields: Sequence[str], *, using: str | None = None
+    ) -> int:
         """Write ``fields`` of the saved ``objs``, whose values differ from row to row, as
         ``bulk_update`` does, and return the number of rows matched.
 
         One ``UPDATE … FROM (VALUES …)`` per chunk of rows instead of
         ``bulk_update``'s ``CASE WHEN`` per row and field, which costs the ORM far more to
         build than the database to run. ``bulk_update`` is used where this cannot be: other
-        databases, SQLite before 3.33 (no ``UPDATE … FROM``), unusual fields.
+        databases, SQLite before 3.33 (no ``UPDATE … FROM``), unusual fields. Several chunks
+        are written in one transaction, as ``bulk_update`` writes them. ``using``: the
+        database (default: the routers' choice for writes).
         """
         if not objs:
             return 0
-        using = router.db_for_write(self.model)
+        using = using or router.db_for_write(self.model)
         connection = connections[using]
         meta = self.model._meta
         model_fields = [meta.get_field(name) for name in fields]
@@ -183,7 +192,7 @@ class RowWriter:
         row = f"({', '.join(['%s'] * len(names))})"
         size = max(1, (connection.features.max_query_params or 65535) // len(names))
         updated = 0
-        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
             for start in range(0, len(objs), size):
                 chunk = objs[start : start + size]
                 params: list[Any] = []

@@ -491,6 +491,15 @@ def test_api3_an_unusable_endpoint_is_refused_before_anything_is_logged_or_sent(
 
 
 @cloud_only
+def test_api3_a_header_value_with_a_line_break_fails_before_sending(sandbox, template):
+    backend = TencentCloudBackend(region="ap-guangzhou\r\nX-Injected: 1", connect_retries=0)
+    with pytest.raises(ConfigurationError, match="X-TC-Region") as info:
+        send_sms(PHONE, template, ["123456", "5"], backend=backend)
+    assert "X-Injected" not in str(info.value)
+    assert SmsLog.objects.get().status == SmsLog.Status.FAILED and sandbox.requests == []
+
+
+@cloud_only
 def test_api3_backend_repr_shows_no_secret(sandbox):
     backend = get_backend()
     assert SANDBOX_SECRET_KEY not in repr(backend) + repr(vars(backend).get("endpoint"))

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -183,3 +184,43 @@ def test_update_many_of_nothing_runs_no_query(template):
     with CaptureQueriesContext(connection) as queries:
         assert RowWriter(SmsLog).update_many([], ["sid"]) == 0
     assert len(queries) == 0
+
+
+def test_insert_refuses_an_unsaved_related_object_and_keeps_a_given_key(template):
+    writer = RowWriter(SmsLog)
+    unsaved = SmsTemplate(name="draft", tpl_id=5, text="{1}")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        writer.insert(new_log(unsaved))
+    log = writer.insert(new_log(template, pk=987654))
+    assert log.pk == 987654 and SmsLog.objects.filter(pk=987654).exists()
+
+
+@pytest.mark.parametrize("vendor", ["oracle", "microsoft", "mysql"])
+def test_other_databases_get_model_save(template, monkeypatch, vendor):
+    # The fast path writes PostgreSQL's and SQLite's INSERT … RETURNING: elsewhere (even where
+    # Django can return columns from an insert) save() and bulk_update write the rows.
+    monkeypatch.setattr(connection, "vendor", vendor)
+    saved, bulk = [], []
+    real_save = SmsLog.save
+
+    def save(self, *args, **kwargs):
+        # The insert really happens; the update is only recorded (Django's own UPDATE would
+        # be built for the pretended database).
+        saved.append(kwargs)
+        if kwargs.get("force_insert"):
+            real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(SmsLog, "save", save)
+    monkeypatch.setattr(
+        QuerySet, "bulk_update", lambda qs, objs, fields: bulk.append(list(fields)) or len(objs)
+    )
+    writer = RowWriter(SmsLog)
+    log = writer.insert(new_log(template))
+    finish(log)
+    writer.update(log, DELIVERED_FIELDS)
+    assert saved == [
+        {"force_insert": True, "using": "default"},
+        {"update_fields": DELIVERED_FIELDS, "using": "default"},
+    ]
+    assert writer.update_many([log], ["sid"]) == 1
+    assert bulk == [["sid"]]

@@ -15,6 +15,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
+from requests.utils import check_header_validity
 
 from .. import __version__
 from ..conf import sms_settings
@@ -201,6 +202,15 @@ class HttpBackend(BaseBackend):
         request.url = target.url + mark + query  # the query is ours: digits and ASCII
         request.headers = CaseInsensitiveDict(self.headers)
         if headers:
+            for name, value in headers.items():
+                try:
+                    check_header_validity((name, value))
+                except requests.exceptions.InvalidHeader:
+                    # Not its value in the message: it may carry a signature.
+                    raise ConfigurationError(
+                        f"The request header {name!r}, built from the TENCENT_SMS settings, is "
+                        "not valid (a line break or a leading space): nothing was sent."
+                    ) from None
             request.headers.update(headers)
         request.headers["Content-Length"] = str(len(body))
         request.body = body
