@@ -1,18 +1,20 @@
 """Bulk sending: one template to many numbers, in batches of up to 200 (``sendmultisms2``).
 
 The numbers are streamed: at most one batch per kind (domestic +86, international) is held in
-memory, so a million numbers need no more memory than a thousand. Each batch's ``SmsLog`` rows
-(one per recipient, sharing a ``batch`` id) are written with one ``bulk_create`` before its
-request leaves, and updated from the per-recipient answer with one ``UPDATE`` for the fields all
-rows share and one ``UPDATE … FROM (VALUES …)`` for those that differ (the ``sid``…): a few
-queries per batch, none per row.
+memory, besides the one whose request is out, so a million numbers need no more memory than a
+thousand. Each batch's ``SmsLog`` rows (one per recipient, sharing a ``batch`` id) are written
+with one ``bulk_create`` before its request leaves, and updated from the per-recipient answer
+with one ``UPDATE`` for the fields all rows share and one ``UPDATE … FROM (VALUES …)`` for those
+that differ (the ``sid``…): a few queries per batch, none per row.
 
 A batch is sent by ``_deliver_batch``, given its rows and the message; ``send_bulk`` does this as
-it goes, ``queue_bulk`` + ``send_batch`` do it later, one batch per call (one task per batch).
+it goes (through ``_Pipeline``: a batch's request overlaps the next batch's reading and writing),
+``queue_bulk`` + ``send_batch`` do it later, one batch per call (one task per batch).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import time
@@ -41,7 +43,7 @@ from .exceptions import (
     TencentSmsError,
 )
 from .masking import mask_phone
-from .message import BulkMessage, RecipientResult, SendResult
+from .message import BulkMessage, BulkResult, RecipientResult, SendResult
 from .models import SmsLog, SmsTemplate
 from .protocol.v5 import MAX_MULTI_NUMBERS
 from .sending import (
@@ -143,11 +145,15 @@ def send_bulk(
     send goes on unless the code is one the operator must fix (signature, template, balance,
     credentials), which every later batch would meet too.
 
+    A batch's request goes out from a helper thread while the next batch is read, checked and
+    written (``_Pipeline``); its answer is recorded before the next request leaves.
+
     When no usable answer comes back for a batch, its rows are ``unknown`` (the request may have
     reached Tencent) or ``failed`` (it provably did not), as for ``send_sms``; nothing is ever
-    sent again automatically. The send then stops: the numbers already read but not yet sent get
-    ``failed`` rows ("Not sent: …"), the rest of ``phones`` is not read, and the exception is
-    raised with the summary so far as ``exc.summary`` (``exc.summary.total`` numbers were read).
+    sent again automatically. The send then stops: the numbers already read but not yet sent
+    (at most the next batch, and those waiting in the other kind's batch) get ``failed`` rows
+    ("Not sent: …"), the rest of ``phones`` is not read, and the exception is raised with the
+    summary so far as ``exc.summary`` (``exc.summary.total`` numbers were read).
     The same happens when a Tencent refusal stops the send, and for a ``ConfigurationError``.
 
     ``sms_sent`` and ``sms_failed`` fire for each row whose outcome came from the backend or
@@ -166,14 +172,21 @@ def send_bulk(
     backend = backend if backend is not None else get_backend()
     summary = BulkSummary(batch=uuid.uuid4())
 
+    pipeline = _Pipeline(backend, summary)
+
     def deliver(rows: list[SmsLog], numbers: list[phonenumbers.PhoneNumber]) -> None:
-        _deliver_batch(rows, content.message(numbers), backend, summary)
+        pipeline.send(rows, content.message(numbers))
 
     stream = _Stream(
         content, summary, status=SmsLog.Status.PENDING, backend_name=backend.name, on_batch=deliver
     )
     try:
-        stream.run(phones)
+        try:
+            stream.run(phones)
+        except BaseException:
+            pipeline.finish(stopping=True)
+            raise
+        pipeline.finish(stopping=False)
     except BaseException as exc:
         summary.stopped_by = exc
         with contextlib.suppress(AttributeError):
@@ -469,9 +482,7 @@ class _Stream:
         try:
             if waiting:
                 now = timezone.now()
-                errmsg = _(
-                    "Not sent: the bulk send stopped before this number's turn (%(reason)s)."
-                ) % {"reason": _describe(exc)}
+                errmsg = _not_sent_reason(exc)
                 rows = [
                     self.content.row(
                         n,
@@ -540,26 +551,122 @@ def _save(rows: list[SmsLog], fields: list[str]) -> None:
             log_rows.update_many(rows, varying, using=using)
 
 
+# --- overlapping a batch's request with the next batch's work ------------------------------
+
+
+class _Pipeline:
+    """Sends each batch's request from a helper thread while the caller's thread reads,
+    validates and inserts the next batch: a batch's own work (about as long as its request)
+    no longer adds to it.
+
+    The order of what matters is unchanged. Every batch's rows are written before its request
+    leaves. A batch's answer is recorded (rows, summary, signals, in the caller's thread and
+    database connection) before the next request leaves, so a batch that must stop the send
+    stops it before another request goes: the next batch's rows, written already, become
+    ``failed`` ("Not sent: …"), as numbers read but not sent always do. At most one request is
+    in flight. The helper thread only calls ``backend.send_bulk`` (backends are thread-safe)
+    and never touches the database.
+    """
+
+    def __init__(self, backend: BaseBackend, summary: BulkSummary) -> None:
+        self.backend = backend
+        self.summary = summary
+        self.executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.in_flight: tuple[list[SmsLog], BulkMessage, concurrent.futures.Future, float] | None
+        self.in_flight = None
+
+    def send(self, rows: list[SmsLog], message: BulkMessage) -> None:
+        """Record the batch in flight, then send this one (its rows are saved)."""
+        try:
+            self._record()
+        except BaseException as exc:
+            _not_sent(rows, exc, self.summary)
+            raise
+        if self.executor is None:
+            self.executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="tencent-sms-bulk"
+            )
+        future = self.executor.submit(self.backend.send_bulk, message)
+        self.in_flight = (rows, message, future, time.monotonic())
+
+    def finish(self, *, stopping: bool) -> None:
+        """Record the batch in flight, if any, and stop the helper thread. ``stopping``: the
+        send is failing already; what stops it is that exception, not this batch's."""
+        try:
+            self._record()
+        except BaseException:
+            if not stopping:
+                raise
+            # Recorded on the rows, logged and signalled by _deliver_batch.
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown(wait=False)
+                self.executor = None
+
+    def _record(self) -> None:
+        if self.in_flight is None:
+            return
+        rows, message, future, started = self.in_flight
+        self.in_flight = None
+        _deliver_batch(
+            rows, message, self.backend, self.summary, answer=future.result, started=started
+        )
+
+
+def _not_sent_reason(exc: BaseException) -> str:
+    return _("Not sent: the bulk send stopped before this number's turn (%(reason)s).") % {
+        "reason": _describe(exc)
+    }
+
+
+def _not_sent(rows: list[SmsLog], exc: BaseException, summary: BulkSummary) -> None:
+    """Mark the saved ``rows`` of a batch whose request never left ``failed``, saying why."""
+    errmsg = _not_sent_reason(exc)
+    try:
+        SmsLog.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=SmsLog.Status.FAILED, errmsg=errmsg, finished_at=timezone.now()
+        )
+    except Exception:
+        logger.exception(
+            "Bulk send %s stopped; %d numbers not sent could not be marked failed (ids %s)",
+            summary.batch,
+            len(rows),
+            ", ".join(str(row.pk) for row in rows),
+        )
+        return
+    for row in rows:
+        row.status, row.errmsg = SmsLog.Status.FAILED, errmsg
+    summary.failed += len(rows)
+
+
 # --- sending one batch ---------------------------------------------------------------------
 
 
 def _deliver_batch(
-    rows: list[SmsLog], message: BulkMessage, backend: BaseBackend, summary: BulkSummary
+    rows: list[SmsLog],
+    message: BulkMessage,
+    backend: BaseBackend,
+    summary: BulkSummary,
+    *,
+    answer: Callable[[], BulkResult] | None = None,
+    started: float | None = None,
 ) -> None:
     """Send ``message`` (whose phones are ``rows``' numbers, in order) and record the outcome
-    on ``rows`` (already saved) with ``_save``.
+    on ``rows`` (already saved) with ``_save``. ``answer``: where the backend's answer comes
+    from when the request was sent already (``_Pipeline``: the helper thread's result, which
+    raises what the backend raised), and ``started`` when it was sent.
 
     Raises, after recording, the exception that must stop a bulk send: a transport failure (of
     the batch, or of one of its numbers), a ``ConfigurationError``, a Tencent refusal of the
     whole request that the operator must fix, or anything unexpected.
     """
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     summary.batches += 1
     stop: BaseException | None = None
     ext = ""
     request_id = ""
     try:
-        answer = backend.send_bulk(message)
+        answer = backend.send_bulk(message) if answer is None else answer()
     except BaseException as exc:
         request_id = getattr(exc, "request_id", "")
         outcome = _failure(exc)

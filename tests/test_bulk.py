@@ -7,10 +7,11 @@ rest. No test sleeps.
 import gc
 import json
 import socket
+import threading
 import tracemalloc
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 import django_tencent_sms
@@ -234,26 +235,88 @@ def test_a_generator_is_read_lazily_one_batch_ahead_at_most(sms_sandbox, notice)
     numbers = Counted(cn(i) for i in range(450))
     backend = RecordingBackend(numbers)
     send_bulk(numbers, notice, ["A1"], backend=backend)
-    assert backend.pulled_at_request == [200, 400, 450]
+    # While a batch's request is out, the next batch is read (and written), never more.
+    first, second, third = backend.pulled_at_request
+    assert 200 <= first <= 400 and 400 <= second <= 450 and third == 450
     assert [len(r.json["tel"]) for r in sms_sandbox.requests] == [200, 200, 50]
 
 
-def test_rows_of_a_batch_exist_before_its_request_leaves(notice):
-    seen = []
+def test_rows_of_a_batch_exist_before_its_request_leaves(notice, monkeypatch):
+    # Requests leave from a helper thread, so the order is taken from both threads' events.
+    from django_tencent_sms import bulk
+
+    events = []
+    real_create = bulk._create
+
+    def create(rows):
+        real_create(rows)
+        events.append(("written", str(rows[0].phone), len(rows), rows[0].pk is not None))
 
     class Checking(BaseBackend):
         def send_bulk(self, message):
-            seen.append(
-                SmsLog.objects.filter(status=Status.PENDING).count()
-            )  # written, not yet sent
+            events.append(("sent", message.phones[0], len(message.phones)))
             return super().send_bulk(message)
 
         def send(self, message):
             return SendResult(sid="x", fee=1)
 
-    send_bulk((cn(i) for i in range(300)), notice, ["A1"], backend=Checking())
-    assert seen == [200, 100]
-    assert SmsLog.objects.filter(status=Status.SENT).count() == 300
+    monkeypatch.setattr(bulk, "_create", create)
+    send_bulk((cn(i) for i in range(500)), notice, ["A1"], backend=Checking())
+    for first, size in ((cn(0), 200), (cn(200), 200), (cn(400), 100)):
+        written = events.index(("written", first, size, True))
+        sent = next(i for i, e in enumerate(events) if e[0] == "sent" and str(e[1]) == first)
+        assert written < sent
+    assert SmsLog.objects.filter(status=Status.SENT).count() == 500
+
+
+def test_the_next_batch_is_written_while_a_request_is_out(notice, monkeypatch):
+    # The first request does not come back until the second batch's rows are written: only
+    # a send that overlaps them gets past it (a sequential one would wait out the timeout).
+    from django_tencent_sms import bulk
+
+    second_written = threading.Event()
+    real_create = bulk._create
+
+    def create(rows):
+        real_create(rows)
+        if str(rows[0].phone) == cn(200):
+            second_written.set()
+
+    class Slow(BaseBackend):
+        waited = []
+
+        def send_bulk(self, message):
+            if message.phones[0] == cn(0):
+                self.waited.append(second_written.wait(timeout=5))
+            return super().send_bulk(message)
+
+        def send(self, message):
+            return SendResult(sid="x", fee=1)
+
+    monkeypatch.setattr(bulk, "_create", create)
+    summary = send_bulk((cn(i) for i in range(400)), notice, ["A1"], backend=Slow())
+    assert Slow.waited == [True]
+    assert (summary.sent, summary.batches) == (400, 2)
+
+
+def test_a_database_error_while_a_request_is_out_still_records_that_batch(notice, monkeypatch):
+    from django_tencent_sms import bulk
+
+    real_create = bulk._create
+    calls = []
+
+    def create(rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise DatabaseError("disk full")
+        real_create(rows)
+
+    monkeypatch.setattr(bulk, "_create", create)
+    with pytest.raises(DatabaseError, match="disk full") as info:
+        send_bulk((cn(i) for i in range(300)), notice, ["A1"], backend=DummyBackend())
+    # The batch that was out when the error came is recorded; the error is what is raised.
+    assert info.value.summary.sent == 200
+    assert SmsLog.objects.filter(status=Status.SENT).count() == 200
 
 
 def traced_peak(count, backend):
@@ -313,7 +376,8 @@ def test_a_dropped_connection_mid_stream_leaves_that_batch_unknown_and_stops(sms
     def numbers():
         yield from INTERNATIONAL[:2]  # waiting in the international batch when it stops
         for i in range(1000):
-            if i == BATCH_SIZE:  # the first request is done: the second one will fail
+            if i == BATCH_SIZE:  # once the first request is in, the second one will fail
+                assert wait_until(lambda: len(sms_sandbox.requests) == 1)
                 sms_sandbox.fail_next("drop")
             yield cn(i)
 
@@ -323,9 +387,10 @@ def test_a_dropped_connection_mid_stream_leaves_that_batch_unknown_and_stops(sms
 
     summary = info.value.summary
     assert summary.stopped_by is info.value
-    assert source.pulled == 2 + 400  # nothing read after the failing batch
-    assert len(sms_sandbox.requests) == 2  # never resent
-    assert (summary.total, summary.sent, summary.unknown, summary.failed) == (402, 200, 200, 2)
+    # The third batch was read and written while the second was out; nothing after it.
+    assert source.pulled == 2 + 600
+    assert len(sms_sandbox.requests) == 2  # never resent, and nothing sent after it
+    assert (summary.total, summary.sent, summary.unknown, summary.failed) == (602, 200, 200, 202)
     by_status = {}
     for log in rows(summary):
         by_status.setdefault(log.status, []).append(log)
@@ -334,9 +399,11 @@ def test_a_dropped_connection_mid_stream_leaves_that_batch_unknown_and_stops(sms
     assert {str(log.phone) for log in unknown} == {cn(i) for i in range(200, 400)}
     assert all("may still be delivered" in log.errmsg for log in unknown)
     not_sent = by_status[Status.FAILED]
-    assert {str(log.phone) for log in not_sent} == set(INTERNATIONAL[:2])
+    assert {str(log.phone) for log in not_sent} == set(INTERNATIONAL[:2]) | {
+        cn(i) for i in range(400, 600)
+    }
     assert all(log.errmsg.startswith("Not sent: the bulk send stopped") for log in not_sent)
-    assert SmsLog.objects.count() == 402  # every number read has exactly one row
+    assert SmsLog.objects.count() == 602  # every number read has exactly one row
 
 
 def test_a_timeout_is_unknown_and_the_batch_goes_out_exactly_once(sms_sandbox, notice, settings):
@@ -374,8 +441,8 @@ def test_no_connection_at_all_is_failed_after_the_connect_retries(db, notice, se
     source = Counted(cn(i) for i in range(500))
     with pytest.raises(ConnectError) as info:
         send_bulk(source, notice, ["A1"])
-    assert source.pulled == 200
-    assert info.value.summary.failed == 200
+    assert source.pulled == 400  # the batch in flight, and the next one, read meanwhile
+    assert info.value.summary.failed == 400
     assert set(SmsLog.objects.values_list("status", flat=True)) == {Status.FAILED}
 
 
@@ -393,9 +460,12 @@ def test_an_account_refusal_stops_the_send(sms_sandbox, notice):
     source = Counted(cn(i) for i in range(1000))
     with pytest.raises(TencentAccountError) as info:
         send_bulk(source, notice, ["A1"])
-    assert source.pulled == 200 and len(sms_sandbox.requests) == 1
-    assert info.value.summary.failed == 200
-    assert set(SmsLog.objects.values_list("status", "result")) == {(Status.FAILED, 1031)}
+    assert source.pulled == 400 and len(sms_sandbox.requests) == 1
+    assert info.value.summary.failed == 400
+    refused, not_sent = rows(info.value.summary)[:200], rows(info.value.summary)[200:]
+    assert {(log.status, log.result) for log in refused} == {(Status.FAILED, 1031)}
+    assert {(log.status, log.result) for log in not_sent} == {(Status.FAILED, None)}
+    assert all(log.errmsg.startswith("Not sent: the bulk send stopped") for log in not_sent)
 
 
 def test_a_wrong_app_key_stops_at_the_first_batch(sms_sandbox, notice, settings):
