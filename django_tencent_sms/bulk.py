@@ -586,8 +586,15 @@ class _Pipeline:
             self.executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="tencent-sms-bulk"
             )
-        future = self.executor.submit(self.backend.send_bulk, message)
+        future = self.executor.submit(self._send, message)
         self.in_flight = (rows, message, future, time.monotonic())
+
+    def _send(self, message: BulkMessage) -> BulkResult:
+        try:
+            return self.backend.send_bulk(message)
+        finally:
+            # A backend that used the database here has a connection of this thread's own.
+            connections.close_all()
 
     def finish(self, *, stopping: bool) -> None:
         """Record the batch in flight, if any, and stop the helper thread. ``stopping``: the

@@ -64,6 +64,10 @@ class BaseBackend:
         number (nothing was sent), otherwise recorded as that recipient's ``error``, and the
         numbers after it are left unattempted. Backends that can send a whole batch in one
         request override this.
+
+        ``send_bulk()`` (the function) calls this from a helper thread, one batch at a time,
+        while it writes the next batch: it must be thread-safe and should not need the
+        database (the caller's uncommitted rows are not visible from there).
         """
         recipients: list[RecipientResult] = []
         stopped = False
