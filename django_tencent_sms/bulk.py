@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import contextvars
 import logging
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -183,10 +184,10 @@ def send_bulk(
     try:
         try:
             stream.run(phones)
-        except BaseException:
-            pipeline.finish(stopping=True)
+        except BaseException as exc:
+            pipeline.finish(stopping=exc)
             raise
-        pipeline.finish(stopping=False)
+        pipeline.finish()
     except BaseException as exc:
         summary.stopped_by = exc
         with contextlib.suppress(AttributeError):
@@ -554,6 +555,19 @@ def _save(rows: list[SmsLog], fields: list[str]) -> None:
 # --- overlapping a batch's request with the next batch's work ------------------------------
 
 
+class _Request:
+    """A batch whose request was handed to the helper thread, and when its answer came."""
+
+    def __init__(self, rows: list[SmsLog], message: BulkMessage) -> None:
+        self.rows = rows
+        self.message = message
+        #: Ours, made before the request is handed over: cancelled while still pending, it is
+        #: never sent; once running, its outcome is recorded whatever happens meanwhile.
+        self.future: concurrent.futures.Future[BulkResult] = concurrent.futures.Future()
+        self.started = time.monotonic()
+        self.answered: tuple[float, datetime] | None = None
+
+
 class _Pipeline:
     """Sends each batch's request from a helper thread while the caller's thread reads,
     validates and inserts the next batch: a batch's own work (about as long as its request)
@@ -564,16 +578,19 @@ class _Pipeline:
     database connection) before the next request leaves, so a batch that must stop the send
     stops it before another request goes: the next batch's rows, written already, become
     ``failed`` ("Not sent: …"), as numbers read but not sent always do. At most one request is
-    in flight. The helper thread only calls ``backend.send_bulk`` (backends are thread-safe)
-    and never touches the database.
+    in flight. The helper thread only calls ``backend.send_bulk`` (backends are thread-safe),
+    in a copy of the caller's context variables, and never touches the database.
+
+    A batch is ``in_flight`` from before its request is handed over until its outcome is
+    recorded, so an interruption at any point leaves it either cancelled before it started
+    (its rows ``failed``, "Not sent") or recorded (``unknown`` at worst).
     """
 
     def __init__(self, backend: BaseBackend, summary: BulkSummary) -> None:
         self.backend = backend
         self.summary = summary
         self.executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self.in_flight: tuple[list[SmsLog], BulkMessage, concurrent.futures.Future, float] | None
-        self.in_flight = None
+        self.in_flight: _Request | None = None
 
     def send(self, rows: list[SmsLog], message: BulkMessage) -> None:
         """Record the batch in flight, then send this one (its rows are saved)."""
@@ -582,42 +599,76 @@ class _Pipeline:
         except BaseException as exc:
             _not_sent(rows, exc, self.summary)
             raise
-        if self.executor is None:
-            self.executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="tencent-sms-bulk"
-            )
-        future = self.executor.submit(self._send, message)
-        self.in_flight = (rows, message, future, time.monotonic())
-
-    def _send(self, message: BulkMessage) -> BulkResult:
+        request = self.in_flight = _Request(rows, message)
         try:
-            return self.backend.send_bulk(message)
+            if self.executor is None:
+                self.executor = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="tencent-sms-bulk"
+                )
+            self.executor.submit(contextvars.copy_context().run, self._run, request)
+        except BaseException as exc:
+            # No thread to run it (interpreter shutdown, no threads left), or interrupted.
+            if request.future.cancel():
+                self.in_flight = None
+                _not_sent(rows, exc, self.summary)
+            raise
+
+    def _run(self, request: _Request) -> None:
+        """In the helper thread: send the batch unless it was cancelled first."""
+        if not request.future.set_running_or_notify_cancel():
+            return
+        try:
+            answer = self.backend.send_bulk(request.message)
+        except BaseException as exc:
+            request.answered = (time.monotonic(), timezone.now())
+            request.future.set_exception(exc)
+        else:
+            request.answered = (time.monotonic(), timezone.now())
+            request.future.set_result(answer)
         finally:
             # A backend that used the database here has a connection of this thread's own.
             connections.close_all()
 
-    def finish(self, *, stopping: bool) -> None:
+    def finish(self, stopping: BaseException | None = None) -> None:
         """Record the batch in flight, if any, and stop the helper thread. ``stopping``: the
-        send is failing already; what stops it is that exception, not this batch's."""
+        exception the send is failing with already; it, not this batch's, is what the caller
+        gets, and a batch whose request has not started is not sent."""
+        request = self.in_flight
         try:
+            if stopping is not None and request is not None and request.future.cancel():
+                self.in_flight = None
+                _not_sent(request.rows, stopping, self.summary)
             self._record()
         except BaseException:
-            if not stopping:
+            if stopping is None:
                 raise
-            # Recorded on the rows, logged and signalled by _deliver_batch.
+            logger.exception(
+                "Bulk send %s: the outcome of the batch in flight (log ids %s) could not be "
+                "recorded",
+                self.summary.batch,
+                ", ".join(str(row.pk) for row in request.rows) if request else "",
+            )
         finally:
             if self.executor is not None:
                 self.executor.shutdown(wait=False)
                 self.executor = None
 
     def _record(self) -> None:
-        if self.in_flight is None:
+        request = self.in_flight
+        if request is None:
             return
-        rows, message, future, started = self.in_flight
-        self.in_flight = None
-        _deliver_batch(
-            rows, message, self.backend, self.summary, answer=future.result, started=started
-        )
+        try:
+            _deliver_batch(
+                request.rows,
+                request.message,
+                self.backend,
+                self.summary,
+                answer=request.future.result,
+                started=request.started,
+                answered=lambda: request.answered,
+            )
+        finally:
+            self.in_flight = None
 
 
 def _not_sent_reason(exc: BaseException) -> str:
@@ -657,11 +708,13 @@ def _deliver_batch(
     *,
     answer: Callable[[], BulkResult] | None = None,
     started: float | None = None,
+    answered: Callable[[], tuple[float, datetime] | None] | None = None,
 ) -> None:
     """Send ``message`` (whose phones are ``rows``' numbers, in order) and record the outcome
     on ``rows`` (already saved) with ``_save``. ``answer``: where the backend's answer comes
     from when the request was sent already (``_Pipeline``: the helper thread's result, which
-    raises what the backend raised), and ``started`` when it was sent.
+    raises what the backend raised); ``started`` when it was sent, and ``answered()`` when the
+    answer came (``(monotonic, datetime)``; now when it gives None).
 
     Raises, after recording, the exception that must stop a bulk send: a transport failure (of
     the batch, or of one of its numbers), a ``ConfigurationError``, a Tencent refusal of the
@@ -701,8 +754,8 @@ def _deliver_batch(
             ),
             None,
         )
-    finished = timezone.now()
-    duration = timedelta(seconds=time.monotonic() - started)
+    ended, finished = (answered and answered()) or (time.monotonic(), timezone.now())
+    duration = timedelta(seconds=ended - started)
     for row, (status, result, errmsg, sid, fee, _exc) in zip(rows, outcomes, strict=True):
         row.status, row.result, row.errmsg, row.sid, row.fee = status, result, errmsg, sid, fee
         row.finished_at, row.duration, row.request_id = finished, duration, request_id

@@ -13,6 +13,7 @@ import tracemalloc
 import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import django_tencent_sms
 from django_tencent_sms import send_bulk
@@ -317,6 +318,114 @@ def test_a_database_error_while_a_request_is_out_still_records_that_batch(notice
     # The batch that was out when the error came is recorded; the error is what is raised.
     assert info.value.summary.sent == 200
     assert SmsLog.objects.filter(status=Status.SENT).count() == 200
+
+
+class Instant(BaseBackend):
+    """Answers every batch at once, from whatever thread calls it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.batches = []
+
+    def send_bulk(self, message):
+        self.batches.append(message.phones)
+        return super().send_bulk(message)
+
+    def send(self, message):
+        return SendResult(sid="x", fee=1)
+
+
+def test_a_batch_that_cannot_be_handed_to_a_thread_is_failed_not_sent(notice, monkeypatch):
+    from django_tencent_sms import bulk
+
+    class NoThreads(bulk.concurrent.futures.ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(bulk.concurrent.futures, "ThreadPoolExecutor", NoThreads)
+    backend = Instant()
+    with pytest.raises(RuntimeError, match="new thread") as info:
+        send_bulk([cn(i) for i in range(3)], notice, ["A1"], backend=backend)
+    assert backend.batches == [] and info.value.summary.failed == 3
+    assert {log.status for log in rows(info.value.summary)} == {Status.FAILED}
+    assert all(log.errmsg.startswith("Not sent") for log in rows(info.value.summary))
+
+
+def test_an_interruption_once_a_request_is_out_still_records_it(notice, monkeypatch):
+    from django_tencent_sms import bulk
+
+    class Interrupted(bulk.concurrent.futures.ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            future = super().submit(*args, **kwargs)
+            future.result()  # the request is out (and answered) …
+            raise KeyboardInterrupt  # … when Ctrl-C lands
+
+    monkeypatch.setattr(bulk.concurrent.futures, "ThreadPoolExecutor", Interrupted)
+    backend = Instant()
+    with pytest.raises(KeyboardInterrupt):
+        send_bulk([cn(i) for i in range(3)], notice, ["A1"], backend=backend)
+    assert len(backend.batches) == 1
+    assert set(SmsLog.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_batch_that_cannot_be_recorded_while_failing_is_logged(notice, monkeypatch, caplog):
+    from django_tencent_sms import bulk
+
+    real_save = bulk._save
+
+    def save(rows_, fields):
+        if fields == bulk._OUTCOME_FIELDS:
+            raise DatabaseError("database gone")
+        return real_save(rows_, fields)
+
+    def numbers():
+        yield from (cn(i) for i in range(210))
+        raise ValueError("the source broke")
+
+    monkeypatch.setattr(bulk, "_save", save)
+    with pytest.raises(ValueError, match="the source broke"):  # the first failure wins
+        send_bulk(numbers(), notice, ["A1"], backend=Instant())
+    assert "the outcome of the batch in flight" in caplog.text
+    assert "database gone" in caplog.text
+
+
+def test_a_batch_is_finished_when_its_answer_came_not_when_it_was_recorded(notice):
+    answered = threading.Event()
+    resumed = []
+
+    class Signalling(Instant):
+        def send_bulk(self, message):
+            try:
+                return super().send_bulk(message)
+            finally:
+                answered.set()
+
+    def numbers():
+        for i in range(400):
+            if i == 300:  # the first batch's answer is in; its recording comes later
+                assert answered.wait(timeout=5)
+                resumed.append(timezone.now())
+            yield cn(i)
+
+    summary = send_bulk(numbers(), notice, ["A1"], backend=Signalling())
+    first = rows(summary)[0]
+    assert first.finished_at <= resumed[0]
+
+
+def test_the_backend_sees_the_callers_context_variables(notice):
+    import contextvars
+
+    request_id = contextvars.ContextVar("request_id")
+    seen = []
+
+    class Reading(Instant):
+        def send_bulk(self, message):
+            seen.append(request_id.get(None))
+            return super().send_bulk(message)
+
+    request_id.set("req-42")
+    send_bulk([cn(i) for i in range(250)], notice, ["A1"], backend=Reading())
+    assert seen == ["req-42", "req-42"]
 
 
 def traced_peak(count, backend):
