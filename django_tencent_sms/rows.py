@@ -63,6 +63,14 @@ class RowWriter:
             for field in fields
         )
 
+    def _updatable(self, fields: Sequence[Any]) -> bool:
+        """Whether an ``UPDATE`` of ``fields`` can be written here (else ``save`` writes it)."""
+        return (
+            not self.model._meta.parents
+            and self._plain(fields)
+            and all(f.concrete and not f.primary_key for f in fields)
+        )
+
     def _insert_sql(self, connection: Any) -> tuple[str, list[Any]] | None:
         try:
             return self._inserts[connection.alias]
@@ -94,7 +102,7 @@ class RowWriter:
         meta = self.model._meta
         fields = [meta.get_field(name) for name in names]
         built = None
-        if self._plain(fields) and not meta.parents and all(f.concrete for f in fields):
+        if self._updatable(fields):
             quote = connection.ops.quote_name
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
             built = (
@@ -166,9 +174,7 @@ class RowWriter:
         if not (
             connection.vendor in FAST_VENDORS
             and (connection.vendor != "sqlite" or sqlite_version_info >= (3, 33))
-            and self._plain(model_fields)
-            and all(f.concrete and not f.primary_key for f in model_fields)
-            and not meta.parents
+            and self._updatable(model_fields)
         ):
             return self.model._base_manager.using(using).bulk_update(objs, fields)
         quote = connection.ops.quote_name

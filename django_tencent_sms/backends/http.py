@@ -7,7 +7,7 @@ import os
 import ssl
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -89,14 +89,11 @@ def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
     return False
 
 
-class _Target:
+class _Target(NamedTuple):
     """A base URL checked once: the form ``requests`` would send, and the proxies for it."""
 
-    __slots__ = ("proxies", "url")
-
-    def __init__(self, url: str, proxies: dict[str, str]) -> None:
-        self.url = url
-        self.proxies = proxies
+    url: str
+    proxies: dict[str, str]
 
 
 class HttpBackend(BaseBackend):
