@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
-from django.db.models import Count, F, Max, Min, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -44,6 +43,8 @@ from django.utils.translation import ngettext_lazy
 from .conf import SETTING_NAME, sms_settings
 from .exceptions import CodeRequestRefused, ConfigurationError, InvalidMessage, SmsError
 from .models import SmsLog, VerificationCode
+from .otp_queries import CodeQueries
+from .rows import RowWriter
 from .sending import _send_signal, send_sms
 from .signals import code_failed, code_sent, code_verified, daily_limit_reached
 from .validation import normalize_phone
@@ -66,6 +67,10 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HASH_SALT = "django_tencent_sms.otp.code"
 #: Compared against when the number has no code, so both paths do the same work.
 _NO_CODE_HASH = "0" * 64
+
+#: The code's row is inserted, and its limits counted, with SQL built once per database.
+code_rows = RowWriter(VerificationCode)
+queries = CodeQueries()
 
 
 class Reason(str, enum.Enum):
@@ -236,14 +241,16 @@ def send_code(
     ip = client_ip(request, conf) if request is not None else None
     now = clock()
     code = new_code(conf["LENGTH"])
-    record = VerificationCode.objects.create(
-        phone=e164,
-        purpose=purpose,
-        code_hash=code_digest(e164, purpose, code),
-        state=VerificationCode.State.PENDING,
-        created_at=now,
-        expires_at=now + timedelta(seconds=conf["TTL"]),
-        ip=ip,
+    record = code_rows.insert(
+        VerificationCode(
+            phone=e164,
+            purpose=purpose,
+            code_hash=code_digest(e164, purpose, code),
+            state=VerificationCode.State.PENDING,
+            created_at=now,
+            expires_at=now + timedelta(seconds=conf["TTL"]),
+            ip=ip,
+        )
     )
     try:
         _enforce_limits(record, conf, now, request)
@@ -277,18 +284,8 @@ def send_code(
 
 
 def _finish(record: VerificationCode, state: str, log: SmsLog | None) -> None:
-    record.state = state
-    record.log = log
-    record.save(update_fields=["state", "log"])
-    if state != VerificationCode.State.FAILED:
-        # The new code may be in the person's hands: older ones stop counting.
-        VerificationCode.objects.filter(
-            phone=record.phone,
-            purpose=record.purpose,
-            superseded_at__isnull=True,
-            used_at__isnull=True,
-            created_at__lte=record.created_at,
-        ).exclude(pk=record.pk).update(superseded_at=clock())
+    # Unless it failed, the new code may be in the person's hands: older ones stop counting.
+    queries.finish(record, state, log, clock())
 
 
 def _enforce_limits(
@@ -296,26 +293,19 @@ def _enforce_limits(
 ) -> None:
     """Count the recent codes, this one included, and refuse when one is over a limit."""
     interval = timedelta(seconds=conf["RESEND_INTERVAL"])
-    not_failed = ~Q(state=VerificationCode.State.FAILED)
-    recent = VerificationCode.objects.filter(phone=record.phone, created_at__gt=now - DAY)
-    phone = recent.aggregate(
-        cooldown=Count(
-            "pk",
-            filter=Q(purpose=record.purpose, created_at__gt=now - interval) & not_failed,
-        ),
-        cooldown_since=Max(
-            "created_at",
-            filter=Q(purpose=record.purpose, created_at__gt=now - interval)
-            & not_failed
-            & ~Q(pk=record.pk),
-        ),
-        hour=Count("pk", filter=Q(created_at__gt=now - HOUR)),
-        hour_since=Min("created_at", filter=Q(created_at__gt=now - HOUR)),
-        day=Count("pk"),
-        day_since=Min("created_at"),
+    budget = conf["DAILY_LIMIT"]
+    midnight = day_start(now)
+    counts = queries.limit_counts(
+        record,
+        now=now,
+        interval=interval,
+        count_ip=bool(conf["IP_HOURLY_LIMIT"] or conf["IP_DAILY_LIMIT"]),
+        budget=budget,
+        midnight=midnight,
     )
-    if interval and phone["cooldown"] > 1:
-        wait = _seconds(phone["cooldown_since"] + interval - now)
+    if interval and counts["cooldown"] > 1:
+        since = queries.cooldown_since(record, now, interval)
+        wait = _seconds(since + interval - now) if since else int(interval.total_seconds())
         raise CodeRequestRefused(
             ngettext_lazy(
                 "Please wait %(seconds)d second before asking for another code.",
@@ -326,46 +316,28 @@ def _enforce_limits(
             retry_after=wait,
             params={"seconds": wait},
         )
-    _cap(
-        phone["hour"],
-        conf["PHONE_HOURLY_LIMIT"],
-        phone["hour_since"],
-        HOUR,
-        now,
-        "phone_hourly_limit",
-    )
-    _cap(phone["day"], conf["PHONE_DAILY_LIMIT"], phone["day_since"], DAY, now, "phone_daily_limit")
-    if record.ip is not None and (conf["IP_HOURLY_LIMIT"] or conf["IP_DAILY_LIMIT"]):
-        by_ip = VerificationCode.objects.filter(ip=record.ip, created_at__gt=now - DAY).aggregate(
-            hour=Count("pk", filter=Q(created_at__gt=now - HOUR)),
-            hour_since=Min("created_at", filter=Q(created_at__gt=now - HOUR)),
-            day=Count("pk"),
-            day_since=Min("created_at"),
-        )
-        _cap(
-            by_ip["hour"],
-            conf["IP_HOURLY_LIMIT"],
-            by_ip["hour_since"],
-            HOUR,
-            now,
-            "ip_hourly_limit",
-        )
-        _cap(by_ip["day"], conf["IP_DAILY_LIMIT"], by_ip["day_since"], DAY, now, "ip_daily_limit")
-    budget = conf["DAILY_LIMIT"]
-    if budget is not None:
-        midnight = day_start(now)
-        today = (
-            VerificationCode.objects.filter(created_at__gte=midnight)
-            .order_by()[: budget + 1]
-            .aggregate(n=Count("pk"))["n"]
-        )
-        if today > budget:
-            _robust(daily_limit_reached, limit=budget, request=request)
+    for by, window, code in (
+        ("phone", HOUR, "phone_hourly_limit"),
+        ("phone", DAY, "phone_daily_limit"),
+        ("ip", HOUR, "ip_hourly_limit"),
+        ("ip", DAY, "ip_daily_limit"),
+    ):
+        limit = conf[code.upper()]
+        if limit is not None and counts[f"{by}_{'hour' if window == HOUR else 'day'}"] > limit:
+            # When the oldest counted code leaves the window, one fewer is counted.
+            since = queries.oldest_since(record, by, now - window)
             raise CodeRequestRefused(
-                _("No more codes can be sent today. Please try again tomorrow."),
-                code="daily_limit",
-                retry_after=_seconds(midnight + DAY - now),
+                CAP_MESSAGES[code],
+                code=code,
+                retry_after=_seconds(since + window - now) if since else None,
             )
+    if budget is not None and counts["today"] > budget:
+        _robust(daily_limit_reached, limit=budget, request=request)
+        raise CodeRequestRefused(
+            _("No more codes can be sent today. Please try again tomorrow."),
+            code="daily_limit",
+            retry_after=_seconds(midnight + DAY - now),
+        )
 
 
 def day_start(now: datetime) -> datetime:
@@ -380,23 +352,6 @@ CAP_MESSAGES = {
     "ip_hourly_limit": _("Too many codes were requested from your network in the last hour."),
     "ip_daily_limit": _("Too many codes were requested from your network today."),
 }
-
-
-def _cap(
-    count: int,
-    limit: int | None,
-    since: datetime | None,
-    window: timedelta,
-    now: datetime,
-    code: str,
-) -> None:
-    if limit is None or count <= limit:
-        return
-    raise CodeRequestRefused(
-        CAP_MESSAGES[code],
-        code=code,
-        retry_after=_seconds(since + window - now) if since else None,
-    )
 
 
 def _seconds(delta: timedelta) -> int:
@@ -425,15 +380,7 @@ def check_code(
         e164 = ""  # matches no row: the same queries run, and NONE_ISSUED comes out
     typed = re.sub(r"\s", "", str(code or ""))
     now = clock()
-    record = (
-        VerificationCode.objects.filter(
-            phone=e164,
-            purpose=purpose,
-            state__in=[VerificationCode.State.SENT, VerificationCode.State.UNKNOWN],
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    record = queries.newest(e164, purpose)
     matches = (
         hmac.compare_digest(
             code_digest(e164, purpose, typed), record.code_hash if record else _NO_CODE_HASH
@@ -443,13 +390,9 @@ def check_code(
     max_attempts = conf["MAX_ATTEMPTS"]
     # One conditional UPDATE counts the try (only while tries remain) and, for the right code,
     # uses it up (only while unused): the database serialises racing calls on the row.
-    counted = VerificationCode.objects.filter(
-        pk=record.pk if record else 0,
-        used_at__isnull=True,
-        superseded_at__isnull=True,
-        expires_at__gt=now,
-        attempts__lt=max_attempts,
-    ).update(attempts=F("attempts") + 1, **({"used_at": now} if matches else {}))
+    counted = queries.count_try(
+        record.pk if record else 0, now=now, max_attempts=max_attempts, matches=matches
+    )
     if record is None:
         reason = Reason.NONE_ISSUED
     elif counted and matches:

@@ -27,6 +27,15 @@ from tests.helpers import PHONE, START, last_code, wrong
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["sql", "orm"])
+def query_path(request, monkeypatch):
+    """Every test here runs twice: with the statements ``otp_queries`` writes itself (PostgreSQL
+    and SQLite) and with the ORM, which runs them on other databases."""
+    if request.param == "orm":
+        monkeypatch.setattr(otp.queries, "fast", lambda connection: False)
+    return request.param
+
+
 def request_from(ip):
     return RequestFactory().post("/", REMOTE_ADDR=ip)
 
@@ -152,9 +161,27 @@ def test_verify_takes_the_same_path_with_or_without_a_code(setup, sms_outbox):
     assert shape(with_code) == shape(without)
 
 
-def test_send_code_query_count(setup, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9):
-        send_code(PHONE, request=request_from("10.0.0.1"))
+@pytest.mark.django_db(transaction=True)  # outside a transaction, templates are cached
+def test_queries_per_code(
+    setup, conf, query_path, sms_outbox, django_assert_num_queries, django_assert_max_num_queries
+):
+    # Every limit on: the cooldown, the number's and the IP's caps, the daily budget.
+    conf(DAILY_LIMIT=1000, IP_HOURLY_LIMIT=20, IP_DAILY_LIMIT=100)
+    send_code("+8613900000000")  # the template, looked up by name, is now cached
+    setup.advance(1)
+    if query_path == "sql":
+        # The code's row, the limits, the log's insert and update, the code finished (and
+        # older ones superseded).
+        with django_assert_num_queries(5):
+            send_code(PHONE, request=request_from("10.0.0.1"))
+    else:
+        # The ORM counts the limits in three queries and finishes in two, in a transaction.
+        with django_assert_max_num_queries(10):
+            send_code(PHONE, request=request_from("10.0.0.1"))
+    with django_assert_num_queries(2):  # the newest code, the counted try
+        assert verify_code(PHONE, wrong(last_code(sms_outbox))) is False
+    with django_assert_num_queries(2):
+        assert verify_code(PHONE, last_code(sms_outbox)) is True
 
 
 # Refusals ---------------------------------------------------------------------------------
@@ -200,6 +227,7 @@ def test_per_ip_caps(setup, conf, sms_outbox):
     with pytest.raises(CodeRequestRefused) as refused:
         send_code("+8613900000003", request=request_from("203.0.113.9"))
     assert refused.value.code == "ip_hourly_limit"
+    assert refused.value.retry_after == 3600  # the first two leave the hour together
     send_code("+8613900000003", request=request_from("198.51.100.7"))
     send_code("+8613900000004")  # no request: no IP limit
     setup.advance(3600)
@@ -207,6 +235,7 @@ def test_per_ip_caps(setup, conf, sms_outbox):
     with pytest.raises(CodeRequestRefused) as refused:
         send_code("+8613900000006", request=request_from("203.0.113.9"))
     assert refused.value.code == "ip_daily_limit"
+    assert refused.value.retry_after == 23 * 3600  # when the first code leaves the day
 
 
 def client_ip_from_header(request):
