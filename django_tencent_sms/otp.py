@@ -43,7 +43,7 @@ from django.utils.translation import ngettext_lazy
 from .conf import SETTING_NAME, sms_settings
 from .exceptions import CodeRequestRefused, ConfigurationError, InvalidMessage, SmsError
 from .models import SmsLog, VerificationCode
-from .otp_queries import CodeQueries
+from .otp_queries import CodeQueries, Window
 from .rows import RowWriter
 from .sending import _send_signal, send_sms
 from .signals import code_failed, code_sent, code_verified, daily_limit_reached
@@ -297,11 +297,13 @@ def _enforce_limits(
     midnight = day_start(now)
     counts = queries.limit_counts(
         record,
-        now=now,
-        interval=interval,
-        count_ip=bool(conf["IP_HOURLY_LIMIT"] or conf["IP_DAILY_LIMIT"]),
-        budget=budget,
-        midnight=midnight,
+        Window(
+            now=now,
+            interval=interval,
+            count_ip=bool(conf["IP_HOURLY_LIMIT"] or conf["IP_DAILY_LIMIT"]),
+            budget=budget,
+            midnight=midnight,
+        ),
     )
     if interval and counts["cooldown"] > 1:
         since = queries.cooldown_since(record, now, interval)

@@ -22,6 +22,8 @@ was just inserted.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,9 +33,22 @@ from django.db.models import Count, F, Max, Min, Q
 from .models import SmsLog, VerificationCode
 from .rows import FAST_VENDORS
 
-__all__ = ["CodeQueries", "LimitCounts"]
+__all__ = ["CodeQueries", "LimitCounts", "Window"]
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What ``limit_counts`` counts: as of ``now``, codes within the cooldown ``interval``, the
+    IP's codes (``count_ip``), and the site's codes since ``midnight``, up to ``budget + 1``
+    (``budget`` ``None``: not counted)."""
+
+    now: datetime
+    interval: timedelta
+    count_ip: bool
+    budget: int | None
+    midnight: datetime
 
 
 class LimitCounts(dict):
@@ -79,27 +94,21 @@ class CodeQueries:
 
     # send_code -----------------------------------------------------------------------------
 
-    def limit_counts(
-        self,
-        record: VerificationCode,
-        *,
-        now: datetime,
-        interval: timedelta,
-        count_ip: bool,
-        budget: int | None,
-        midnight: datetime,
-    ) -> LimitCounts:
-        """Count the codes each limit compares, ``record`` included, in one query.
-
-        ``interval``: the cooldown. ``count_ip``: count the codes of ``record.ip``.
-        ``budget``: the site's daily limit (``None``: not counted); the day's codes are counted
-        up to ``budget + 1``, enough to tell it is exceeded, since ``midnight``.
-        """
+    def limit_counts(self, record: VerificationCode, window: Window) -> LimitCounts:
+        """Count the codes each limit compares, ``record`` included, in one query. The day's
+        codes are counted up to ``budget + 1``: enough to tell the budget is exceeded."""
         using = record._state.db or self.using()
         connection = connections[using]
-        count_ip = count_ip and record.ip is not None
+        if window.count_ip and record.ip is None:
+            window = dataclasses.replace(window, count_ip=False)
         if not self.fast(connection):
-            return self._limit_counts_orm(record, using, now, interval, count_ip, budget, midnight)
+            return self._limit_counts_orm(record, using, window)
+        now, interval, count_ip, budget = (
+            window.now,
+            window.interval,
+            window.count_ip,
+            window.budget,
+        )
 
         def build(table: str, c: Any) -> str:
             parts = [
@@ -144,7 +153,7 @@ class CodeQueries:
         if count_ip:
             params += [hour_ago, self._prep(connection, "ip", record.ip), day_ago]
         if budget is not None:
-            params += [when(midnight), budget + 1]
+            params += [when(window.midnight), budget + 1]
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = list(cursor.fetchone())
@@ -159,15 +168,9 @@ class CodeQueries:
         return counts
 
     def _limit_counts_orm(
-        self,
-        record: VerificationCode,
-        using: str,
-        now: datetime,
-        interval: timedelta,
-        count_ip: bool,
-        budget: int | None,
-        midnight: datetime,
+        self, record: VerificationCode, using: str, window: Window
     ) -> LimitCounts:
+        now, interval, budget = window.now, window.interval, window.budget
         codes = self.model._base_manager.using(using)
         phone = codes.filter(phone=record.phone, created_at__gt=now - DAY).aggregate(
             cooldown=Count("pk", filter=self._cooling(record, now, interval)),
@@ -182,14 +185,14 @@ class CodeQueries:
             ip_day=0,
             today=0,
         )
-        if count_ip:
+        if window.count_ip:
             ip = codes.filter(ip=record.ip, created_at__gt=now - DAY).aggregate(
                 hour=Count("pk", filter=Q(created_at__gt=now - HOUR)), day=Count("pk")
             )
             counts["ip_hour"], counts["ip_day"] = ip["hour"], ip["day"]
         if budget is not None:
             counts["today"] = (
-                codes.filter(created_at__gte=midnight)
+                codes.filter(created_at__gte=window.midnight)
                 .order_by()[: budget + 1]
                 .aggregate(n=Count("pk"))["n"]
             )
