@@ -161,6 +161,29 @@ def test_verify_takes_the_same_path_with_or_without_a_code(setup, sms_outbox):
     assert shape(with_code) == shape(without)
 
 
+class CodesReadFromAReplica:
+    """Sends reads of codes to a replica this test suite does not have: any such read fails."""
+
+    def db_for_read(self, model, **hints):
+        return "replica" if model is VerificationCode else None
+
+
+@override_settings(DATABASE_ROUTERS=[f"{__name__}.CodesReadFromAReplica"])
+def test_codes_are_read_from_the_database_they_are_written_to(setup, conf, sms_outbox):
+    # A replica lags: the limits must count the row just written, and a code is checked
+    # seconds after it was sent.
+    conf(IP_HOURLY_LIMIT=1, DAILY_LIMIT=5)
+    send_code(PHONE, request=request_from("203.0.113.9"))
+    assert verify_code(PHONE, last_code(sms_outbox))
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, request=request_from("203.0.113.9"))
+    assert refused.value.code == "cooldown" and refused.value.retry_after == 60
+    setup.advance(60)
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, request=request_from("203.0.113.9"))
+    assert refused.value.code == "ip_hourly_limit" and refused.value.retry_after == 3540
+
+
 @pytest.mark.django_db(transaction=True)  # outside a transaction, templates are cached
 def test_queries_per_code(
     setup, conf, query_path, sms_outbox, django_assert_num_queries, django_assert_max_num_queries
