@@ -294,7 +294,7 @@ def _enforce_limits(
     """Count the recent codes, this one included, and refuse when one is over a limit."""
     interval = timedelta(seconds=conf["RESEND_INTERVAL"])
     budget = conf["DAILY_LIMIT"]
-    midnight = day_start(now)
+    midnight = day_start(now) if budget is not None else None
     counts = queries.limit_counts(
         record,
         Window(
@@ -338,14 +338,16 @@ def _enforce_limits(
         raise CodeRequestRefused(
             _("No more codes can be sent today. Please try again tomorrow."),
             code="daily_limit",
-            retry_after=_seconds(midnight + DAY - now),
+            retry_after=_seconds(day_start(now) + DAY - now),
         )
 
 
 def day_start(now: datetime) -> datetime:
     """Midnight starting the budget's day: in the site's ``TIME_ZONE``, not the visitor's."""
-    local = timezone.localtime(now, timezone.get_default_timezone())
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if timezone.is_aware(now):
+        now = timezone.localtime(now, timezone.get_default_timezone())
+    # A naive time (USE_TZ = False) is already the site's local time.
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 CAP_MESSAGES = {

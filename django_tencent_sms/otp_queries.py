@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Count, F, Max, Min, Q
+from django.db.models.signals import post_save, pre_save
 
 from .models import SmsLog, VerificationCode
 from .rows import FAST_VENDORS
@@ -48,7 +49,7 @@ class Window:
     interval: timedelta
     count_ip: bool
     budget: int | None
-    midnight: datetime
+    midnight: datetime | None
 
 
 class LimitCounts(dict):
@@ -72,7 +73,17 @@ class CodeQueries:
 
     @staticmethod
     def fast(connection: Any) -> bool:
-        return connection.vendor in FAST_VENDORS
+        """Whether the statements here run on ``connection`` (else the ORM's do)."""
+        return (
+            connection.vendor in FAST_VENDORS
+            # RETURNING, which finish() reads: SQLite 3.35 and newer.
+            and connection.features.can_return_columns_from_insert
+        )
+
+    def _signalled(self) -> bool:
+        """Whether a ``pre_save`` or ``post_save`` receiver listens to the model: then writes
+        that ``save()`` made before stay ``save()``, so the receiver still hears of them."""
+        return pre_save.has_listeners(self.model) or post_save.has_listeners(self.model)
 
     def _sql(self, connection: Any, key: tuple[Any, ...], build: Any) -> str:
         full = (connection.alias, *key)
@@ -238,7 +249,7 @@ class CodeQueries:
         using = record._state.db or self.using()
         connection = connections[using]
         supersede = state != VerificationCode.State.FAILED
-        if not self.fast(connection):
+        if not self.fast(connection) or self._signalled():
             with transaction.atomic(using=using):
                 record.save(update_fields=["state", "log"], using=using)
                 if supersede:
@@ -266,7 +277,7 @@ class CodeQueries:
                 f"ELSE %s END "
                 f"WHERE {pk} = %s OR ({c('phone')} = %s AND {c('purpose')} = %s "
                 f"AND {c('superseded_at')} IS NULL AND {c('used_at')} IS NULL "
-                f"AND {c('created_at')} <= %s)"
+                f"AND {c('created_at')} <= %s) RETURNING {pk}"
             )
 
         sql = self._sql(connection, ("finish", supersede), build)
@@ -288,6 +299,14 @@ class CodeQueries:
             params = [state, log_id, record.pk]
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(sql, params)
+            found = (
+                any(pk == record.pk for (pk,) in cursor.fetchall())
+                if supersede
+                else cursor.rowcount
+            )
+        if not found:
+            # As save(update_fields=…) says it: the row was deleted while the SMS was sent.
+            raise DatabaseError("Save with update_fields did not affect any rows.")
 
     # check_code ----------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.models.signals import post_save
 from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -22,7 +23,7 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, SmsTemplate, VerificationCode
 from django_tencent_sms.otp import Reason, check_code, send_code, verify_code
 from django_tencent_sms.signals import code_failed, code_sent, code_verified, daily_limit_reached
-from tests.helpers import PHONE, START, last_code, wrong
+from tests.helpers import PHONE, START, Clock, last_code, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +160,50 @@ def test_verify_takes_the_same_path_with_or_without_a_code(setup, sms_outbox):
 
     assert len(with_code) == len(without) == 2
     assert shape(with_code) == shape(without)
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="Asia/Shanghai")
+def test_sites_without_time_zones(setup, conf, sms_outbox, monkeypatch):
+    # USE_TZ = False: naive times, in the site's TIME_ZONE.
+    clock = Clock(START.replace(tzinfo=None))
+    monkeypatch.setattr(otp, "clock", clock)
+    send_code(PHONE)
+    assert verify_code(PHONE, last_code(sms_outbox))
+    conf(DAILY_LIMIT=1)
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code("+8613900000000")
+    assert refused.value.code == "daily_limit"
+    assert refused.value.retry_after == 14 * 3600  # at local midnight
+    clock.advance(hours=14)
+    send_code("+8613900000000")
+    assert len(sms_outbox) == 2
+
+
+def test_save_signals_hear_the_code_finished(setup, sms_outbox):
+    heard = []
+
+    def receiver(instance, created, update_fields, **kwargs):
+        heard.append((created, instance.state, sorted(update_fields or [])))
+
+    post_save.connect(receiver, sender=VerificationCode, dispatch_uid="t")
+    try:
+        send_code(PHONE)
+    finally:
+        post_save.disconnect(dispatch_uid="t", sender=VerificationCode)
+    assert heard == [(True, "pending", []), (False, "sent", ["log", "state"])]
+
+
+def test_a_code_deleted_while_its_sms_was_sent_is_an_error(setup, sms_outbox, monkeypatch):
+    send_sms = otp.send_sms
+
+    def deleting(*args, **kwargs):
+        VerificationCode.objects.all().delete()
+        return send_sms(*args, **kwargs)
+
+    monkeypatch.setattr(otp, "send_sms", deleting)
+    with pytest.raises(DatabaseError):
+        send_code(PHONE)
+    assert len(sms_outbox) == 1 and not VerificationCode.objects.exists()
 
 
 class CodesReadFromAReplica:
