@@ -96,12 +96,9 @@ def numbers(n: int, start: int):
 
 def run(args: argparse.Namespace, network: common.Network, emulator_url: str) -> common.Result:
     import phonenumbers
-    import requests
     from django.db import connection
-    from requests.adapters import HTTPAdapter
 
     from django_tencent_sms.backends import get_backend
-    from django_tencent_sms.backends.http import USER_AGENT
     from django_tencent_sms.bulk import BATCH_SIZE, send_bulk
     from django_tencent_sms.message import BulkMessage
     from django_tencent_sms.models import SmsTemplate
@@ -131,9 +128,7 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
             raise RuntimeError(f"send_bulk: {summary}")
         return t
 
-    session = requests.Session()
-    session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0))
-    session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+    session = common.bare_session("https")
 
     def bare() -> common.Timing:
         first = next(start)
@@ -147,19 +142,11 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
                     params=tuple(PARAMS),
                     sign=SIGN,
                 )
-                request = v5.build_sendmultisms2(
+                response = common.bare_post(
+                    session,
+                    v5.build_sendmultisms2,
                     message,
-                    api_url=network.api_url,
-                    sdk_app_id=common.SDK_APP_ID,
-                    app_key=common.APP_KEY,
-                    random=v5.new_random(),
-                    now=int(time.time()),
-                )
-                response = session.post(
-                    request.url,
-                    data=request.body,
-                    timeout=(3.05, 10.0),
-                    allow_redirects=False,
+                    network.api_url,
                     verify=str(network.trust),
                 )
                 answer = v5.parse_sendmultisms2_response(

@@ -266,6 +266,41 @@ def _helper(arguments: list[Any], port: int) -> Iterator[subprocess.Popen]:
             proc.wait()
 
 
+def bare_session(scheme: str, *, pool_size: int = 1) -> Any:
+    """The control sides' client: a ``requests.Session`` with the backends' headers, a pool of
+    ``pool_size`` keep-alive connections for ``scheme`` (``"http"``, ``"https"``), no retries."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    from django_tencent_sms.backends.http import USER_AGENT
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+    session.mount(f"{scheme}://", adapter)
+    session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+    return session
+
+
+def bare_post(session: Any, build: Callable[..., Any], message: Any, api_url: str, **kw: Any):
+    """Sign ``message`` afresh with ``build`` (``protocol.v5.build_sendsms`` or
+    ``build_sendmultisms2``: a new random, the current time) and post it on ``session`` with the
+    backends' timeout and no redirects; ``kw`` goes to ``post`` (``verify=``). Returns the
+    response."""
+    from django_tencent_sms.protocol import v5
+
+    request = build(
+        message,
+        api_url=api_url,
+        sdk_app_id=SDK_APP_ID,
+        app_key=APP_KEY,
+        random=v5.new_random(),
+        now=int(time.time()),
+    )
+    return session.post(
+        request.url, data=request.body, timeout=(3.05, 10.0), allow_redirects=False, **kw
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -87,13 +87,10 @@ def main() -> None:
 
 def run(args: argparse.Namespace, api_url: str) -> common.Result:
     import phonenumbers
-    import requests
     from django.db import connection
-    from requests.adapters import HTTPAdapter
 
     from django_tencent_sms import send_sms
     from django_tencent_sms.backends import get_backend
-    from django_tencent_sms.backends.http import USER_AGENT
     from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.models import SmsLog, SmsTemplate
     from django_tencent_sms.protocol import v5
@@ -125,9 +122,7 @@ def run(args: argparse.Namespace, api_url: str) -> common.Result:
                 send_sms(phone, template, PARAMS)
         return t
 
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=0))
-    session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+    session = common.bare_session("http", pool_size=10)
     messages = [
         SmsMessage(
             phone=phonenumbers.parse(phone),
@@ -139,17 +134,7 @@ def run(args: argparse.Namespace, api_url: str) -> common.Result:
     ]
 
     def post(message: SmsMessage) -> None:
-        request = v5.build_sendsms(
-            message,
-            api_url=api_url,
-            sdk_app_id=common.SDK_APP_ID,
-            app_key=common.APP_KEY,
-            random=v5.new_random(),
-            now=int(time.time()),
-        )
-        response = session.post(
-            request.url, data=request.body, timeout=(3.05, 10.0), allow_redirects=False
-        )
+        response = common.bare_post(session, v5.build_sendsms, message, api_url)
         if response.status_code != 200 or json.loads(response.content)["result"] != 0:
             raise RuntimeError(f"bare request refused: {response.content!r}")
 

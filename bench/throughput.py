@@ -103,13 +103,10 @@ def main() -> None:
 
 def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     import phonenumbers
-    import requests
     from django.db import connection
-    from requests.adapters import HTTPAdapter
 
     from django_tencent_sms import send_sms
     from django_tencent_sms.backends import get_backend
-    from django_tencent_sms.backends.http import USER_AGENT
     from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
     from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.models import SmsLog, SmsTemplate
@@ -181,10 +178,7 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
             raise RuntimeError(f"the Cloud SDK was refused: {status}")
 
     # bare: the control ------------------------------------------------------------------------
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=16, max_retries=0)
-    session.mount("https://", adapter)
-    session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+    session = common.bare_session("https", pool_size=16)
 
     def bare(i: int) -> None:
         message = SmsMessage(
@@ -193,20 +187,8 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
             params=tuple(PARAMS),
             sign=SIGN,
         )
-        request = v5.build_sendsms(
-            message,
-            api_url=network.api_url,
-            sdk_app_id=common.SDK_APP_ID,
-            app_key=common.APP_KEY,
-            random=v5.new_random(),
-            now=int(time.time()),
-        )
-        response = session.post(
-            request.url,
-            data=request.body,
-            timeout=(3.05, 10.0),
-            allow_redirects=False,
-            verify=str(network.trust),
+        response = common.bare_post(
+            session, v5.build_sendsms, message, network.api_url, verify=str(network.trust)
         )
         if response.status_code != 200 or json.loads(response.content)["result"] != 0:
             raise RuntimeError(f"bare request refused: {response.content!r}")
