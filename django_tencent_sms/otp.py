@@ -318,14 +318,14 @@ def _enforce_limits(
             retry_after=wait,
             params={"seconds": wait},
         )
-    for by, window, code in (
-        ("phone", HOUR, "phone_hourly_limit"),
-        ("phone", DAY, "phone_daily_limit"),
-        ("ip", HOUR, "ip_hourly_limit"),
-        ("ip", DAY, "ip_daily_limit"),
+    for counted, by, window, code in (
+        ("phone_hour", "phone", HOUR, "phone_hourly_limit"),
+        ("phone_day", "phone", DAY, "phone_daily_limit"),
+        ("ip_hour", "ip", HOUR, "ip_hourly_limit"),
+        ("ip_day", "ip", DAY, "ip_daily_limit"),
     ):
         limit = conf[code.upper()]
-        if limit is not None and counts[f"{by}_{'hour' if window == HOUR else 'day'}"] > limit:
+        if limit is not None and counts[counted] > limit:
             # When the oldest counted code leaves the window, one fewer is counted.
             since = queries.oldest_since(record, by, now - window)
             raise CodeRequestRefused(
