@@ -13,7 +13,9 @@ each method runs the same logic through the ORM instead.
 day's budget), where the ORM took three. When a limit refuses, one more query finds when the
 oldest counted code leaves its window, for ``retry_after``. A sent code's row is finished, and
 the older codes of its number and purpose superseded, by one ``UPDATE``, where the ORM took
-two.
+two. While a ``pre_save`` or ``post_save`` receiver listens to ``VerificationCode``, the code's
+row is written by ``save()`` instead, so the receiver hears of it (``RowWriter``, which inserts
+the row, does the same).
 
 Reads go to the database the codes are written to (the routers' choice for writes), never a
 replica: a code is checked seconds after it was written, and the limits must see the row that
