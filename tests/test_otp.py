@@ -13,6 +13,7 @@ from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from django_tencent_sms import otp
+from django_tencent_sms.budget import otp_budget_status
 from django_tencent_sms.exceptions import (
     CodeRequestRefused,
     ConfigurationError,
@@ -174,6 +175,8 @@ def test_sites_without_time_zones(setup, conf, sms_outbox, monkeypatch):
         send_code("+8613900000000")
     assert refused.value.code == "daily_limit"
     assert refused.value.retry_after == 14 * 3600  # at local midnight
+    status = otp_budget_status()  # the admin's banner
+    assert (status.used, status.day_start) == (1, START.replace(tzinfo=None, hour=0))
     clock.advance(hours=14)
     send_code("+8613900000000")
     assert len(sms_outbox) == 2
