@@ -61,23 +61,7 @@ def main() -> None:
         common.emulator() as emulator_url,
         common.secure_network(emulator_url, args.delay_ms) as network,
     ):
-        if args.db == "sqlite":
-            common.DATA.mkdir(exist_ok=True)
-            path = common.DATA / "bulk.sqlite3"
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
-            env = {
-                "BENCH_DB": "sqlite",
-                "BENCH_SQLITE_PATH": str(path),
-                "BENCH_SQLITE_JOURNAL": "wal",
-            }
-        else:
-            env = {"BENCH_DB": "postgres"}
-        common.setup_django(
-            **env, BENCH_SMS_API_URL=network.api_url, BENCH_SMS_CA_BUNDLE=str(network.trust)
-        )
-        if args.db == "postgres":
-            common.ensure_postgres_database()
+        common.setup_log_database(args.db, "bulk.sqlite3", network)
         try:
             result = run(args, network, emulator_url)
         finally:

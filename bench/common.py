@@ -67,6 +67,22 @@ def ensure_postgres_database(alias: str = "default") -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(conf["NAME"])))
 
 
+def setup_log_database(db: str, sqlite_name: str, network: Any) -> None:
+    """Django set up for a client behind ``network``, the log on ``db``: ``"sqlite"`` (a fresh
+    file ``sqlite_name`` in WAL mode) or ``"postgres"`` (created when missing)."""
+    if db == "sqlite":
+        DATA.mkdir(exist_ok=True)
+        path = DATA / sqlite_name
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        env = {"BENCH_DB": "sqlite", "BENCH_SQLITE_PATH": str(path), "BENCH_SQLITE_JOURNAL": "wal"}
+    else:
+        env = {"BENCH_DB": "postgres"}
+    setup_django(**env, BENCH_SMS_API_URL=network.api_url, BENCH_SMS_CA_BUNDLE=str(network.trust))
+    if db == "postgres":
+        ensure_postgres_database()
+
+
 def migrate(database: str = "default") -> None:
     from django.core.management import call_command
 
@@ -111,33 +127,8 @@ def emulator(mode: str = "process") -> Iterator[str]:
         return
     port = free_port()
     env = {**os.environ, "TENCENT_SMS_APP_KEY": APP_KEY, "TENCENT_SMS_SDK_APP_ID": SDK_APP_ID}
-    proc = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-m", "django_tencent_sms.sandbox", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the emulator exited: {proc.stderr.read().decode()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the emulator did not start within 30 s") from None
-                time.sleep(0.05)
+    with _helper(["-m", "django_tencent_sms.sandbox", "--port", port], port, env=env):
         yield f"http://127.0.0.1:{port}/v5/tlssmssvr"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass
@@ -235,12 +226,17 @@ def urlsplit_host_port(url: str) -> tuple[str, int]:
 
 
 @contextlib.contextmanager
-def _helper(arguments: list[Any], port: int) -> Iterator[subprocess.Popen]:
-    """``python <arguments>`` in a process of its own, once it accepts connections on ``port``;
-    stopped with SIGTERM (the helpers write their statistics then)."""
+def _helper(
+    arguments: list[Any], port: int, *, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
+    """``python <arguments>`` in a process of its own (environment ``env``, default this one's),
+    once it accepts connections on ``port``; stopped with SIGTERM (the helpers write their
+    statistics then)."""
+    name = " ".join(str(a) for a in arguments[:2])
     proc = subprocess.Popen(  # noqa: S603 - this interpreter, our scripts
         [sys.executable, *(str(a) for a in arguments)],
         cwd=ROOT,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -248,13 +244,13 @@ def _helper(arguments: list[Any], port: int) -> Iterator[subprocess.Popen]:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"{arguments[0]} exited: {proc.stderr.read().decode()}")
+                raise RuntimeError(f"{name} exited: {proc.stderr.read().decode()}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{arguments[0]} did not start within 30 s") from None
+                    raise RuntimeError(f"{name} did not start within 30 s") from None
                 time.sleep(0.05)
         yield proc
     finally:

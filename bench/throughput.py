@@ -67,23 +67,7 @@ def main() -> None:
     ):
         # The legacy SDK has no option for it: http.client's default context reads this.
         os.environ["SSL_CERT_FILE"] = str(network.trust)
-        if args.db == "sqlite":
-            common.DATA.mkdir(exist_ok=True)
-            path = common.DATA / "throughput.sqlite3"
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
-            env = {
-                "BENCH_DB": "sqlite",
-                "BENCH_SQLITE_PATH": str(path),
-                "BENCH_SQLITE_JOURNAL": "wal",
-            }
-        else:
-            env = {"BENCH_DB": "postgres"}
-        common.setup_django(
-            **env, BENCH_SMS_API_URL=network.api_url, BENCH_SMS_CA_BUNDLE=str(network.trust)
-        )
-        if args.db == "postgres":
-            common.ensure_postgres_database()
+        common.setup_log_database(args.db, "throughput.sqlite3", network)
         result = run(args, network)
     proxy = network.proxy_stats.get("late_ms")
     if proxy:
