@@ -83,10 +83,10 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
     from django.db import connection
 
     from django_tencent_sms.backends import get_backend
-    from django_tencent_sms.bulk import BATCH_SIZE, send_bulk
     from django_tencent_sms.message import BulkMessage
     from django_tencent_sms.models import SmsTemplate
     from django_tencent_sms.protocol import v5
+    from django_tencent_sms.sending.bulk import BATCH_SIZE, send_bulk
 
     database = "PostgreSQL" if args.db == "postgres" else "SQLite file, WAL"
     common.migrate()
@@ -300,10 +300,10 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
     from django.db import connection
     from django.utils import timezone
 
-    from django_tencent_sms import bulk
     from django_tencent_sms.models import SmsLog
-    from django_tencent_sms.sending import log_rows
-    from django_tencent_sms.validation import normalize_phone
+    from django_tencent_sms.sending import bulk
+    from django_tencent_sms.sending.single import log_rows
+    from django_tencent_sms.sending.validation import normalize_phone
 
     content = bulk._prepare_content(TEMPLATE["name"], PARAMS, sign=None, ext="", extend="")
     samples: dict[str, list[tuple[float, float]]] = {}
@@ -368,7 +368,7 @@ def memory_passes(n: int, backend) -> dict[str, float]:
     ``tracemalloc`` on."""
     import tracemalloc
 
-    from django_tencent_sms.bulk import send_bulk
+    from django_tencent_sms.sending.bulk import send_bulk
 
     base = 90_000_000  # numbers of their own, apart from the timed rounds'
     send_bulk(numbers(WARM_UP, base), TEMPLATE["name"], PARAMS, backend=backend)

@@ -258,13 +258,13 @@ def breakdown(template, phones, post, messages, rounds: int = 7) -> dict[str, fl
     from django_tencent_sms.backends import get_backend
     from django_tencent_sms.masking import mask_phone
     from django_tencent_sms.models import SmsLog
-    from django_tencent_sms.sending import (
+    from django_tencent_sms.sending.single import (
         DELIVERED_FIELDS,
         log_rows,
         prepare_message,
         resolve_template,
     )
-    from django_tencent_sms.validation import normalize_phone
+    from django_tencent_sms.sending.validation import normalize_phone
 
     backend = get_backend()
     prepared = [prepare_message(phone, template, PARAMS)[0] for phone in phones]

@@ -13,19 +13,19 @@ __all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
 outbox: list = []
 
 if TYPE_CHECKING:
-    from .bulk import send_bulk
-    from .sending import send_sms
+    from django_tencent_sms.sending.bulk import send_bulk
+    from django_tencent_sms.sending.single import send_sms
 
 
 def __getattr__(name: str) -> Any:
     # The public API is imported lazily so that ``import django_tencent_sms`` stays cheap and
     # safe before Django's app registry is ready (settings files, the emulator's CLI).
     if name == "send_sms":
-        from .sending import send_sms
+        from django_tencent_sms.sending.single import send_sms
 
         return send_sms
     if name == "send_bulk":
-        from .bulk import send_bulk
+        from django_tencent_sms.sending.bulk import send_bulk
 
         return send_bulk
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

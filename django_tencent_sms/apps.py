@@ -9,4 +9,4 @@ class TencentSmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        from django_tencent_sms import checks  # noqa: F401 - registers the system checks

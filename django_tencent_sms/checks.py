@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import phonenumbers
 from django.core import checks
 
-from .conf import DEFAULTS, SETTING_NAME, sms_settings
-from .exceptions import ConfigurationError
+from django_tencent_sms.conf import DEFAULTS, SETTING_NAME, sms_settings
+from django_tencent_sms.exceptions import ConfigurationError
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 #: Tencent Cloud region names: "ap-guangzhou", "na-siliconvalley", "eu-frankfurt", …
@@ -24,9 +24,13 @@ def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
 
 @checks.register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .backends import load_backend_class
-    from .backends.tencent import TencentBackend, normalize_connect_retries, normalize_timeout
-    from .backends.tencentcloud import TencentCloudBackend
+    from django_tencent_sms.backends import load_backend_class
+    from django_tencent_sms.backends.tencent import (
+        TencentBackend,
+        normalize_connect_retries,
+        normalize_timeout,
+    )
+    from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 
     try:
         user = sms_settings.user_settings
@@ -149,7 +153,7 @@ def _check_sdk_app_id() -> list[checks.CheckMessage]:
 
 def _check_cloud_settings() -> list[checks.CheckMessage]:
     """The API 3.0 backend's credentials, region and endpoint (E014 to E018, W004)."""
-    from .protocol.tc3 import parse_endpoint
+    from django_tencent_sms.protocol.tc3 import parse_endpoint
 
     found: list[checks.CheckMessage] = []
     for name, id in (("SECRET_ID", "E014"), ("SECRET_KEY", "E015")):
@@ -199,8 +203,8 @@ def _check_cloud_settings() -> list[checks.CheckMessage]:
 
 
 def _check_otp() -> list[checks.CheckMessage]:
-    from .conf import OTP_DEFAULTS
-    from .otp import otp_settings_problems
+    from django_tencent_sms.conf import OTP_DEFAULTS
+    from django_tencent_sms.otp.service import otp_settings_problems
 
     conf = sms_settings.OTP
     if not isinstance(conf, dict):
@@ -225,7 +229,7 @@ def _check_phone_backend() -> list[checks.CheckMessage]:
     """With PhoneCodeBackend in use, the way it finds users must work before the first login."""
     from django.conf import settings
 
-    from .auth import PhoneCodeBackend
+    from django_tencent_sms.otp.auth import PhoneCodeBackend
 
     backends = getattr(settings, "AUTHENTICATION_BACKENDS", [])
     if not any(path.endswith(".PhoneCodeBackend") for path in backends):
@@ -245,7 +249,7 @@ def _check_callbacks() -> list[checks.CheckMessage]:
     """The callback settings (E030 to E032); W030, about the URLs, is ``check_callback_urls``."""
     from django.utils.module_loading import import_string
 
-    from .callbacks import parse_networks
+    from django_tencent_sms.reports.callbacks import parse_networks
 
     found: list[checks.CheckMessage] = []
     token = sms_settings.CALLBACK_TOKEN

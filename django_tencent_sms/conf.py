@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from .exceptions import ConfigurationError
+from django_tencent_sms.exceptions import ConfigurationError
 
 __all__ = ["DEFAULTS", "OTP_DEFAULTS", "sms_settings"]
 
@@ -60,9 +60,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a template looked up by name is remembered in each process (0: never): a send by
     # name then costs no lookup query. Saving a template clears it in that process at once.
     "TEMPLATE_CACHE_TIMEOUT": 60,
-    # The verification-code service (django_tencent_sms.otp); see OTP_DEFAULTS.
+    # The verification-code service (django_tencent_sms.otp.service); see OTP_DEFAULTS.
     "OTP": {},
-    # Delivery reports and replies pushed by Tencent (include "django_tencent_sms.urls").
+    # Delivery reports and replies pushed by Tencent (include "django_tencent_sms.reports.urls").
     # Tencent does not sign its callbacks: the secret in their URL is what proves them. 16 or
     # more URL-safe characters, e.g. secrets.token_urlsafe(32); empty refuses every callback.
     "CALLBACK_TOKEN": "",

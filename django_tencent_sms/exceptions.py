@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from .codes import Category, CloudCode, ResultCode, cloud_lookup, lookup
+from django_tencent_sms.result_codes import Category, CloudCode, ResultCode, cloud_lookup, lookup
 
 if TYPE_CHECKING:
-    from .models import SmsLog
+    from django_tencent_sms.models import SmsLog
 
 __all__ = [
     "CodeRequestRefused",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
-from .masking import mask_phone
+from django_tencent_sms.masking import mask_phone
 
 __all__ = ["SmsLog", "SmsReply", "SmsTemplate", "VerificationCode"]
 
@@ -224,7 +224,7 @@ class SmsLog(models.Model):
 class VerificationCode(models.Model):
     """One verification code sent by SMS. The code itself is never stored: only a keyed hash.
 
-    Managed by ``django_tencent_sms.otp``; see ``send_code`` and ``verify_code``.
+    Managed by ``django_tencent_sms.otp.service``; see ``send_code`` and ``verify_code``.
     """
 
     class State(models.TextChoices):

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from .testing import reset_outbox
+from django_tencent_sms.testing import reset_outbox
 
 SANDBOX_SDK_APP_ID = "1400000000"
 SANDBOX_APP_KEY = "sandbox-test-app-key"
@@ -44,7 +44,7 @@ def sms_outbox() -> list[Any]:
 
 @pytest.fixture(scope="session")
 def tencent_sms_sandbox() -> Iterator[Any]:
-    from .sandbox import Sandbox
+    from django_tencent_sms.sandbox import Sandbox
 
     with Sandbox(
         sdk_app_id=SANDBOX_SDK_APP_ID,
@@ -106,7 +106,7 @@ def _registering_templates(sandbox: Any) -> Iterator[None]:
     """Register every ``SmsTemplate`` saved meanwhile with ``sandbox``."""
     from django.db.models.signals import post_save
 
-    from .models import SmsTemplate
+    from django_tencent_sms.models import SmsTemplate
 
     def register(sender: Any, instance: SmsTemplate, **kwargs: Any) -> None:
         sandbox.add_template(instance.tpl_id, instance.text)

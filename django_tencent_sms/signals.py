@@ -10,7 +10,7 @@ from django.dispatch import Signal
 sms_sent = Signal()
 sms_failed = Signal()
 
-# Verification codes (django_tencent_sms.otp); ``sender`` is ``VerificationCode``.
+# Verification codes (django_tencent_sms.otp.service); ``sender`` is ``VerificationCode``.
 #: ``code_sent(record, request)``: a code went out (``record.state`` is sent or unknown).
 code_sent = Signal()
 #: ``code_verified(record, request)``: the right code was entered; it is now used.
@@ -21,7 +21,7 @@ code_failed = Signal()
 #: ``daily_limit_reached(limit, request)``: ``OTP["DAILY_LIMIT"]`` stopped a send today.
 daily_limit_reached = Signal()
 
-# Delivery reports and replies (django_tencent_sms.reports): from Tencent's callbacks or from
+# Delivery reports and replies (django_tencent_sms.reports.apply): from Tencent's callbacks or from
 # `manage.py tencent_sms_pull_status`.
 #: ``sms_delivery_report(sender=SmsLog, log, report)``: ``log`` was updated from ``report`` (a
 #: ``protocol.reports.DeliveryReport``); ``log.status`` is now delivered or undelivered. Not sent

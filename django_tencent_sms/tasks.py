@@ -15,9 +15,9 @@ from functools import partial
 from django.db import router, transaction
 from django.utils import timezone
 
-from .exceptions import ConfigurationError
-from .models import SmsLog
-from .sending import send_queued
+from django_tencent_sms.exceptions import ConfigurationError
+from django_tencent_sms.models import SmsLog
+from django_tencent_sms.sending.single import send_queued
 
 # bulk imports sending too; send_batch is imported inside the task to keep this module light.
 
@@ -51,7 +51,7 @@ def send_queued_sms(log_id: int) -> str:
 def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
     """Send one batch of ``queued`` bulk rows (``bulk.send_batch``) in one request; return the
     batch's counts. Running it twice for the same ids sends at most once."""
-    from .bulk import send_batch
+    from django_tencent_sms.sending.bulk import send_batch
 
     summary = send_batch(log_ids)
     return {

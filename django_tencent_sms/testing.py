@@ -20,7 +20,7 @@ def reset_outbox() -> list:
     from django.apps import apps
 
     if apps.ready:
-        from .template_cache import clear_template_cache
+        from django_tencent_sms.sending.template_cache import clear_template_cache
 
         clear_template_cache()
     django_tencent_sms.outbox = []

@@ -82,7 +82,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # keeps its own login page).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "django_tencent_sms.auth.PhoneCodeBackend",
+    "django_tencent_sms.otp.auth.PhoneCodeBackend",
 ]
 LOGIN_URL = "tencent_sms:request-code"
 LOGIN_REDIRECT_URL = "home"

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.browser", "tests.fixtures_otp"]
+pytest_plugins = ["tests.browser", "tests.otp.fixtures"]
 
 SERVICE_MISSING = "service missing:"
 

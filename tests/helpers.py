@@ -1,6 +1,6 @@
 """Plain helpers shared by the test modules: the phone, the start time, a controllable clock…
 
-Fixtures built on these live in ``tests/fixtures_otp.py``.
+Fixtures built on these live in ``tests/otp/fixtures.py``.
 """
 
 from datetime import datetime, timedelta

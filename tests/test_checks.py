@@ -79,7 +79,7 @@ def test_a_key_with_surrounding_whitespace_is_stripped_not_flagged():
     assert check_ids({**GOOD, "APP_KEY": "abcdef0123456789 "}) == set()
 
 
-PHONE_BACKEND = ["django_tencent_sms.auth.PhoneCodeBackend"]
+PHONE_BACKEND = ["django_tencent_sms.otp.auth.PhoneCodeBackend"]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from django_tencent_sms.codes import RESULT_CODES
+from django_tencent_sms.result_codes import RESULT_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 EN_PATH = ROOT / "README.md"

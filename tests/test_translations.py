@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 import django_tencent_sms
-from django_tencent_sms.codes import RESULT_CODES
 from django_tencent_sms.models import SmsLog, SmsTemplate
+from django_tencent_sms.result_codes import RESULT_CODES
 
 LC_MESSAGES = Path(django_tencent_sms.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 PO_PATH = LC_MESSAGES / "django.po"

@@ -3,5 +3,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("sms/", include("django_tencent_sms.urls")),
+    path("sms/", include("django_tencent_sms.reports.urls")),
 ]

@@ -3,11 +3,11 @@ test sends, verification codes (read-only, never the code), replies (read-only).
 
 from django.contrib import admin
 
-from ..models import SmsLog, SmsReply, SmsTemplate, VerificationCode
-from .codes import VerificationCodeAdmin
-from .log import SmsLogAdmin
-from .replies import SmsReplyAdmin
-from .templates import SmsTemplateAdmin
+from django_tencent_sms.admin.log import SmsLogAdmin
+from django_tencent_sms.admin.replies import SmsReplyAdmin
+from django_tencent_sms.admin.templates import SmsTemplateAdmin
+from django_tencent_sms.admin.verification_codes import VerificationCodeAdmin
+from django_tencent_sms.models import SmsLog, SmsReply, SmsTemplate, VerificationCode
 
 __all__ = ["SmsLogAdmin", "SmsReplyAdmin", "SmsTemplateAdmin", "VerificationCodeAdmin"]
 

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from .report import FEE_COLOUR, Summary, range_text, status_label
+from django_tencent_sms.admin.stats import FEE_COLOUR, Summary, range_text, status_label
 
 __all__ = ["fee_chart", "label_every", "nice_scale", "volume_chart"]
 

@@ -11,8 +11,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .charts import fee_chart, volume_chart
-from .report import (
+from django_tencent_sms.admin.charts import fee_chart, volume_chart
+from django_tencent_sms.admin.stats import (
     DEFAULT_DAYS,
     PRESETS,
     aggregate,

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from ..codes import Category, lookup
-from ..models import SmsLog
+from django_tencent_sms.models import SmsLog
+from django_tencent_sms.result_codes import Category, lookup
 
 __all__ = ["format_elapsed", "result_meaning", "status_badge"]
 

@@ -13,17 +13,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..codes import lookup
-from ..masking import mask_phone
-from ..models import SmsLog
-from ..sending import is_verification
-from .dashboard import dashboard_view
-from .display import format_elapsed, result_meaning, status_badge
-from .paginator import CappedCountAdmin
-from .privacy import FilterLookupsOnly
-from .resend import MAX_RESEND, confirmation, resend_and_report, take_token
-from .routes import admin_path
-from .search import phone_condition
+from django_tencent_sms.admin.dashboard import dashboard_view
+from django_tencent_sms.admin.display import format_elapsed, result_meaning, status_badge
+from django_tencent_sms.admin.paginator import CappedCountAdmin
+from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
+from django_tencent_sms.admin.routes import admin_path
+from django_tencent_sms.admin.search import phone_condition
+from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.models import SmsLog
+from django_tencent_sms.result_codes import lookup
+from django_tencent_sms.sending.single import is_verification
 
 __all__ = ["SmsLogAdmin"]
 

@@ -8,10 +8,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..masking import mask_phone
-from .paginator import CappedCountAdmin
-from .privacy import FilterLookupsOnly
-from .search import phone_condition
+from django_tencent_sms.admin.paginator import CappedCountAdmin
+from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.search import phone_condition
+from django_tencent_sms.masking import mask_phone
 
 __all__ = ["SmsReplyAdmin"]
 

@@ -9,16 +9,16 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
-from ..exceptions import (
+from django_tencent_sms.admin.display import result_meaning, status_badge
+from django_tencent_sms.exceptions import (
     ConfigurationError,
     InvalidMessage,
     SmsError,
     TencentSmsError,
 )
-from ..masking import mask_phone
-from ..models import SmsLog, SmsTemplate
-from ..sending import REDACTED, resend
-from .display import result_meaning, status_badge
+from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.models import SmsLog, SmsTemplate
+from django_tencent_sms.sending.single import REDACTED, resend
 
 __all__ = ["MAX_RESEND", "confirmation", "resend_and_report", "take_token"]
 

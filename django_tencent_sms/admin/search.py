@@ -7,7 +7,7 @@ import re
 import phonenumbers
 from django.db.models import Q
 
-from ..conf import sms_settings
+from django_tencent_sms.conf import sms_settings
 
 __all__ = ["parse_phone", "phone_condition"]
 

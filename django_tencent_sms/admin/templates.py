@@ -11,12 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..exceptions import ConfigurationError, InvalidMessage, SmsError, TencentSmsError
-from ..masking import mask_phone
-from ..models import MAX_CONTENT_LENGTH, SmsTemplate
-from ..sending import send_sms
-from .display import result_meaning, status_badge
-from .routes import admin_path
+from django_tencent_sms.admin.display import result_meaning, status_badge
+from django_tencent_sms.admin.routes import admin_path
+from django_tencent_sms.exceptions import (
+    ConfigurationError,
+    InvalidMessage,
+    SmsError,
+    TencentSmsError,
+)
+from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.models import MAX_CONTENT_LENGTH, SmsTemplate
+from django_tencent_sms.sending.single import send_sms
 
 __all__ = ["SmsTemplateAdmin", "TestMessageForm"]
 

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from ..conf import SETTING_NAME, sms_settings
-from ..exceptions import ConfigurationError
-from .base import BaseBackend
+from django_tencent_sms.backends.base import BaseBackend
+from django_tencent_sms.conf import SETTING_NAME, sms_settings
+from django_tencent_sms.exceptions import ConfigurationError
 
 __all__ = ["BaseBackend", "get_backend"]
 

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exceptions import TencentSmsError
-from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
-from ..protocol.reports import PullBatch
+from django_tencent_sms.exceptions import TencentSmsError
+from django_tencent_sms.message import (
+    BulkMessage,
+    BulkResult,
+    RecipientResult,
+    SendResult,
+    SmsMessage,
+)
+from django_tencent_sms.protocol.reports import PullBatch
 
 
 class BaseBackend:

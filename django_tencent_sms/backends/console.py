@@ -6,8 +6,8 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from ..message import SendResult, SmsMessage
-from .base import BaseBackend
+from django_tencent_sms.backends.base import BaseBackend
+from django_tencent_sms.message import SendResult, SmsMessage
 
 
 class ConsoleBackend(BaseBackend):

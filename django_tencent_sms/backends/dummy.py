@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..message import SendResult, SmsMessage
-from .base import BaseBackend
+from django_tencent_sms.backends.base import BaseBackend
+from django_tencent_sms.message import SendResult, SmsMessage
 
 
 class DummyBackend(BaseBackend):

@@ -17,10 +17,15 @@ from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity
 
-from .. import __version__
-from ..conf import sms_settings
-from ..exceptions import ConfigurationError, ConnectError, ConnectionLost, ResponseTimeout
-from .base import BaseBackend
+from django_tencent_sms import __version__
+from django_tencent_sms.backends.base import BaseBackend
+from django_tencent_sms.conf import sms_settings
+from django_tencent_sms.exceptions import (
+    ConfigurationError,
+    ConnectError,
+    ConnectionLost,
+    ResponseTimeout,
+)
 
 __all__ = ["HttpBackend", "normalize_connect_retries", "normalize_timeout"]
 

@@ -6,10 +6,9 @@ import itertools
 import threading
 
 import django_tencent_sms
-
-from ..billing import sms_fee
-from ..message import SendResult, SmsMessage
-from .base import BaseBackend
+from django_tencent_sms.backends.base import BaseBackend
+from django_tencent_sms.message import SendResult, SmsMessage
+from django_tencent_sms.protocol.billing import sms_fee
 
 _serial = itertools.count(1)
 _lock = threading.Lock()

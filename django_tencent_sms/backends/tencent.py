@@ -5,11 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..conf import sms_settings
-from ..message import BulkMessage, BulkResult, SendResult, SmsMessage
-from ..protocol import v5
-from ..protocol.reports import PullBatch
-from .http import (
+from django_tencent_sms.backends.http import (
     MAX_TIMEOUT,
     USER_AGENT,
     HttpBackend,
@@ -19,6 +15,10 @@ from .http import (
     normalize_connect_retries,
     normalize_timeout,
 )
+from django_tencent_sms.conf import sms_settings
+from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
+from django_tencent_sms.protocol import v5
+from django_tencent_sms.protocol.reports import PullBatch
 
 __all__ = ["TencentBackend", "normalize_connect_retries", "normalize_timeout"]
 

@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..conf import sms_settings
-from ..exceptions import ConfigurationError
-from ..message import BulkMessage, BulkResult, SendResult, SmsMessage
-from ..protocol import tc3
-from ..protocol.reports import PullBatch
-from .http import HttpBackend, Timeout
+from django_tencent_sms.backends.http import HttpBackend, Timeout
+from django_tencent_sms.conf import sms_settings
+from django_tencent_sms.exceptions import ConfigurationError
+from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
+from django_tencent_sms.protocol import tc3
+from django_tencent_sms.protocol.reports import PullBatch
 
 __all__ = ["TencentCloudBackend"]
 

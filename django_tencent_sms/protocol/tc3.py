@@ -16,10 +16,21 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from ..exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
-from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
-from ..signing import tc3_authorization
-from .reports import MalformedReport, PullBatch, parse_cloud_reply, parse_cloud_status_report
+from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
+from django_tencent_sms.message import (
+    BulkMessage,
+    BulkResult,
+    RecipientResult,
+    SendResult,
+    SmsMessage,
+)
+from django_tencent_sms.protocol.reports import (
+    MalformedReport,
+    PullBatch,
+    parse_cloud_reply,
+    parse_cloud_status_report,
+)
+from django_tencent_sms.protocol.signing import tc3_authorization
 
 __all__ = [
     "ACTION",

@@ -14,11 +14,22 @@ from typing import Any
 
 import phonenumbers
 
-from ..billing import DOMESTIC_NATIONCODE
-from ..exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
-from ..message import BulkMessage, BulkResult, RecipientResult, SendResult, SmsMessage
-from ..signing import v5_signature
-from .reports import MalformedReport, PullBatch, parse_reply, parse_status_report
+from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
+from django_tencent_sms.message import (
+    BulkMessage,
+    BulkResult,
+    RecipientResult,
+    SendResult,
+    SmsMessage,
+)
+from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE
+from django_tencent_sms.protocol.reports import (
+    MalformedReport,
+    PullBatch,
+    parse_reply,
+    parse_status_report,
+)
+from django_tencent_sms.protocol.signing import v5_signature
 
 __all__ = [
     "MAX_MULTI_NUMBERS",

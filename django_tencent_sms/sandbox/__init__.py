@@ -6,8 +6,8 @@ No Django here: ``python -m django_tencent_sms.sandbox`` runs without settings.
 
 from __future__ import annotations
 
-from .core import Sandbox
-from .limits import FrequencyLimits
-from .records import ReceivedRequest, SandboxMessage
+from django_tencent_sms.sandbox.core import Sandbox
+from django_tencent_sms.sandbox.limits import FrequencyLimits
+from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
 
 __all__ = ["FrequencyLimits", "ReceivedRequest", "Sandbox", "SandboxMessage"]

@@ -21,9 +21,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from .cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
-from .core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
-from .limits import FrequencyLimits
+from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
+from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
+from django_tencent_sms.sandbox.limits import FrequencyLimits
 
 __all__ = [
     "add_arguments",

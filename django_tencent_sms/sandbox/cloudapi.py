@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
-from ..billing import DOMESTIC_NATIONCODE, sms_fee
-from ..codes import CLOUD_EQUIVALENTS, cloud_lookup
-from ..signing import tc3_canonical_request, tc3_date, tc3_signature
-from .emulator import (
+from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE, sms_fee
+from django_tencent_sms.protocol.signing import tc3_canonical_request, tc3_date, tc3_signature
+from django_tencent_sms.result_codes import CLOUD_EQUIVALENTS, cloud_lookup
+from django_tencent_sms.sandbox.emulator import (
     MAX_CONTENT_LENGTH,
     MAX_PARAM_LENGTH,
     NOT_JSON,
@@ -41,15 +41,15 @@ from .emulator import (
     parse_json,
     valid_number,
 )
-from .faults import Fault
-from .limits import FrequencyCounter, FrequencyLimits
-from .records import ReceivedRequest, SandboxMessage
-from .reports import MAX_PULL, ReportCenter, pull_limit
-from .server import HttpRequest, Reply, text_reply
-from .templates import placeholder_count, render
+from django_tencent_sms.sandbox.faults import Fault
+from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
+from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
+from django_tencent_sms.sandbox.reports import MAX_PULL, ReportCenter, pull_limit
+from django_tencent_sms.sandbox.server import HttpRequest, Reply, text_reply
+from django_tencent_sms.sandbox.templates import placeholder_count, render
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from django_tencent_sms.sandbox.core import Sandbox
 
 __all__ = [
     "DEVELOPMENT_SECRET_ID",

@@ -12,17 +12,17 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .inbox import (
+from django_tencent_sms.sandbox.inbox import (
     INBOX_HEADERS,
     filter_messages,
     inbox_url,
     render_inbox,
     verification_code,
 )
-from .server import HttpRequest, Reply, json_reply
+from django_tencent_sms.sandbox.server import HttpRequest, Reply, json_reply
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from django_tencent_sms.sandbox.core import Sandbox
 
 __all__ = ["handle_control"]
 

@@ -14,23 +14,42 @@ from types import TracebackType
 
 import phonenumbers
 
-from ..codes import lookup
-from ..protocol.reports import DeliveryReport, IncomingReply
-from .cloudapi import (
+from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.result_codes import lookup
+from django_tencent_sms.sandbox.cloudapi import (
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
     CloudCredentials,
     handle_cloud,
     is_cloud_request,
 )
-from .control import handle_control
-from .emulator import ENDPOINTS, NOT_JSON, Account, Verdict, echo_ext, evaluate, parse_json
-from .faults import Fault, validate_count
-from .limits import FrequencyCounter, FrequencyLimits
-from .records import ReceivedRequest, SandboxMessage
-from .reports import PULL_ENDPOINT, Push, ReportCenter, evaluate_pullstatus
-from .server import HttpRequest, Reply, SandboxHTTPServer, json_reply, text_reply
-from .templates import Templates, TemplateSource
+from django_tencent_sms.sandbox.control import handle_control
+from django_tencent_sms.sandbox.emulator import (
+    ENDPOINTS,
+    NOT_JSON,
+    Account,
+    Verdict,
+    echo_ext,
+    evaluate,
+    parse_json,
+)
+from django_tencent_sms.sandbox.faults import Fault, validate_count
+from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
+from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
+from django_tencent_sms.sandbox.reports import (
+    PULL_ENDPOINT,
+    Push,
+    ReportCenter,
+    evaluate_pullstatus,
+)
+from django_tencent_sms.sandbox.server import (
+    HttpRequest,
+    Reply,
+    SandboxHTTPServer,
+    json_reply,
+    text_reply,
+)
+from django_tencent_sms.sandbox.templates import Templates, TemplateSource
 
 __all__ = ["DEFAULT_SDK_APP_ID", "DEVELOPMENT_APP_KEY", "Sandbox"]
 

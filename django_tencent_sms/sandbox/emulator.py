@@ -17,12 +17,12 @@ from typing import Any
 
 import phonenumbers
 
-from ..billing import DOMESTIC_NATIONCODE, sms_fee
-from ..codes import lookup
-from ..signing import v5_signature
-from .limits import FrequencyCounter, FrequencyLimits
-from .records import SandboxMessage
-from .templates import placeholder_count, render
+from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE, sms_fee
+from django_tencent_sms.protocol.signing import v5_signature
+from django_tencent_sms.result_codes import lookup
+from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
+from django_tencent_sms.sandbox.records import SandboxMessage
+from django_tencent_sms.sandbox.templates import placeholder_count, render
 
 __all__ = [
     "MAX_CONTENT_LENGTH",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
-from .records import SandboxMessage
+from django_tencent_sms.sandbox.records import SandboxMessage
 
 __all__ = [
     "CLEAR_PATH",

@@ -32,10 +32,10 @@ from math import ceil
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..protocol.reports import DeliveryReport, IncomingReply
-from ..signing import v5_signature
-from .emulator import MAX_TIME_SKEW, NOT_JSON, refusal
-from .records import SandboxMessage
+from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.protocol.signing import v5_signature
+from django_tencent_sms.sandbox.emulator import MAX_TIME_SKEW, NOT_JSON, refusal
+from django_tencent_sms.sandbox.records import SandboxMessage
 
 __all__ = [
     "DELIVERED",

@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ..budget import otp_budget_status
+from django_tencent_sms.otp.budget import otp_budget_status
 
 register = template.Library()
 

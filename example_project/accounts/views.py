@@ -1,6 +1,6 @@
 """Sign-up and change of number: the app's code views, subclassed with another ``purpose``.
 
-Signing in needs no code here: ``django_tencent_sms.otp_urls`` serves it (see ../urls.py).
+Signing in needs no code here: ``django_tencent_sms.otp.urls`` serves it (see ../urls.py).
 """
 
 from django.contrib import messages
@@ -10,7 +10,7 @@ from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
-from django_tencent_sms.views import RequestCodeView, VerifyCodeView, verified_phone
+from django_tencent_sms.otp.views import RequestCodeView, VerifyCodeView, verified_phone
 
 from .forms import SignupForm
 from .models import Profile
@@ -46,7 +46,7 @@ def signup_finish(request):
             form.add_error(None, "That was taken a moment ago: please try again.")
         else:
             verified_phone(request, "signup", consume=True)
-            login(request, user, backend="django_tencent_sms.auth.PhoneCodeBackend")
+            login(request, user, backend="django_tencent_sms.otp.auth.PhoneCodeBackend")
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("home")
     return render(request, "accounts/signup_finish.html", {"form": form, "phone": phone})

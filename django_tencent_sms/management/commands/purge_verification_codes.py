@@ -83,7 +83,7 @@ class Command(PurgeCommand):
         super().add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django_tencent_sms import otp
+        from django_tencent_sms.otp import service as otp
 
         using = options["database"]
         batch_size = self.batch_size(options)

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.exceptions import SmsError
 from django_tencent_sms.protocol.reports import PullBatch
-from django_tencent_sms.reports import (
+from django_tencent_sms.reports.apply import (
     ReplyOutcome,
     ReportOutcome,
     apply_delivery_reports,

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             "--site-url",
             metavar="URL",
             help="this site's address, e.g. http://127.0.0.1:8000: delivery reports and replies "
-            "are pushed to its callback URLs (include('django_tencent_sms.urls'), with "
+            "are pushed to its callback URLs (include('django_tencent_sms.reports.urls'), with "
             "TENCENT_SMS['CALLBACK_TOKEN']) unless --callback-url/--reply-callback-url say "
             "otherwise",
         )
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             except NoReverseMatch:
                 raise CommandError(
                     "--site-url needs the callback URLs: add "
-                    "path('sms/', include('django_tencent_sms.urls')) to the URLconf."
+                    "path('sms/', include('django_tencent_sms.reports.urls')) to the URLconf."
                 ) from None
             urls[kind] = site_url.rstrip("/") + path
         return urls

@@ -1,0 +1,271 @@
+"""Verification codes in the admin: a read-only record of what was sent, never the code."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from django_tencent_sms.admin.display import status_badge
+from django_tencent_sms.admin.paginator import CappedCountAdmin
+from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.search import phone_condition
+from django_tencent_sms.conf import OTP_DEFAULTS, sms_settings
+from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.models import VerificationCode
+from django_tencent_sms.otp import service as otp
+
+__all__ = ["CodeStatus", "VerificationCodeAdmin", "code_status"]
+
+State = VerificationCode.State
+
+
+def max_attempts() -> int:
+    conf = sms_settings.OTP
+    value = conf.get("MAX_ATTEMPTS") if isinstance(conf, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return OTP_DEFAULTS["MAX_ATTEMPTS"]
+
+
+class CodeStatus:
+    """Whether a code can still be used, and if not why, in the order ``check_code`` decides
+    it. Each status is a label, an icon (so colour is not the only cue) and a filter."""
+
+    USED = "used"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+    LOCKED = "locked"
+    EXPIRED = "expired"
+    PENDING = "pending"
+    VALID = "valid"
+
+    LABELS = {
+        VALID: _("Valid"),
+        USED: _("Used"),
+        EXPIRED: _("Expired"),
+        SUPERSEDED: _("Replaced by a newer code"),
+        LOCKED: _("Too many tries"),
+        FAILED: _("Not sent"),
+        PENDING: _("Being sent"),
+    }
+    ICONS = {
+        VALID: "✓",
+        USED: "✓✓",
+        EXPIRED: "⌛",
+        SUPERSEDED: "↻",
+        LOCKED: "✗",
+        FAILED: "✗",
+        PENDING: "…",
+    }
+
+    @classmethod
+    def condition(cls, status: str, now: datetime, attempts: int) -> Q:
+        """The rows with ``status`` at ``now``: the same decision as ``code_status``."""
+        unused = Q(used_at__isnull=True)
+        sent = unused & ~Q(state=State.FAILED)
+        live = sent & Q(superseded_at__isnull=True)
+        tries_left = live & Q(attempts__lt=attempts)
+        unexpired = tries_left & Q(expires_at__gt=now)
+        return {
+            cls.USED: ~unused,
+            cls.FAILED: unused & Q(state=State.FAILED),
+            cls.SUPERSEDED: sent & Q(superseded_at__isnull=False),
+            cls.LOCKED: live & Q(attempts__gte=attempts),
+            cls.EXPIRED: tries_left & Q(expires_at__lte=now),
+            cls.PENDING: unexpired & Q(state=State.PENDING),
+            cls.VALID: unexpired & Q(state__in=[State.SENT, State.UNKNOWN]),
+        }[status]
+
+
+def code_status(code: VerificationCode, now: datetime, attempts: int) -> str:
+    """The ``CodeStatus`` of ``code`` at ``now`` when ``attempts`` tries are allowed."""
+    if code.used_at is not None:
+        return CodeStatus.USED
+    if code.state == State.FAILED:
+        return CodeStatus.FAILED
+    if code.superseded_at is not None:
+        return CodeStatus.SUPERSEDED
+    if code.attempts >= attempts:
+        return CodeStatus.LOCKED
+    if code.expires_at <= now:
+        return CodeStatus.EXPIRED
+    if code.state == State.PENDING:
+        return CodeStatus.PENDING
+    return CodeStatus.VALID
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return list(CodeStatus.LABELS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() not in CodeStatus.LABELS:
+            return queryset
+        return queryset.filter(CodeStatus.condition(self.value(), otp.clock(), max_attempts()))
+
+
+class PurposeFilter(admin.SimpleListFilter):
+    """The purposes of the newest codes (one bounded query, not a ``DISTINCT`` over the
+    whole table), plus the one chosen."""
+
+    title = _("purpose")
+    parameter_name = "purpose"
+    #: How many of the newest codes are looked at for the purposes offered.
+    sample_size = 1000
+
+    def lookups(self, request, model_admin):
+        recent = model_admin.get_queryset(request).order_by("-created_at")
+        purposes = set(recent.values_list("purpose", flat=True)[: self.sample_size])
+        if self.value():
+            purposes.add(self.value())
+        return [(purpose, purpose) for purpose in sorted(purposes)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(purpose=self.value())
+        return queryset
+
+
+class VerificationCodeAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+    """A read-only record: nobody adds, edits or deletes codes here (``manage.py
+    purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and
+    numbers are masked. The changelist costs a constant number of queries at any size."""
+
+    list_display = [
+        "created_at",
+        "masked_phone",
+        "purpose",
+        "status_label",
+        "state",
+        "expires_at",
+        "attempts_label",
+        "used_at",
+        "superseded_at",
+        "log_link",
+    ]
+    list_display_links = ["created_at"]
+    list_filter = [StatusFilter, PurposeFilter, "state", "created_at"]
+    allowed_lookup_roots = ("status", "purpose", "state", "created_at")  # status: StatusFilter
+    list_select_related = ["log"]
+    search_fields = ["phone"]  # the real search is get_search_results below
+    search_help_text = _(
+        "A phone number in any format, or a client IP address. Part of a number (like 5678) "
+        "works for users allowed to see whole numbers."
+    )
+    list_per_page = 100
+    actions = None
+    empty_value_display = "—"
+    exclude = ["code_hash"]
+    change_list_template = "admin/tencent_sms/verificationcode/change_list.html"
+
+    fieldsets = [
+        (
+            _("Code"),
+            {
+                "fields": ["phone_number", "purpose", "status_label", "state", "ip", "log_link"],
+                "description": _("Only a keyed hash of the code is stored, and it is never shown."),
+            },
+        ),
+        (
+            _("Use"),
+            {
+                "fields": [
+                    "created_at",
+                    "expires_at",
+                    "attempts_label",
+                    "used_at",
+                    "superseded_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+
+    class Media:
+        css = {"all": ["tencent_sms/admin.css"]}
+
+    # Permissions: view only --------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # Changelist -------------------------------------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        """A client IP address exactly, or a phone number written any way a person writes one
+        (see ``phone_condition``); anything else matches nothing."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(ip=str(ipaddress.ip_address(term))), False
+        except ValueError:
+            pass
+        phone = phone_condition(
+            term, fragments=request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
+        )
+        if phone is None:
+            return queryset.none(), False
+        return queryset.filter(phone), False
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def masked_phone(self, code):
+        return mask_phone(code.phone)
+
+    @admin.display(description=_("status"))
+    def status_label(self, code):
+        status = code_status(code, otp.clock(), max_attempts())
+        return format_html(
+            '<span class="tencent-sms-status tencent-sms-code-{}">'
+            '<span aria-hidden="true">{}</span> {}</span>',
+            status,
+            CodeStatus.ICONS[status],
+            CodeStatus.LABELS[status],
+        )
+
+    @admin.display(description=_("attempts"), ordering="attempts")
+    def attempts_label(self, code):
+        return gettext("%(attempts)d of %(max)d") % {
+            "attempts": code.attempts,
+            "max": max_attempts(),
+        }
+
+    @admin.display(description=_("SMS log"))
+    def log_link(self, code):
+        if code.log is None:
+            return "—"
+        url = reverse("admin:tencent_sms_smslog_change", args=[code.log_id])
+        return format_html('<a href="{}">#{}</a> {}', url, code.log_id, status_badge(code.log))
+
+    # Detail page ------------------------------------------------------------------------
+
+    def get_object(self, request, object_id, from_field=None):
+        queryset = self.get_queryset(request).select_related("log")
+        try:
+            return queryset.get(pk=object_id)
+        except (VerificationCode.DoesNotExist, ValueError, TypeError):
+            return None
+
+    @admin.display(description=_("phone"))
+    def phone_number(self, code):
+        return format_html(
+            '{} <span class="help">({})</span>',
+            mask_phone(code.phone),
+            gettext("masked"),
+        )

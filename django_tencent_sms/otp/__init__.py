@@ -1,0 +1,30 @@
+"""Verification codes by SMS and signing in with them.
+
+``send_code``, ``check_code`` and ``verify_code`` (with ``Reason`` and ``VerificationResult``)
+are imported from here; they live in :mod:`django_tencent_sms.otp.service`. They are loaded on
+first use, so importing ``django_tencent_sms.otp.conf`` or ``.urls`` does not need the models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["Reason", "VerificationResult", "check_code", "otp_settings", "send_code", "verify_code"]
+
+if TYPE_CHECKING:
+    from django_tencent_sms.otp.service import (
+        Reason,
+        VerificationResult,
+        check_code,
+        otp_settings,
+        send_code,
+        verify_code,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from django_tencent_sms.otp import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,375 @@
+"""The queries of ``send_code`` and ``check_code``, with their SQL built once per database.
+
+Every sign-in runs them. Through the ORM, most of their time went to building the same
+statements again on every call: six filtered aggregates took the ORM several times longer to
+compile than the database to run. Here each statement is written once per database from the
+model's meta (quoted table and column names, every value a parameter converted by its field's
+``get_db_prep_value``, as a lookup converts it) and cached; a call only fills in the values.
+
+They are written for PostgreSQL and SQLite, where the test suite runs them. On other databases
+each method runs the same logic through the ORM instead.
+
+``send_code``'s limits are counted in one statement (the number's codes, the IP's codes and the
+day's budget), where the ORM took three. When a limit refuses, one more query finds when the
+oldest counted code leaves its window, for ``retry_after``. A sent code's row is finished, and
+the older codes of its number and purpose superseded, by one ``UPDATE``, where the ORM took
+two. While a ``pre_save`` or ``post_save`` receiver listens to ``VerificationCode``, the code's
+row is written by ``save()`` instead, so the receiver hears of it (``RowWriter``, which inserts
+the row, does the same).
+
+Reads go to the database the codes are written to (the routers' choice for writes), never a
+replica: a code is checked seconds after it was written, and the limits must see the row that
+was just inserted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.signals import post_save, pre_save
+
+from django_tencent_sms.models import SmsLog, VerificationCode
+from django_tencent_sms.rows import FAST_VENDORS
+
+__all__ = ["CodeQueries", "LimitCounts", "Window"]
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What ``limit_counts`` counts: as of ``now``, codes within the cooldown ``interval``, the
+    IP's codes (``count_ip``), and the site's codes since ``midnight``, up to ``budget + 1``
+    (``budget`` ``None``: not counted)."""
+
+    now: datetime
+    interval: timedelta
+    count_ip: bool
+    budget: int | None
+    midnight: datetime | None
+
+
+class LimitCounts(dict):
+    """The codes counted against each limit, the new one included: ``cooldown``,
+    ``phone_hour``, ``phone_day``, ``ip_hour``, ``ip_day``, ``today`` (0 when not counted)."""
+
+
+class CodeQueries:
+    """The statements for one model (``VerificationCode``), built once per database."""
+
+    model = VerificationCode
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[Any, ...], str] = {}
+
+    # Plumbing ------------------------------------------------------------------------------
+
+    @staticmethod
+    def using() -> str:
+        return router.db_for_write(VerificationCode)
+
+    @staticmethod
+    def fast(connection: Any) -> bool:
+        """Whether the statements here run on ``connection`` (else the ORM's do)."""
+        return (
+            connection.vendor in FAST_VENDORS
+            # RETURNING, which finish() reads: SQLite 3.35 and newer.
+            and connection.features.can_return_columns_from_insert
+        )
+
+    def _signalled(self) -> bool:
+        """Whether a ``pre_save`` or ``post_save`` receiver listens to the model: then writes
+        that ``save()`` made before stay ``save()``, so the receiver still hears of them."""
+        return pre_save.has_listeners(self.model) or post_save.has_listeners(self.model)
+
+    def _sql(self, connection: Any, key: tuple[Any, ...], build: Any) -> str:
+        full = (connection.alias, *key)
+        try:
+            return self._built[full]
+        except KeyError:
+            pass
+        meta = self.model._meta
+        quote = connection.ops.quote_name
+
+        def column(name: str) -> str:
+            return quote(meta.get_field(name).column)
+
+        sql = self._built[full] = build(quote(meta.db_table), column)
+        return sql
+
+    def _prep(self, connection: Any, name: str, value: Any) -> Any:
+        return self.model._meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
+
+    # send_code -----------------------------------------------------------------------------
+
+    def limit_counts(self, record: VerificationCode, window: Window) -> LimitCounts:
+        """Count the codes each limit compares, ``record`` included, in one query. The day's
+        codes are counted up to ``budget + 1``: enough to tell the budget is exceeded."""
+        using = record._state.db or self.using()
+        connection = connections[using]
+        if window.count_ip and record.ip is None:
+            window = dataclasses.replace(window, count_ip=False)
+        if not self.fast(connection):
+            return self._limit_counts_orm(record, using, window)
+        now, interval, count_ip, budget = (
+            window.now,
+            window.interval,
+            window.count_ip,
+            window.budget,
+        )
+
+        def build(table: str, c: Any) -> str:
+            parts = [
+                # The number's codes of the last day (its index: phone, purpose, -created_at).
+                f"(SELECT COUNT(CASE WHEN {c('purpose')} = %s AND {c('created_at')} > %s "  # noqa: S608
+                f"AND {c('state')} <> %s THEN 1 END) AS cooldown, "
+                f"COUNT(CASE WHEN {c('created_at')} > %s THEN 1 END) AS hour, "
+                f"COUNT(*) AS day FROM {table} "
+                f"WHERE {c('phone')} = %s AND {c('created_at')} > %s) p"
+            ]
+            columns = ["p.cooldown", "p.hour", "p.day"]
+            if count_ip:
+                parts.append(
+                    f"(SELECT COUNT(CASE WHEN {c('created_at')} > %s THEN 1 END) AS hour, "  # noqa: S608
+                    f"COUNT(*) AS day FROM {table} "
+                    f"WHERE {c('ip')} = %s AND {c('created_at')} > %s) i"
+                )
+                columns += ["i.hour", "i.day"]
+            if budget is not None:
+                # Stop counting past the budget: a busy day costs no more than a quiet one.
+                parts.append(
+                    f"(SELECT COUNT(*) AS today FROM (SELECT 1 AS one FROM {table} "  # noqa: S608
+                    f"WHERE {c('created_at')} >= %s LIMIT %s) d) b"
+                )
+                columns.append("b.today")
+            return f"SELECT {', '.join(columns)} FROM {', '.join(parts)}"  # noqa: S608
+
+        sql = self._sql(connection, ("limits", count_ip, budget is not None), build)
+
+        def when(value: datetime) -> Any:
+            return self._prep(connection, "created_at", value)
+
+        hour_ago, day_ago = when(now - HOUR), when(now - DAY)
+        params: list[Any] = [
+            record.purpose,
+            when(now - interval),
+            VerificationCode.State.FAILED,
+            hour_ago,
+            self._prep(connection, "phone", record.phone),
+            day_ago,
+        ]
+        if count_ip:
+            params += [hour_ago, self._prep(connection, "ip", record.ip), day_ago]
+        if budget is not None:
+            params += [when(window.midnight), budget + 1]
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = list(cursor.fetchone())
+        counts = LimitCounts(cooldown=0, phone_hour=0, phone_day=0, ip_hour=0, ip_day=0, today=0)
+        counts["cooldown"], counts["phone_hour"], counts["phone_day"] = row[:3]
+        del row[:3]
+        if count_ip:
+            counts["ip_hour"], counts["ip_day"] = row[:2]
+            del row[:2]
+        if budget is not None:
+            counts["today"] = row[0]
+        return counts
+
+    def _limit_counts_orm(
+        self, record: VerificationCode, using: str, window: Window
+    ) -> LimitCounts:
+        now, interval, budget = window.now, window.interval, window.budget
+        codes = self.model._base_manager.using(using)
+        phone = codes.filter(phone=record.phone, created_at__gt=now - DAY).aggregate(
+            cooldown=Count("pk", filter=self._cooling(record, now, interval)),
+            hour=Count("pk", filter=Q(created_at__gt=now - HOUR)),
+            day=Count("pk"),
+        )
+        counts = LimitCounts(
+            cooldown=phone["cooldown"],
+            phone_hour=phone["hour"],
+            phone_day=phone["day"],
+            ip_hour=0,
+            ip_day=0,
+            today=0,
+        )
+        if window.count_ip:
+            ip = codes.filter(ip=record.ip, created_at__gt=now - DAY).aggregate(
+                hour=Count("pk", filter=Q(created_at__gt=now - HOUR)), day=Count("pk")
+            )
+            counts["ip_hour"], counts["ip_day"] = ip["hour"], ip["day"]
+        if budget is not None:
+            counts["today"] = (
+                codes.filter(created_at__gte=window.midnight)
+                .order_by()[: budget + 1]
+                .aggregate(n=Count("pk"))["n"]
+            )
+        return counts
+
+    @staticmethod
+    def _cooling(record: VerificationCode, now: datetime, interval: timedelta) -> Q:
+        return Q(purpose=record.purpose, created_at__gt=now - interval) & ~Q(
+            state=VerificationCode.State.FAILED
+        )
+
+    def cooldown_since(
+        self, record: VerificationCode, now: datetime, interval: timedelta
+    ) -> datetime | None:
+        """When the newest other code still cooling down was created (for ``retry_after``)."""
+        return (
+            self.model._base_manager.using(record._state.db or self.using())
+            .filter(
+                self._cooling(record, now, interval),
+                phone=record.phone,
+                created_at__gt=now - DAY,  # as counted: the number's codes of the last day
+            )
+            .exclude(pk=record.pk)
+            .aggregate(since=Max("created_at"))["since"]
+        )
+
+    def oldest_since(self, record: VerificationCode, by: str, since: datetime) -> datetime | None:
+        """When the oldest code of ``record``'s number (``by="phone"``) or IP (``by="ip"``)
+        created after ``since`` was created (for ``retry_after``)."""
+        return (
+            self.model._base_manager.using(record._state.db or self.using())
+            .filter(**{by: getattr(record, by), "created_at__gt": since})
+            .aggregate(since=Min("created_at"))["since"]
+        )
+
+    def finish(
+        self, record: VerificationCode, state: str, log: SmsLog | None, now: datetime
+    ) -> None:
+        """Write ``record``'s ``state`` and ``log``; unless it failed, mark the older unused
+        codes of its number and purpose superseded at ``now``. One statement."""
+        record.state = state
+        record.log = log
+        using = record._state.db or self.using()
+        connection = connections[using]
+        supersede = state != VerificationCode.State.FAILED
+        if not self.fast(connection) or self._signalled():
+            with transaction.atomic(using=using):
+                record.save(update_fields=["state", "log"], using=using)
+                if supersede:
+                    self.model._base_manager.using(using).filter(
+                        phone=record.phone,
+                        purpose=record.purpose,
+                        superseded_at__isnull=True,
+                        used_at__isnull=True,
+                        created_at__lte=record.created_at,
+                    ).exclude(pk=record.pk).update(superseded_at=now)
+            return
+
+        def build(table: str, c: Any) -> str:
+            pk = c("id")
+            if not supersede:
+                return (
+                    f"UPDATE {table} SET {c('state')} = %s, {c('log')} = %s "  # noqa: S608
+                    f"WHERE {pk} = %s"
+                )
+            return (
+                f"UPDATE {table} SET "  # noqa: S608
+                f"{c('state')} = CASE WHEN {pk} = %s THEN %s ELSE {c('state')} END, "
+                f"{c('log')} = CASE WHEN {pk} = %s THEN %s ELSE {c('log')} END, "
+                f"{c('superseded_at')} = CASE WHEN {pk} = %s THEN {c('superseded_at')} "
+                f"ELSE %s END "
+                f"WHERE {pk} = %s OR ({c('phone')} = %s AND {c('purpose')} = %s "
+                f"AND {c('superseded_at')} IS NULL AND {c('used_at')} IS NULL "
+                f"AND {c('created_at')} <= %s) RETURNING {pk}"
+            )
+
+        sql = self._sql(connection, ("finish", supersede), build)
+        log_id = log.pk if log is not None else None
+        if supersede:
+            params = [
+                record.pk,
+                state,
+                record.pk,
+                log_id,
+                record.pk,
+                self._prep(connection, "superseded_at", now),
+                record.pk,
+                self._prep(connection, "phone", record.phone),
+                record.purpose,
+                self._prep(connection, "created_at", record.created_at),
+            ]
+        else:
+            params = [state, log_id, record.pk]
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = (
+                any(pk == record.pk for (pk,) in cursor.fetchall())
+                if supersede
+                else cursor.rowcount
+            )
+        if not found:
+            # As save(update_fields=…) says it: the row was deleted while the SMS was sent.
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+    # check_code ----------------------------------------------------------------------------
+
+    def newest(self, phone: str, purpose: str) -> VerificationCode | None:
+        """The newest sent (or maybe sent) code of ``phone`` and ``purpose``, or ``None``."""
+        using = self.using()
+        connection = connections[using]
+        states = [VerificationCode.State.SENT, VerificationCode.State.UNKNOWN]
+        codes = self.model._base_manager.db_manager(using)
+        if not self.fast(connection):
+            return (
+                codes.filter(phone=phone, purpose=purpose, state__in=states)
+                .order_by("-created_at", "-id")
+                .first()
+            )
+        fields = self.model._meta.concrete_fields
+
+        def build(table: str, c: Any) -> str:
+            return (
+                f"SELECT {', '.join(c(f.name) for f in fields)} FROM {table} "  # noqa: S608
+                f"WHERE {c('phone')} = %s AND {c('purpose')} = %s "
+                f"AND {c('state')} IN (%s, %s) "
+                f"ORDER BY {c('created_at')} DESC, {c('id')} DESC LIMIT 1"
+            )
+
+        sql = self._sql(connection, ("newest",), build)
+        # raw() converts the columns as a queryset does (SQLite's datetimes made aware, say).
+        for record in codes.raw(sql, [self._prep(connection, "phone", phone), purpose, *states]):
+            return record
+        return None
+
+    def count_try(self, pk: int, *, now: datetime, max_attempts: int, matches: bool) -> int:
+        """Count a try on code ``pk`` only while it is unused, current, unexpired and has tries
+        left; for the right code (``matches``), mark it used too. 1 if counted, else 0."""
+        using = self.using()
+        connection = connections[using]
+        if not self.fast(connection):
+            return (
+                self.model._base_manager.using(using)
+                .filter(
+                    pk=pk,
+                    used_at__isnull=True,
+                    superseded_at__isnull=True,
+                    expires_at__gt=now,
+                    attempts__lt=max_attempts,
+                )
+                .update(attempts=F("attempts") + 1, **({"used_at": now} if matches else {}))
+            )
+
+        def build(table: str, c: Any) -> str:
+            used = f", {c('used_at')} = %s" if matches else ""
+            return (
+                f"UPDATE {table} SET {c('attempts')} = {c('attempts')} + 1{used} "  # noqa: S608
+                f"WHERE {c('id')} = %s AND {c('used_at')} IS NULL "
+                f"AND {c('superseded_at')} IS NULL AND {c('expires_at')} > %s "
+                f"AND {c('attempts')} < %s"
+            )
+
+        sql = self._sql(connection, ("count_try", matches), build)
+        when = self._prep(connection, "used_at", now)
+        params = [*([when] if matches else []), pk, when, max_attempts]
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount

@@ -1,0 +1,237 @@
+"""Applying delivery reports to the send log, and storing replies: the one code path behind
+Tencent's callbacks (``reports.callbacks``) and ``manage.py tencent_sms_pull_status``.
+
+A report updates the logs whose ``sid`` it names to ``delivered`` or ``undelivered``, with the
+carrier's code, Tencent's description and the time the phone got it (``delivered_at``; for an
+undelivered message, the time the carrier gave up). Reports come more than once (a replayed
+callback, a retried pull) and not always in order, so:
+
+* a log that has no report yet takes the report;
+* a log that has one takes a new report only when its time is strictly later (the last one wins
+  only if newer): a replay, or an older or undated report, changes nothing and sends no signal;
+* in one batch, the latest report per ``sid`` counts.
+
+A batch costs a constant number of queries, whatever its size (up to ``CHUNK`` reports): one
+``SELECT … FOR UPDATE`` of the named logs (in ``pk`` order, so concurrent batches cannot deadlock)
+and one ``UPDATE`` for all the changed rows, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.models import SmsLog, SmsReply
+from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.sending.single import _send_signal
+from django_tencent_sms.signals import sms_delivery_report, sms_reply_received
+
+__all__ = ["ReplyOutcome", "ReportOutcome", "apply_delivery_reports", "store_replies"]
+
+logger = logging.getLogger("django_tencent_sms")
+
+#: Reports looked up and updated per query; a larger batch costs one more pair per chunk.
+CHUNK = 1000
+#: The fields a report sets.
+REPORT_FIELDS = ["status", "report_code", "report_description", "delivered_at", "reported_at"]
+#: Unknown sids named in one log line.
+SHOWN_SIDS = 10
+
+
+@dataclass
+class ReportOutcome:
+    """What one batch of reports did. Every report is counted once, in one of ``applied``,
+    ``unchanged`` (a replay, an older report, or a later duplicate in the batch) and
+    ``unknown`` (no log has its ``sid``)."""
+
+    received: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    unknown: int = 0
+    unknown_sids: list[str] = field(default_factory=list)
+    #: The logs updated, with their new values.
+    logs: list[SmsLog] = field(default_factory=list)
+
+    def __add__(self, other: ReportOutcome) -> ReportOutcome:
+        return ReportOutcome(
+            self.received + other.received,
+            self.applied + other.applied,
+            self.unchanged + other.unchanged,
+            self.unknown + other.unknown,
+            self.unknown_sids + other.unknown_sids,
+            self.logs + other.logs,
+        )
+
+
+@dataclass
+class ReplyOutcome:
+    """What one batch of replies did: ``stored`` new ones, ``duplicates`` already stored (or
+    repeated in the batch)."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    replies: list[SmsReply] = field(default_factory=list)
+
+    def __add__(self, other: ReplyOutcome) -> ReplyOutcome:
+        return ReplyOutcome(
+            self.received + other.received,
+            self.stored + other.stored,
+            self.duplicates + other.duplicates,
+            self.replies + other.replies,
+        )
+
+
+def _supersedes(new: DeliveryReport, old_time: datetime | None, has_report: bool) -> bool:
+    """Whether a report dated ``new.received_at`` replaces one dated ``old_time``."""
+    if not has_report:
+        return True
+    if new.received_at is None:
+        return False
+    return old_time is None or new.received_at > old_time
+
+
+def apply_delivery_reports(
+    reports: Iterable[DeliveryReport], *, now: datetime | None = None
+) -> ReportOutcome:
+    """Apply ``reports`` to the logs with their ``sid``s, then send ``sms_delivery_report`` for
+    each log changed. ``now`` (default: the current time) is stored as ``reported_at``."""
+    now = now or timezone.now()
+    outcome = ReportOutcome()
+    newest: dict[str, DeliveryReport] = {}
+    for report in reports:
+        outcome.received += 1
+        current = newest.get(report.sid)
+        if current is None or _supersedes(report, current.received_at, True):
+            newest[report.sid] = report
+    outcome.unchanged = outcome.received - len(newest)
+    sids = sorted(newest)
+    for start in range(0, len(sids), CHUNK):
+        outcome += _apply_chunk(sids[start : start + CHUNK], newest, now)
+    if outcome.unknown:
+        logger.warning(
+            "%d delivery report(s) name a sid no SMS log has (sent by another system, or the "
+            "log was purged): %s%s",
+            outcome.unknown,
+            ", ".join(outcome.unknown_sids[:SHOWN_SIDS]),
+            " …" if outcome.unknown > SHOWN_SIDS else "",
+        )
+    if outcome.received:
+        logger.info(
+            "Delivery reports: %d received, %d applied, %d unchanged, %d for unknown sids",
+            outcome.received,
+            outcome.applied,
+            outcome.unchanged,
+            outcome.unknown,
+        )
+    for log in outcome.logs:
+        _send_signal(sms_delivery_report, log=log, report=newest[log.sid])
+    return outcome
+
+
+def _apply_chunk(
+    sids: list[str], newest: dict[str, DeliveryReport], now: datetime
+) -> ReportOutcome:
+    outcome = ReportOutcome()
+    matched: set[str] = set()
+    applied: set[str] = set()
+    with transaction.atomic():
+        logs = list(SmsLog.objects.select_for_update().filter(sid__in=sids).order_by("pk"))
+        for log in logs:
+            matched.add(log.sid)
+            report = newest[log.sid]
+            if not _supersedes(report, log.delivered_at, log.reported_at is not None):
+                continue
+            log.status = SmsLog.Status.DELIVERED if report.delivered else SmsLog.Status.UNDELIVERED
+            log.report_code = report.code
+            log.report_description = report.description
+            log.delivered_at = report.received_at
+            log.reported_at = now
+            outcome.logs.append(log)
+            applied.add(log.sid)
+        if outcome.logs:
+            SmsLog.objects.bulk_update(outcome.logs, REPORT_FIELDS)
+    outcome.applied = len(applied)
+    outcome.unknown_sids = [sid for sid in sids if sid not in matched]
+    outcome.unknown = len(outcome.unknown_sids)
+    outcome.unchanged = len(sids) - outcome.applied - outcome.unknown
+    return outcome
+
+
+def _key(phone: object, replied_at: datetime, text: str) -> tuple[str, datetime, str]:
+    e164 = getattr(phone, "as_e164", None) or str(phone)
+    return e164, replied_at, text
+
+
+def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = None) -> ReplyOutcome:
+    """Store each reply once (by number, time and text, as ``SmsReply``'s unique constraint
+    says), then send ``sms_reply_received`` for each new one. ``now`` is the ``received_at``.
+
+    One query finds those already stored and one inserts the rest; should another process store
+    the same reply meanwhile, the rows are inserted one by one instead, each in a savepoint.
+    """
+    now = now or timezone.now()
+    outcome = ReplyOutcome()
+    unique: dict[tuple[str, datetime, str], IncomingReply] = {}
+    for reply in replies:
+        outcome.received += 1
+        unique.setdefault(_key(reply.phone, reply.replied_at, reply.text), reply)
+    if unique:
+        with transaction.atomic():
+            stored = _stored(unique)
+            new = [
+                SmsReply(
+                    phone=reply.phone,
+                    text=reply.text,
+                    sign=reply.sign,
+                    extend=reply.extend,
+                    replied_at=reply.replied_at,
+                    received_at=now,
+                )
+                for key, reply in unique.items()
+                if key not in stored
+            ]
+            outcome.replies = _insert(new)
+    outcome.stored = len(outcome.replies)
+    outcome.duplicates = outcome.received - outcome.stored
+    for row in outcome.replies:
+        logger.info("Reply from %s stored (#%s)", mask_phone(row.phone), row.pk)
+        _send_signal(sms_reply_received, sender=SmsReply, reply=row)
+    return outcome
+
+
+def _stored(
+    keys: Iterable[tuple[str, datetime, str]],
+) -> set[tuple[str, datetime, str]]:
+    """Which of ``keys`` (number, time, text) are stored already: one query."""
+    keys = list(keys)
+    rows = SmsReply.objects.filter(
+        phone__in={key[0] for key in keys}, replied_at__in={key[1] for key in keys}
+    ).values_list("phone", "replied_at", "text")
+    return {_key(*row) for row in rows}
+
+
+def _insert(rows: list[SmsReply]) -> list[SmsReply]:
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return SmsReply.objects.bulk_create(rows)
+    except IntegrityError:
+        pass  # stored meanwhile by a concurrent push or pull: find out which, one by one
+    created = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            row.pk = None
+            continue
+        created.append(row)
+    return created
