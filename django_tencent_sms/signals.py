@@ -1,11 +1,16 @@
-"""Signals sent by the sending service.
+"""Every signal the app sends, and :func:`notify`, the one way the app sends them.
 
 ``sms_sent(sender=SmsLog, log, result)``: Tencent accepted the message.
 ``sms_failed(sender=SmsLog, log, exception)``: the attempt failed, or its outcome is unknown
 (``log.status`` says which).
 """
 
+import logging
+from typing import Any
+
 from django.dispatch import Signal
+
+logger = logging.getLogger("django_tencent_sms")
 
 sms_sent = Signal()
 sms_failed = Signal()
@@ -30,3 +35,18 @@ sms_delivery_report = Signal()
 #: ``sms_reply_received(sender=SmsReply, reply)``: a person's reply was stored (once: a replayed
 #: push or an overlapping pull does not send it again).
 sms_reply_received = Signal()
+
+
+def notify(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` to every receiver; a receiver's error is logged, never raised.
+
+    The app sends its signals after the outcome is recorded: a broken receiver must not turn a
+    recorded outcome into an exception for the caller, nor keep the other receivers from running.
+    """
+    for receiver, response in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(response, Exception):
+            logger.error(
+                "Receiver %r of a django_tencent_sms signal failed",
+                receiver,
+                exc_info=response,
+            )

@@ -50,9 +50,15 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.queries import CodeQueries, Window
 from django_tencent_sms.rows import RowWriter
-from django_tencent_sms.sending.single import _send_signal, send_sms
+from django_tencent_sms.sending.single import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
-from django_tencent_sms.signals import code_failed, code_sent, code_verified, daily_limit_reached
+from django_tencent_sms.signals import (
+    code_failed,
+    code_sent,
+    code_verified,
+    daily_limit_reached,
+    notify,
+)
 
 __all__ = [
     "Reason",
@@ -284,7 +290,7 @@ def send_code(
         _finish(record, VerificationCode.State.UNKNOWN, None)
         raise
     _finish(record, VerificationCode.State.SENT, log)
-    _robust(code_sent, record=record, request=request)
+    notify(code_sent, VerificationCode, record=record, request=request)
     return record
 
 
@@ -339,7 +345,7 @@ def _enforce_limits(
                 retry_after=_seconds(since + window - now) if since else None,
             )
     if budget is not None and counts["today"] > budget:
-        _robust(daily_limit_reached, limit=budget, request=request)
+        notify(daily_limit_reached, VerificationCode, limit=budget, request=request)
         raise CodeRequestRefused(
             _("No more codes can be sent today. Please try again tomorrow."),
             code="daily_limit",
@@ -419,10 +425,11 @@ def check_code(
     attempts_left = max(0, max_attempts - record.attempts - 1) if record and counted else 0
     result = VerificationResult(reason, attempts_left if reason is Reason.WRONG else 0, record)
     if result.ok:
-        _robust(code_verified, record=record, request=request)
+        notify(code_verified, VerificationCode, record=record, request=request)
     else:
-        _robust(
+        notify(
             code_failed,
+            VerificationCode,
             phone=e164,
             purpose=purpose,
             reason=reason,
@@ -430,7 +437,3 @@ def check_code(
             request=request,
         )
     return result
-
-
-def _robust(signal: Any, **kwargs: Any) -> None:
-    _send_signal(signal, sender=VerificationCode, **kwargs)

@@ -29,8 +29,7 @@ from django.utils import timezone
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog, SmsReply
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
-from django_tencent_sms.sending.single import _send_signal
-from django_tencent_sms.signals import sms_delivery_report, sms_reply_received
+from django_tencent_sms.signals import notify, sms_delivery_report, sms_reply_received
 
 __all__ = ["ReplyOutcome", "ReportOutcome", "apply_delivery_reports", "store_replies"]
 
@@ -131,7 +130,7 @@ def apply_delivery_reports(
             outcome.unknown,
         )
     for log in outcome.logs:
-        _send_signal(sms_delivery_report, log=log, report=newest[log.sid])
+        notify(sms_delivery_report, SmsLog, log=log, report=newest[log.sid])
     return outcome
 
 
@@ -202,7 +201,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
     outcome.duplicates = outcome.received - outcome.stored
     for row in outcome.replies:
         logger.info("Reply from %s stored (#%s)", mask_phone(row.phone), row.pk)
-        _send_signal(sms_reply_received, sender=SmsReply, reply=row)
+        notify(sms_reply_received, SmsReply, reply=row)
     return outcome
 
 

@@ -51,12 +51,11 @@ from django_tencent_sms.sending.single import (
     DELIVERED_FIELDS,
     REDACTED,
     TemplateRef,
-    _send_signal,
     check_content,
     log_rows,
 )
 from django_tencent_sms.sending.validation import normalize_phone
-from django_tencent_sms.signals import sms_failed, sms_sent
+from django_tencent_sms.signals import notify, sms_failed, sms_sent
 
 __all__ = ["BATCH_SIZE", "BulkSummary", "queue_bulk", "send_batch", "send_bulk"]
 
@@ -474,7 +473,7 @@ class _Stream:
         self.summary.invalid += len(invalid)
         for row, exc in invalid:
             exc.log = row
-            _send_signal(sms_failed, log=row, exception=exc)
+            notify(sms_failed, SmsLog, log=row, exception=exc)
 
     def abandon(self, exc: BaseException) -> None:
         """Give the numbers read but not sent their rows, so every number read has one."""
@@ -791,8 +790,11 @@ def _deliver_batch(
     uses = Counter(id(o[5]) for o in outcomes if o[5] is not None)
     for row, (_status, result, errmsg, sid, fee, exc) in zip(rows, outcomes, strict=True):
         if row.status == SmsLog.Status.SENT:
-            _send_signal(
-                sms_sent, log=row, result=SendResult(sid=sid, fee=fee, errmsg=errmsg, ext=ext)
+            notify(
+                sms_sent,
+                SmsLog,
+                log=row,
+                result=SendResult(sid=sid, fee=fee, errmsg=errmsg, ext=ext),
             )
             continue
         if exc is None and result is not None:
@@ -800,7 +802,7 @@ def _deliver_batch(
         if isinstance(exc, SmsError):
             if uses[id(exc)] <= 1:  # this row's own exception: it carries the row, as usual
                 exc.log = row
-            _send_signal(sms_failed, log=row, exception=exc)
+            notify(sms_failed, SmsLog, log=row, exception=exc)
     if stop is not None:
         raise stop
 
@@ -910,7 +912,7 @@ def _record_invalid(rows: list[SmsLog], exc: InvalidMessage, summary: BulkSummar
     summary.failed += len(rows)
     logger.warning("%d SMS of bulk batch %s failed: %s", len(rows), summary.batch, exc)
     for row in rows:
-        _send_signal(sms_failed, log=row, exception=exc)
+        notify(sms_failed, SmsLog, log=row, exception=exc)
 
 
 def _describe(exc: BaseException) -> str:

@@ -37,7 +37,7 @@ from django_tencent_sms.sending.validation import (
     normalize_params,
     normalize_phone,
 )
-from django_tencent_sms.signals import sms_failed, sms_sent
+from django_tencent_sms.signals import notify, sms_failed, sms_sent
 
 __all__ = [
     "deliver",
@@ -323,7 +323,7 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
         )
         if isinstance(exc, SmsError):
             exc.log = log
-            _send_signal(sms_failed, log=log, exception=exc)
+            notify(sms_failed, SmsLog, log=log, exception=exc)
         raise
     log.status = SmsLog.Status.SENT
     log.result = 0
@@ -349,7 +349,7 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
         logger.info(
             "SMS #%s to %s sent, sid=%s fee=%s", log.pk, mask_phone(message.e164), log.sid, log.fee
         )
-    _send_signal(sms_sent, log=log, result=result)
+    notify(sms_sent, SmsLog, log=log, result=result)
     return log
 
 
@@ -442,7 +442,7 @@ def send_queued(log_id: int) -> str:
         log.save(update_fields=["status", "errmsg", "finished_at"])
         logger.warning("SMS #%s to %s failed: %s", log.pk, mask_phone(log.phone), log.errmsg)
         exc.log = log
-        _send_signal(sms_failed, log=log, exception=exc)
+        notify(sms_failed, SmsLog, log=log, exception=exc)
         return str(log.status)
     with contextlib.suppress(SmsError):  # recorded, logged and signalled by deliver()
         deliver(log, message, backend)
@@ -489,14 +489,3 @@ def _already_taken(log_id: int) -> str:
         status = SmsLog.objects.filter(pk=log_id).values_list("status", flat=True).first()
     logger.info("SMS #%s is %s, not queued: this run of its task sends nothing", log_id, status)
     return str(status) if status is not None else "missing"
-
-
-def _send_signal(signal: Any, sender: Any = SmsLog, **kwargs: Any) -> None:
-    """A receiver's error must not turn a recorded outcome into an exception for the caller."""
-    for receiver, response in signal.send_robust(sender=sender, **kwargs):
-        if isinstance(response, Exception):
-            logger.error(
-                "Receiver %r of a django_tencent_sms signal failed",
-                receiver,
-                exc_info=response,
-            )

@@ -381,7 +381,10 @@ def test_a_duplicate_while_the_first_worker_is_mid_request_sends_nothing_and_los
     tasks, dummy_tasks, shipped, sms_sandbox, signals, settings, outcome
 ):
     log = queue_one(dummy_tasks)
-    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "BACKEND": "tests.sending.test_background.GatedBackend"}
+    settings.TENCENT_SMS = {
+        **settings.TENCENT_SMS,
+        "BACKEND": "tests.sending.test_background.GatedBackend",
+    }
     if outcome == "failed":
         sms_sandbox.fail_next("result", result=1016)
     seen = {}
