@@ -153,7 +153,7 @@ def _check_sdk_app_id() -> list[checks.CheckMessage]:
 
 def _check_cloud_settings() -> list[checks.CheckMessage]:
     """The API 3.0 backend's credentials, region and endpoint (E014 to E018, W004)."""
-    from django_tencent_sms.protocol.tc3 import parse_endpoint
+    from django_tencent_sms.protocol.tc3.action import parse_endpoint
 
     found: list[checks.CheckMessage] = []
     for name, id in (("SECRET_ID", "E014"), ("SECRET_KEY", "E015")):

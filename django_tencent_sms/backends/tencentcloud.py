@@ -10,8 +10,9 @@ from django_tencent_sms.backends.http import HttpBackend, Timeout
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
-from django_tencent_sms.protocol import tc3
 from django_tencent_sms.protocol.reports import PullBatch
+from django_tencent_sms.protocol.tc3 import pull, send
+from django_tencent_sms.protocol.tc3.action import SignedRequest, parse_endpoint
 
 __all__ = ["TencentCloudBackend"]
 
@@ -48,7 +49,7 @@ class TencentCloudBackend(HttpBackend):
         self.region = str(region or sms_settings.require("REGION")).strip()
         endpoint = endpoint or sms_settings.ENDPOINT
         try:
-            self.endpoint = tc3.parse_endpoint(endpoint)
+            self.endpoint = parse_endpoint(endpoint)
         except ValueError as exc:
             raise ConfigurationError(
                 f"Invalid TENCENT_SMS['ENDPOINT'] {endpoint!r}: {exc}."
@@ -63,7 +64,7 @@ class TencentCloudBackend(HttpBackend):
     def send(self, message: SmsMessage) -> SendResult:
         def build() -> tuple[str, bytes, dict[str, str]]:
             # Signed at the current time for every attempt, retries included.
-            request = tc3.build_send_sms(
+            request = send.build_send_sms(
                 message,
                 sdk_app_id=self.sdk_app_id,
                 secret_id=self.secret_id,
@@ -75,7 +76,7 @@ class TencentCloudBackend(HttpBackend):
             return request.url, request.body, request.headers
 
         response = self.post(build, target=self.endpoint.url)
-        return tc3.parse_send_sms_response(response.status_code, response.content)
+        return send.parse_send_sms_response(response.status_code, response.content)
 
     def send_bulk(self, message: BulkMessage) -> BulkResult:
         """One ``SendSms`` request for all of ``message``'s numbers (at most 200, all domestic
@@ -84,7 +85,7 @@ class TencentCloudBackend(HttpBackend):
         transport failure is raised, as by ``send``."""
 
         def build() -> tuple[str, bytes, dict[str, str]]:
-            request = tc3.build_send_sms_bulk(
+            request = send.build_send_sms_bulk(
                 message,
                 sdk_app_id=self.sdk_app_id,
                 secret_id=self.secret_id,
@@ -96,21 +97,21 @@ class TencentCloudBackend(HttpBackend):
             return request.url, request.body, request.headers
 
         response = self.post(build, target=self.endpoint.url)
-        return tc3.parse_send_sms_bulk_response(response.status_code, response.content, message)
+        return send.parse_send_sms_bulk_response(response.status_code, response.content, message)
 
     can_pull = True
 
-    def pull_reports(self, limit: int = tc3.MAX_PULL) -> PullBatch:
+    def pull_reports(self, limit: int = pull.MAX_PULL) -> PullBatch:
         """``PullSmsSendStatus``: up to ``limit`` delivery reports (see ``BaseBackend``)."""
-        response = self._pull(tc3.build_pull_send_status, limit)
-        return tc3.parse_pull_send_status_response(response.status_code, response.content)
+        response = self._pull(pull.build_pull_send_status, limit)
+        return pull.parse_pull_send_status_response(response.status_code, response.content)
 
-    def pull_replies(self, limit: int = tc3.MAX_PULL) -> PullBatch:
+    def pull_replies(self, limit: int = pull.MAX_PULL) -> PullBatch:
         """``PullSmsReplyStatus``: up to ``limit`` replies (see ``BaseBackend``)."""
-        response = self._pull(tc3.build_pull_reply_status, limit)
-        return tc3.parse_pull_reply_status_response(response.status_code, response.content)
+        response = self._pull(pull.build_pull_reply_status, limit)
+        return pull.parse_pull_reply_status_response(response.status_code, response.content)
 
-    def _pull(self, build_request: Callable[..., tc3.SignedRequest], limit: int) -> Any:
+    def _pull(self, build_request: Callable[..., SignedRequest], limit: int) -> Any:
         def build() -> tuple[str, bytes, dict[str, str]]:
             request = build_request(
                 limit=limit,
