@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -20,10 +21,15 @@ from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsM
 from django_tencent_sms.protocol import v5
 from django_tencent_sms.protocol.reports import PullBatch
 
-__all__ = ["TencentBackend", "normalize_connect_retries", "normalize_timeout"]
+__all__ = ["TencentBackend", "new_random", "normalize_connect_retries", "normalize_timeout"]
 
 # Kept importable from here: they lived in this module before the HTTP base was shared.
 __all__ += ["MAX_TIMEOUT", "USER_AGENT", "Timeout", "_caused_by", "_never_sent"]
+
+
+def new_random() -> str:
+    """A fresh 10-digit ``random`` from a cryptographic source (the docs' examples use 10)."""
+    return str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
 
 
 class TencentBackend(HttpBackend):
@@ -65,7 +71,7 @@ class TencentBackend(HttpBackend):
                 api_url=self.api_url,
                 sdk_app_id=self.sdk_app_id,
                 app_key=self._app_key,
-                random=v5.new_random(),
+                random=new_random(),
                 now=int(time.time()),
             )
             return request.url, request.body, None
@@ -85,7 +91,7 @@ class TencentBackend(HttpBackend):
                 api_url=self.api_url,
                 sdk_app_id=self.sdk_app_id,
                 app_key=self._app_key,
-                random=v5.new_random(),
+                random=new_random(),
                 now=int(time.time()),
             )
             return request.url, request.body, None
@@ -111,7 +117,7 @@ class TencentBackend(HttpBackend):
                 api_url=self.api_url,
                 sdk_app_id=self.sdk_app_id,
                 app_key=self._app_key,
-                random=v5.new_random(),
+                random=new_random(),
                 now=int(time.time()),
             )
             return request.url, request.body, None

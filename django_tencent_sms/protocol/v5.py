@@ -8,7 +8,6 @@ The items ``pullstatus`` hands out have the callback shape, read by :mod:`.callb
 from __future__ import annotations
 
 import json
-import secrets
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +36,6 @@ __all__ = [
     "build_pullstatus",
     "build_sendmultisms2",
     "build_sendsms",
-    "new_random",
     "parse_pullstatus_response",
     "parse_sendmultisms2_response",
     "parse_sendsms_response",
@@ -60,11 +58,6 @@ class HttpRequest:
     def __repr__(self) -> str:
         # The body holds the parameters (maybe a verification code) and the signature.
         return f"<HttpRequest POST {self.url} ({len(self.body)} bytes)>"
-
-
-def new_random() -> str:
-    """A fresh 10-digit ``random`` from a cryptographic source (the docs' examples use 10)."""
-    return str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
 
 
 def build_sendsms(

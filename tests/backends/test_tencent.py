@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.backends import get_backend
-from django_tencent_sms.backends.tencent import TencentBackend, _never_sent
+from django_tencent_sms.backends.tencent import TencentBackend, _never_sent, new_random
 from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 from django_tencent_sms.exceptions import (
     ConfigurationError,
@@ -510,6 +510,12 @@ def tls_error(reason):
     pool = urllib3.HTTPSConnectionPool("sms.example", 443)
     wrapped = urllib3.exceptions.MaxRetryError(pool, "/", reason=reason)
     return requests.exceptions.SSLError(wrapped)
+
+
+def test_random_is_fresh_and_ten_digits():
+    values = {new_random() for _ in range(50)}
+    assert len(values) == 50
+    assert all(len(v) == 10 and v.isdigit() for v in values)
 
 
 def test_only_a_certificate_failure_counts_as_never_sent_among_tls_errors():
