@@ -25,11 +25,8 @@ def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
 @checks.register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from django_tencent_sms.backends import load_backend_class
-    from django_tencent_sms.backends.tencent import (
-        TencentBackend,
-        normalize_connect_retries,
-        normalize_timeout,
-    )
+    from django_tencent_sms.backends.http import normalize_connect_retries, normalize_timeout
+    from django_tencent_sms.backends.tencent import TencentBackend
     from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 
     try:
