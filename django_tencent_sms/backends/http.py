@@ -1,6 +1,8 @@
-"""What the HTTP backends share: credentials, a bounded timeout, a pool of keep-alive connections,
-and retries of connection attempts that provably never sent anything (never of a request that
-may have)."""
+"""The real backends' HTTP base: credentials, a bounded timeout, a pool, and safe retries.
+
+A pool of keep-alive connections; retries only of connection attempts that provably never sent
+anything (never of a request that may have).
+"""
 
 from __future__ import annotations
 

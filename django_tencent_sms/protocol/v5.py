@@ -1,8 +1,8 @@
-"""The legacy ``/v5/tlssmssvr`` API: signed ``sendsms``, ``sendmultisms2`` and ``pullstatus``
-requests, and their answers (reference §1, §4).
+"""The legacy ``/v5/tlssmssvr`` API: ``sendsms``, ``sendmultisms2`` and ``pullstatus``.
 
-Pure: the time and the random value are parameters, so the output is a function of the input.
-The items ``pullstatus`` hands out have the callback shape, read by :mod:`.callbacks`.
+Signed requests and their answers (reference §1, §4). Pure: the time and the random value are
+parameters, so the output is a function of the input. The items ``pullstatus`` hands out have
+the callback shape, read by :mod:`.callbacks`.
 """
 
 from __future__ import annotations

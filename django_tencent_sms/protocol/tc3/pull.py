@@ -1,9 +1,8 @@
-"""API 3.0 ``PullSmsSendStatus`` and ``PullSmsReplyStatus``: the requests, and the reports and
-replies of their answers (reference §8.6).
+"""API 3.0 ``PullSmsSendStatus`` and ``PullSmsReplyStatus``: requests, reports and replies.
 
-Tencent hands each item out once (and only to accounts its support has enabled), so an item
-that does not parse is described, not allowed to cost the others. Pure: the time is a
-parameter.
+The requests, and the reports and replies of their answers (reference §8.6). Tencent hands
+each item out once (and only to accounts its support has enabled), so an item that does not
+parse is described, not allowed to cost the others. Pure: the time is a parameter.
 """
 
 from __future__ import annotations
