@@ -282,14 +282,14 @@ def bare_post(session: Any, build: Callable[..., Any], message: Any, api_url: st
     ``build_sendmultisms2``: a new random, the current time) and post it on ``session`` with the
     backends' timeout and no redirects; ``kw`` goes to ``post`` (``verify=``). Returns the
     response."""
-    from django_tencent_sms.protocol import v5
+    from django_tencent_sms.backends.tencent import new_random
 
     request = build(
         message,
         api_url=api_url,
         sdk_app_id=SDK_APP_ID,
         app_key=APP_KEY,
-        random=v5.new_random(),
+        random=new_random(),
         now=int(time.time()),
     )
     return session.post(

@@ -1,3 +1,5 @@
+"""The app's configuration: its label, its name in the admin, and its system checks."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -25,11 +25,8 @@ def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
 @checks.register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from django_tencent_sms.backends import load_backend_class
-    from django_tencent_sms.backends.tencent import (
-        TencentBackend,
-        normalize_connect_retries,
-        normalize_timeout,
-    )
+    from django_tencent_sms.backends.http import normalize_connect_retries, normalize_timeout
+    from django_tencent_sms.backends.tencent import TencentBackend
     from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 
     try:
@@ -153,7 +150,7 @@ def _check_sdk_app_id() -> list[checks.CheckMessage]:
 
 def _check_cloud_settings() -> list[checks.CheckMessage]:
     """The API 3.0 backend's credentials, region and endpoint (E014 to E018, W004)."""
-    from django_tencent_sms.protocol.tc3 import parse_endpoint
+    from django_tencent_sms.protocol.tc3.action import parse_endpoint
 
     found: list[checks.CheckMessage] = []
     for name, id in (("SECRET_ID", "E014"), ("SECRET_KEY", "E015")):

@@ -81,11 +81,11 @@ class TencentSmsError(SmsError):
     """Tencent answered with ``result != 0`` (legacy API) or an error code (API 3.0).
 
     Attributes: ``result`` (the code), ``errmsg`` (Tencent's text), ``ext`` (the echoed ``ext``),
-    ``info`` (a ``codes.ResultCode`` with ``meaning``, ``category`` and ``hint``).
+    ``info`` (a ``result_codes.ResultCode`` with ``meaning``, ``category`` and ``hint``).
     From API 3.0 also ``code`` (the error-code name, e.g. ``"LimitExceeded.PhoneNumberDailyLimit"``)
     and ``request_id`` (Tencent's ``RequestId``); there ``result`` is the legacy code of the same
-    meaning (``codes.CLOUD_EQUIVALENTS``) or ``None``, ``errmsg`` is ``"<code>: <Message>"`` and
-    ``info`` a ``codes.CloudCode``.
+    meaning (``result_codes.CLOUD_EQUIVALENTS``) or ``None``, ``errmsg`` is
+    ``"<code>: <Message>"`` and ``info`` a ``result_codes.CloudCode``.
     Use ``category`` or the subclasses to decide whom to tell: ``user_facing`` is true when the
     person who typed the number can act on it (a bad number, a rate limit).
     """
@@ -153,7 +153,7 @@ class TencentSmsError(SmsError):
         cls, code: str, message: str = "", ext: str = "", *, request_id: str = ""
     ) -> TencentSmsError:
         """An instance for the API 3.0 error ``code`` with Tencent's ``message``, of the subclass
-        matching the code's category (``codes.cloud_lookup``)."""
+        matching the code's category (``result_codes.cloud_lookup``)."""
         info = cloud_lookup(code)
         subclass = _BY_CATEGORY.get(info.category, cls)
         errmsg = f"{code}: {message}" if message and message != code else code
@@ -216,11 +216,8 @@ class HTTPStatusError(TransportError):
     def __init__(self, status: int, body: str = "") -> None:
         self.status = status
         self.body = body[:500]
+        self.may_have_reached_tencent = status >= 500
         super().__init__(f"HTTP {status} from the SMS API")
-
-    @property
-    def may_have_reached_tencent(self) -> bool:  # type: ignore[override]
-        return self.status >= 500
 
 
 class InvalidResponse(TransportError):

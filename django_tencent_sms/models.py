@@ -1,3 +1,5 @@
+"""The app's tables: templates, the send log, verification codes and replies."""
+
 from __future__ import annotations
 
 import re

@@ -45,7 +45,8 @@ class Category(str, enum.Enum):
 
 @dataclass(frozen=True)
 class ResultCode:
-    code: int
+    #: ``None`` for an error that carries no code at all.
+    code: int | None
     meaning: str
     category: Category
     hint: str = ""
@@ -193,12 +194,11 @@ RESULT_CODES: dict[int, ResultCode] = {
 }
 
 
-def lookup(code: int) -> ResultCode:
-    """The table's entry for ``code``, or an UNKNOWN entry for a code it does not list."""
-    try:
-        return RESULT_CODES[code]
-    except KeyError:
-        return ResultCode(code, f"Unknown Tencent result code {code}", Category.UNKNOWN)
+def lookup(code: int | None) -> ResultCode:
+    """The table's entry for ``code``, or an UNKNOWN entry for a code it does not list (or for
+    ``None``: no code at all)."""
+    known = RESULT_CODES.get(code) if code is not None else None
+    return known or ResultCode(code, f"Unknown Tencent result code {code}", Category.UNKNOWN)
 
 
 # --- API 3.0 error-code names ---------------------------------------------------------------

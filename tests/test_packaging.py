@@ -60,6 +60,19 @@ def test_wheel_contents(dists):
     assert "django_tencent_sms.pytest_plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
+def test_the_wheel_carries_every_module_of_every_subpackage(dists):
+    # A folder without its __init__.py would be left out by find: and fail only at import.
+    wheel, _ = dists
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "django_tencent_sms").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert "django_tencent_sms/protocol/tc3/send.py" in modules
+    assert sorted(modules - names) == []
+
+
 def test_sdist_contents(dists):
     _, sdist = dists
     with tarfile.open(sdist) as tar:

@@ -24,6 +24,19 @@ def test_unknown_code():
     assert lookup(99999).category is Category.UNKNOWN
 
 
+def test_no_code_at_all_is_unknown_too():
+    assert lookup(None).category is Category.UNKNOWN and lookup(None).code is None
+    error = TencentSmsError(None, "no result in the answer")
+    assert error.category is Category.UNKNOWN and "no result in the answer" in str(error)
+
+
+def test_only_a_server_error_may_have_reached_tencent():
+    from django_tencent_sms.exceptions import HTTPStatusError
+
+    assert HTTPStatusError(502).may_have_reached_tencent
+    assert not HTTPStatusError(403).may_have_reached_tencent
+
+
 def test_user_facing_tells_a_view_what_to_show():
     assert TencentSmsError.for_result(1016).user_facing
     assert TencentSmsError.for_result(1025).user_facing

@@ -1,3 +1,5 @@
+"""The contract every SMS backend meets, and the one-request-per-number bulk send."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,8 @@
-"""What the HTTP backends share: a pool of keep-alive connections, a bounded timeout, and retries of
-connection attempts that provably never sent anything (never of a request that may have)."""
+"""The real backends' HTTP base: credentials, a bounded timeout, a pool, and safe retries.
+
+A pool of keep-alive connections; retries only of connection attempts that provably never sent
+anything (never of a request that may have).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,15 @@ from django_tencent_sms.exceptions import (
     ResponseTimeout,
 )
 
-__all__ = ["HttpBackend", "normalize_connect_retries", "normalize_timeout"]
+__all__ = [
+    "MAX_TIMEOUT",
+    "USER_AGENT",
+    "HttpBackend",
+    "Timeout",
+    "never_sent",
+    "normalize_connect_retries",
+    "normalize_timeout",
+]
 
 USER_AGENT = f"django-tencent-sms/{__version__} requests/{requests.__version__}"
 
@@ -60,7 +71,7 @@ def normalize_connect_retries(value: Any) -> int:
     return value
 
 
-def _never_sent(exc: requests.ConnectionError) -> bool:
+def never_sent(exc: requests.ConnectionError) -> bool:
     """Whether a ConnectionError happened before any byte of the request was sent.
 
     Only failures to open the connection count: refused, DNS, connect timeout (to the API or to
@@ -104,8 +115,8 @@ class _Target(NamedTuple):
 class HttpBackend(BaseBackend):
     """Base of the backends that post to Tencent over a pool of keep-alive connections.
 
-    Subclasses build a request and call :meth:`post`. One instance is safe to share between
-    threads.
+    Subclasses name the credentials they sign with, build a request and call :meth:`post`. One
+    instance is safe to share between threads.
 
     Requests go straight to ``requests``' ``HTTPAdapter`` (urllib3's pool, TLS verification,
     proxies), not through a ``Session``: a session spends more CPU per post than the rest of a
@@ -122,16 +133,28 @@ class HttpBackend(BaseBackend):
     def __init__(
         self,
         *,
+        credentials: Mapping[str, object] | None = None,
         timeout: Timeout | None = None,
         connect_retries: int | None = None,
         pool_size: int = 16,
         **kwargs: Any,
     ) -> None:
+        """``credentials`` maps each ``TENCENT_SMS`` key the subclass signs with (``"APP_KEY"``…)
+        to the argument given for it: an empty argument means the setting, and an empty setting
+        a ``ConfigurationError`` naming the key. Each is read in that order, after ``timeout``
+        and ``connect_retries`` (``TIMEOUT`` and ``CONNECT_RETRIES`` when ``None``), and kept
+        without surrounding blanks: a space copied from the console must not break a signature.
+        Read them with :meth:`credential`; none of them is shown by ``repr()``.
+        """
         super().__init__(**kwargs)
         self.timeout = normalize_timeout(sms_settings.TIMEOUT if timeout is None else timeout)
         self.connect_retries = normalize_connect_retries(
             sms_settings.CONNECT_RETRIES if connect_retries is None else connect_retries
         )
+        self._credentials = {
+            key: str(value or sms_settings.require(key)).strip()
+            for key, value in (credentials or {}).items()
+        }
         self.pool_size = pool_size
         # The setting wins over the environment's bundle, which only stands in for True.
         self.verify: str | bool = (
@@ -148,6 +171,10 @@ class HttpBackend(BaseBackend):
         self._adapter: HTTPAdapter | None = None
         self._adapter_lock = threading.Lock()
         self._targets: dict[str, _Target] = {}
+
+    def credential(self, key: str) -> str:
+        """The credential ``key`` (``"SDK_APP_ID"``, ``"APP_KEY"``…) this backend signs with."""
+        return self._credentials[key]
 
     @property
     def adapter(self) -> HTTPAdapter:
@@ -181,6 +208,7 @@ class HttpBackend(BaseBackend):
                     raise requests.exceptions.InvalidSchema(f"{base!r} is not an http(s) URL")
                 checked = PreparedRequest()
                 checked.prepare_url(base, None)
+                url = str(checked.url)  # prepare_url sets it, or raises
             except (
                 requests.exceptions.InvalidURL,
                 requests.exceptions.MissingSchema,
@@ -190,8 +218,8 @@ class HttpBackend(BaseBackend):
                 raise ConfigurationError(
                     f"Invalid TENCENT_SMS[{self.url_setting!r}]: {exc}"
                 ) from exc
-            proxies = requests.utils.get_environ_proxies(checked.url) or {}
-            target = self._targets[base] = _Target(checked.url, proxies)
+            proxies = requests.utils.get_environ_proxies(url) or {}
+            target = self._targets[base] = _Target(url, proxies)
         return target
 
     def _prepare(
@@ -250,7 +278,7 @@ class HttpBackend(BaseBackend):
                     "still be delivered."
                 ) from exc
             except requests.ConnectionError as exc:
-                if not _never_sent(exc):
+                if not never_sent(exc):
                     raise ConnectionLost(
                         "The connection to the SMS API broke after the request was sent; the "
                         "message may still be delivered."

@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
-from django_tencent_sms.backends.http import (
-    MAX_TIMEOUT,
-    USER_AGENT,
-    HttpBackend,
-    Timeout,
-    _caused_by,
-    _never_sent,
-    normalize_connect_retries,
-    normalize_timeout,
-)
+import requests
+
+from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
 from django_tencent_sms.protocol import v5
 from django_tencent_sms.protocol.reports import PullBatch
 
-__all__ = ["TencentBackend", "normalize_connect_retries", "normalize_timeout"]
+__all__ = ["TencentBackend", "new_random"]
 
-# Kept importable from here: they lived in this module before the HTTP base was shared.
-__all__ += ["MAX_TIMEOUT", "USER_AGENT", "Timeout", "_caused_by", "_never_sent"]
+
+def new_random() -> str:
+    """A fresh 10-digit ``random`` from a cryptographic source (the docs' examples use 10)."""
+    return str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
 
 
 class TencentBackend(HttpBackend):
     """Signs and posts ``sendsms`` requests over one pooled keep-alive session.
 
-    Arguments default to the ``TENCENT_SMS`` settings. One instance is safe to share between
-    threads; ``get_backend()`` shares one per process.
+    Arguments default to the ``TENCENT_SMS`` settings (``SDK_APP_ID``, ``APP_KEY``,
+    ``API_URL``); ``timeout``, ``connect_retries`` and ``pool_size`` are ``HttpBackend``'s. One
+    instance is safe to share between threads; ``get_backend()`` shares one per process.
     """
 
     endpoint = "sendsms"
@@ -42,35 +41,33 @@ class TencentBackend(HttpBackend):
         sdk_app_id: str | None = None,
         app_key: str | None = None,
         api_url: str | None = None,
-        timeout: Timeout | None = None,
-        connect_retries: int | None = None,
-        pool_size: int = 16,
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            timeout=timeout, connect_retries=connect_retries, pool_size=pool_size, **kwargs
-        )
-        self.sdk_app_id = str(sdk_app_id or sms_settings.require("SDK_APP_ID")).strip()
-        self._app_key = (app_key or sms_settings.require("APP_KEY")).strip()
+        super().__init__(credentials={"SDK_APP_ID": sdk_app_id, "APP_KEY": app_key}, **kwargs)
+        self.sdk_app_id = self.credential("SDK_APP_ID")
         self.api_url = (api_url or sms_settings.API_URL).rstrip("/")
 
     def __repr__(self) -> str:
         return f"<TencentBackend sdk_app_id={self.sdk_app_id} api_url={self.api_url}>"
 
-    def send(self, message: SmsMessage) -> SendResult:
+    def _signed_post(self, build_request: Callable[..., v5.HttpRequest]) -> requests.Response:
+        """Post the request ``build_request`` makes, given the account and a fresh ``random``
+        and the current time for every attempt, retries included."""
+
         def build() -> tuple[str, bytes, None]:
-            # A fresh random and the current time for every request, retries included.
-            request = v5.build_sendsms(
-                message,
+            request = build_request(
                 api_url=self.api_url,
                 sdk_app_id=self.sdk_app_id,
-                app_key=self._app_key,
-                random=v5.new_random(),
+                app_key=self.credential("APP_KEY"),
+                random=new_random(),
                 now=int(time.time()),
             )
             return request.url, request.body, None
 
-        response = self.post(build, target=self.api_url)
+        return self.post(build, target=self.api_url)
+
+    def send(self, message: SmsMessage) -> SendResult:
+        response = self._signed_post(functools.partial(v5.build_sendsms, message))
         return v5.parse_sendsms_response(response.status_code, response.content)
 
     def send_bulk(self, message: BulkMessage) -> BulkResult:
@@ -78,19 +75,7 @@ class TencentBackend(HttpBackend):
         domestic or all international), with the session, timeouts and connect retries of
         ``send``. Per-number refusals come back in the result; a refusal of the whole request or
         a transport failure is raised, as by ``send``."""
-
-        def build() -> tuple[str, bytes, None]:
-            request = v5.build_sendmultisms2(
-                message,
-                api_url=self.api_url,
-                sdk_app_id=self.sdk_app_id,
-                app_key=self._app_key,
-                random=v5.new_random(),
-                now=int(time.time()),
-            )
-            return request.url, request.body, None
-
-        response = self.post(build, target=self.api_url)
+        response = self._signed_post(functools.partial(v5.build_sendmultisms2, message))
         return v5.parse_sendmultisms2_response(response.status_code, response.content, message)
 
     can_pull = True
@@ -104,17 +89,5 @@ class TencentBackend(HttpBackend):
         return self._pull(v5.PULL_REPLIES, limit)
 
     def _pull(self, kind: int, limit: int) -> PullBatch:
-        def build() -> tuple[str, bytes, None]:
-            request = v5.build_pullstatus(
-                kind,
-                limit=limit,
-                api_url=self.api_url,
-                sdk_app_id=self.sdk_app_id,
-                app_key=self._app_key,
-                random=v5.new_random(),
-                now=int(time.time()),
-            )
-            return request.url, request.body, None
-
-        response = self.post(build, target=self.api_url)
+        response = self._signed_post(functools.partial(v5.build_pullstatus, kind, limit=limit))
         return v5.parse_pullstatus_response(response.status_code, response.content, kind)

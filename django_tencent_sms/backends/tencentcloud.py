@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
 
-from django_tencent_sms.backends.http import HttpBackend, Timeout
+import requests
+
+from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
-from django_tencent_sms.protocol import tc3
 from django_tencent_sms.protocol.reports import PullBatch
+from django_tencent_sms.protocol.tc3.action import SignedRequest, parse_endpoint
+from django_tencent_sms.protocol.tc3.pull import (
+    MAX_PULL,
+    build_pull_reply_status,
+    build_pull_send_status,
+    parse_pull_reply_status_response,
+    parse_pull_send_status_response,
+)
+from django_tencent_sms.protocol.tc3.send import (
+    build_send_sms,
+    build_send_sms_bulk,
+    parse_send_sms_bulk_response,
+    parse_send_sms_response,
+)
 
 __all__ = ["TencentCloudBackend"]
 
@@ -34,21 +50,23 @@ class TencentCloudBackend(HttpBackend):
         secret_key: str | None = None,
         region: str | None = None,
         endpoint: str | None = None,
-        timeout: Timeout | None = None,
-        connect_retries: int | None = None,
-        pool_size: int = 16,
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            timeout=timeout, connect_retries=connect_retries, pool_size=pool_size, **kwargs
+            credentials={
+                "SDK_APP_ID": sdk_app_id,
+                "SECRET_ID": secret_id,
+                "SECRET_KEY": secret_key,
+                "REGION": region,
+            },
+            **kwargs,
         )
-        self.sdk_app_id = str(sdk_app_id or sms_settings.require("SDK_APP_ID")).strip()
-        self.secret_id = str(secret_id or sms_settings.require("SECRET_ID")).strip()
-        self._secret_key = str(secret_key or sms_settings.require("SECRET_KEY")).strip()
-        self.region = str(region or sms_settings.require("REGION")).strip()
+        self.sdk_app_id = self.credential("SDK_APP_ID")
+        self.secret_id = self.credential("SECRET_ID")
+        self.region = self.credential("REGION")
         endpoint = endpoint or sms_settings.ENDPOINT
         try:
-            self.endpoint = tc3.parse_endpoint(endpoint)
+            self.endpoint = parse_endpoint(endpoint)
         except ValueError as exc:
             raise ConfigurationError(
                 f"Invalid TENCENT_SMS['ENDPOINT'] {endpoint!r}: {exc}."
@@ -60,63 +78,15 @@ class TencentCloudBackend(HttpBackend):
             f"endpoint={self.endpoint.url}>"
         )
 
-    def send(self, message: SmsMessage) -> SendResult:
-        def build() -> tuple[str, bytes, dict[str, str]]:
-            # Signed at the current time for every attempt, retries included.
-            request = tc3.build_send_sms(
-                message,
-                sdk_app_id=self.sdk_app_id,
-                secret_id=self.secret_id,
-                secret_key=self._secret_key,
-                region=self.region,
-                endpoint=self.endpoint,
-                now=int(time.time()),
-            )
-            return request.url, request.body, request.headers
+    def _signed_post(self, build_request: Callable[..., SignedRequest]) -> requests.Response:
+        """Post the request ``build_request`` makes, given the account and signed at the current
+        time for every attempt, retries included."""
 
-        response = self.post(build, target=self.endpoint.url)
-        return tc3.parse_send_sms_response(response.status_code, response.content)
-
-    def send_bulk(self, message: BulkMessage) -> BulkResult:
-        """One ``SendSms`` request for all of ``message``'s numbers (at most 200, all domestic
-        or all international), with the session, timeouts and connect retries of ``send``.
-        Per-number refusals come back in the result; a refusal of the whole request or a
-        transport failure is raised, as by ``send``."""
-
-        def build() -> tuple[str, bytes, dict[str, str]]:
-            request = tc3.build_send_sms_bulk(
-                message,
-                sdk_app_id=self.sdk_app_id,
-                secret_id=self.secret_id,
-                secret_key=self._secret_key,
-                region=self.region,
-                endpoint=self.endpoint,
-                now=int(time.time()),
-            )
-            return request.url, request.body, request.headers
-
-        response = self.post(build, target=self.endpoint.url)
-        return tc3.parse_send_sms_bulk_response(response.status_code, response.content, message)
-
-    can_pull = True
-
-    def pull_reports(self, limit: int = tc3.MAX_PULL) -> PullBatch:
-        """``PullSmsSendStatus``: up to ``limit`` delivery reports (see ``BaseBackend``)."""
-        response = self._pull(tc3.build_pull_send_status, limit)
-        return tc3.parse_pull_send_status_response(response.status_code, response.content)
-
-    def pull_replies(self, limit: int = tc3.MAX_PULL) -> PullBatch:
-        """``PullSmsReplyStatus``: up to ``limit`` replies (see ``BaseBackend``)."""
-        response = self._pull(tc3.build_pull_reply_status, limit)
-        return tc3.parse_pull_reply_status_response(response.status_code, response.content)
-
-    def _pull(self, build_request: Callable[..., tc3.SignedRequest], limit: int) -> Any:
         def build() -> tuple[str, bytes, dict[str, str]]:
             request = build_request(
-                limit=limit,
                 sdk_app_id=self.sdk_app_id,
                 secret_id=self.secret_id,
-                secret_key=self._secret_key,
+                secret_key=self.credential("SECRET_KEY"),
                 region=self.region,
                 endpoint=self.endpoint,
                 now=int(time.time()),
@@ -124,3 +94,27 @@ class TencentCloudBackend(HttpBackend):
             return request.url, request.body, request.headers
 
         return self.post(build, target=self.endpoint.url)
+
+    def send(self, message: SmsMessage) -> SendResult:
+        response = self._signed_post(functools.partial(build_send_sms, message))
+        return parse_send_sms_response(response.status_code, response.content)
+
+    def send_bulk(self, message: BulkMessage) -> BulkResult:
+        """One ``SendSms`` request for all of ``message``'s numbers (at most 200, all domestic
+        or all international), with the session, timeouts and connect retries of ``send``.
+        Per-number refusals come back in the result; a refusal of the whole request or a
+        transport failure is raised, as by ``send``."""
+        response = self._signed_post(functools.partial(build_send_sms_bulk, message))
+        return parse_send_sms_bulk_response(response.status_code, response.content, message)
+
+    can_pull = True
+
+    def pull_reports(self, limit: int = MAX_PULL) -> PullBatch:
+        """``PullSmsSendStatus``: up to ``limit`` delivery reports (see ``BaseBackend``)."""
+        response = self._signed_post(functools.partial(build_pull_send_status, limit=limit))
+        return parse_pull_send_status_response(response.status_code, response.content)
+
+    def pull_replies(self, limit: int = MAX_PULL) -> PullBatch:
+        """``PullSmsReplyStatus``: up to ``limit`` replies (see ``BaseBackend``)."""
+        response = self._signed_post(functools.partial(build_pull_reply_status, limit=limit))
+        return parse_pull_reply_status_response(response.status_code, response.content)

@@ -1,0 +1,1 @@
+"""The app's management commands and what they share."""

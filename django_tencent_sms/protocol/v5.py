@@ -1,13 +1,13 @@
-"""The legacy ``/v5/tlssmssvr`` protocol: build signed ``sendsms`` and ``sendmultisms2`` requests,
-parse the answers.
+"""The legacy ``/v5/tlssmssvr`` API: ``sendsms``, ``sendmultisms2`` and ``pullstatus``.
 
-Pure: the time and the random value are parameters, so the output is a function of the input.
+Signed requests and their answers (reference §1, §4). Pure: the time and the random value are
+parameters, so the output is a function of the input. The items ``pullstatus`` hands out have
+the callback shape, read by :mod:`.callbacks`.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +23,8 @@ from django_tencent_sms.message import (
     SmsMessage,
 )
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE
-from django_tencent_sms.protocol.reports import (
-    MalformedReport,
-    PullBatch,
-    parse_reply,
-    parse_status_report,
-)
+from django_tencent_sms.protocol.callbacks import parse_reply, parse_status_report
+from django_tencent_sms.protocol.reports import MalformedReport, PullBatch
 from django_tencent_sms.protocol.signing import v5_signature
 
 __all__ = [
@@ -40,7 +36,6 @@ __all__ = [
     "build_pullstatus",
     "build_sendmultisms2",
     "build_sendsms",
-    "new_random",
     "parse_pullstatus_response",
     "parse_sendmultisms2_response",
     "parse_sendsms_response",
@@ -63,11 +58,6 @@ class HttpRequest:
     def __repr__(self) -> str:
         # The body holds the parameters (maybe a verification code) and the signature.
         return f"<HttpRequest POST {self.url} ({len(self.body)} bytes)>"
-
-
-def new_random() -> str:
-    """A fresh 10-digit ``random`` from a cryptographic source (the docs' examples use 10)."""
-    return str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
 
 
 def build_sendsms(
@@ -94,20 +84,25 @@ def build_sendsms(
     return HttpRequest(url, json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
 
-def parse_sendsms_response(status: int, content: bytes) -> SendResult:
-    """Turn Tencent's answer into a ``SendResult``, or raise the matching ``SmsError``."""
+def _json_answer(status: int, content: bytes) -> tuple[Any, str]:
+    """The decoded JSON of a 200 answer, and the body as text; raises ``HTTPStatusError`` for
+    any other status, ``InvalidResponse`` for a body that is not JSON."""
     text = content.decode("utf-8", errors="replace")
     if status != 200:
         raise HTTPStatusError(status, text)
     try:
-        data: Any = json.loads(text)
+        return json.loads(text), text
     except ValueError:
         raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
+
+
+def parse_sendsms_response(status: int, content: bytes) -> SendResult:
+    """Turn Tencent's answer into a ``SendResult``, or raise the matching ``SmsError``."""
+    data, text = _json_answer(status, content)
     if not isinstance(data, dict) or not isinstance(data.get("result"), int):
         raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
     result = data["result"]
-    # Some legacy endpoints name the message "msg" instead of "errmsg".
-    errmsg = str(data.get("errmsg", data.get("msg", "")) or "")
+    errmsg = _errmsg(data)
     ext = str(data.get("ext", "") or "")
     if result != 0:
         raise TencentSmsError.for_result(result, errmsg, ext)
@@ -175,13 +170,7 @@ def parse_sendmultisms2_response(status: int, content: bytes, message: BulkMessa
     without per-number ``detail``). When an answer with ``result != 0`` still carries
     ``detail``, the detail wins: numbers it reports accepted were sent.
     """
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        data: Any = json.loads(text)
-    except ValueError:
-        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
+    data, text = _json_answer(status, content)
     if not isinstance(data, dict) or not _is_int(data.get("result")):
         raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
     result = data["result"]
@@ -274,13 +263,7 @@ def parse_pullstatus_response(status: int, content: bytes, kind: int) -> PullBat
     Tencent's support first). Items that do not parse are described in ``rejected``; the others
     are kept (they have left Tencent's queue either way).
     """
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        data: Any = json.loads(text)
-    except ValueError:
-        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
+    data, text = _json_answer(status, content)
     if not isinstance(data, dict) or not _is_int(data.get("result")):
         raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
     if data["result"] != 0:

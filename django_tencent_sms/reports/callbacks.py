@@ -23,12 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
-from django_tencent_sms.protocol.reports import (
-    MalformedReport,
-    load_json,
-    parse_replies,
-    parse_status_reports,
-)
+from django_tencent_sms.protocol.callbacks import load_json, parse_replies, parse_status_reports
+from django_tencent_sms.protocol.reports import MalformedReport
 from django_tencent_sms.reports.apply import apply_delivery_reports, store_replies
 
 __all__ = [

@@ -21,7 +21,8 @@ from requests.adapters import HTTPAdapter
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.backends import get_backend
-from django_tencent_sms.backends.tencent import TencentBackend, _never_sent
+from django_tencent_sms.backends.http import never_sent
+from django_tencent_sms.backends.tencent import TencentBackend, new_random
 from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 from django_tencent_sms.exceptions import (
     ConfigurationError,
@@ -506,21 +507,57 @@ def test_api3_backend_repr_shows_no_secret(sandbox):
     assert "ap-guangzhou" in repr(backend)
 
 
+@pytest.mark.parametrize(
+    ("backend_class", "keys"),
+    [
+        (TencentBackend, ["SDK_APP_ID", "APP_KEY"]),
+        (TencentCloudBackend, ["SDK_APP_ID", "SECRET_ID", "SECRET_KEY", "REGION"]),
+    ],
+)
+def test_both_backends_read_credentials_timeout_and_retries_alike(settings, backend_class, keys):
+    values = {"SDK_APP_ID": "1400000000", "APP_KEY": "app-key", "SECRET_ID": "AKIDexample"}
+    values |= {"SECRET_KEY": "secret-key", "REGION": "ap-guangzhou"}
+    settings.TENCENT_SMS = {key: f" {values[key]} " for key in keys}  # blanks from the console
+    backend = backend_class()
+    assert [backend.credential(key) for key in keys] == [values[key] for key in keys]
+    assert backend.sdk_app_id == "1400000000"
+    assert (backend.timeout, backend.connect_retries) == ((3.05, 10.0), 2)
+    assert backend_class(sdk_app_id="1400000001").sdk_app_id == "1400000001"
+    assert backend_class(timeout=2, connect_retries=0).timeout == 2.0
+    for key in keys:  # each missing one is named, in the order they are read
+        settings.TENCENT_SMS = {**{k: values[k] for k in keys[: keys.index(key)]}, key: ""}
+        with pytest.raises(ConfigurationError, match=rf"TENCENT_SMS\['{key}'\] is not set"):
+            backend_class()
+    settings.TENCENT_SMS = {key: values[key] for key in keys}
+    with pytest.raises(ConfigurationError, match="TIMEOUT"):
+        backend_class(timeout=60)
+    with pytest.raises(ConfigurationError, match="CONNECT_RETRIES"):
+        backend_class(connect_retries=9)
+    shown = repr(backend_class())
+    assert "app-key" not in shown and "secret-key" not in shown and "1400000000" in shown
+
+
 def tls_error(reason):
     pool = urllib3.HTTPSConnectionPool("sms.example", 443)
     wrapped = urllib3.exceptions.MaxRetryError(pool, "/", reason=reason)
     return requests.exceptions.SSLError(wrapped)
 
 
+def test_random_is_fresh_and_ten_digits():
+    values = {new_random() for _ in range(50)}
+    assert len(values) == 50
+    assert all(len(v) == 10 and v.isdigit() for v in values)
+
+
 def test_only_a_certificate_failure_counts_as_never_sent_among_tls_errors():
     # A TLS error while reading the answer (the server reset the connection after reading the
     # request) may follow a request Tencent received: it must not be retried.
     after_send = tls_error(urllib3.exceptions.SSLError(ssl.SSLError(1, "unexpected eof")))
-    assert not _never_sent(after_send)
+    assert not never_sent(after_send)
     bad_cert = urllib3.exceptions.SSLError(ssl.SSLCertVerificationError(1, "self-signed"))
-    assert _never_sent(tls_error(bad_cert))
+    assert never_sent(tls_error(bad_cert))
     refused = urllib3.exceptions.NewConnectionError(None, "refused")
-    assert _never_sent(
+    assert never_sent(
         requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason=refused))
     )
 

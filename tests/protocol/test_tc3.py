@@ -16,11 +16,10 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.message import SmsMessage
 from django_tencent_sms.protocol.signing import tc3_canonical_request, tc3_signature
-from django_tencent_sms.protocol.tc3 import (
-    Endpoint,
+from django_tencent_sms.protocol.tc3.action import Endpoint, parse_endpoint
+from django_tencent_sms.protocol.tc3.send import (
     build_send_sms,
     build_send_sms_request,
-    parse_endpoint,
     parse_send_sms_response,
     parse_send_status_set,
 )
@@ -379,7 +378,7 @@ def bulk_message(*numbers):
 
 
 def test_a_bulk_request_lists_every_number_in_order():
-    from django_tencent_sms.protocol.tc3 import build_send_sms_bulk
+    from django_tencent_sms.protocol.tc3.send import build_send_sms_bulk
 
     message = bulk_message("+8613711112222", "+8613711113333", "+8613711112222")
     request = build_send_sms_bulk(
@@ -397,7 +396,7 @@ def test_a_bulk_request_lists_every_number_in_order():
 
 
 def test_a_bulk_answer_is_matched_to_the_numbers():
-    from django_tencent_sms.protocol.tc3 import parse_send_sms_bulk_response
+    from django_tencent_sms.protocol.tc3.send import parse_send_sms_bulk_response
 
     message = bulk_message("+8613711112222", "+8613711113333", "+8613711112222", "+447400123456")
     content = answer(
@@ -416,7 +415,7 @@ def test_a_bulk_answer_is_matched_to_the_numbers():
 
 
 def test_a_bulk_request_level_error_raises():
-    from django_tencent_sms.protocol.tc3 import parse_send_sms_bulk_response
+    from django_tencent_sms.protocol.tc3.send import parse_send_sms_bulk_response
 
     content = answer(Error={"Code": "FailedOperation.SignatureIncorrectOrUnapproved"})
     with pytest.raises(TencentAccountError):

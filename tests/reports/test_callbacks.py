@@ -20,14 +20,9 @@ from django.urls import reverse
 
 from django_tencent_sms.checks import check_callback_urls, check_settings
 from django_tencent_sms.models import SmsLog, SmsReply
-from django_tencent_sms.protocol.reports import (
-    CHINA_TIME,
-    DeliveryReport,
-    MalformedReport,
-    parse_cloud_status_report,
-    parse_replies,
-    parse_status_reports,
-)
+from django_tencent_sms.protocol.callbacks import parse_replies, parse_status_reports
+from django_tencent_sms.protocol.reports import CHINA_TIME, DeliveryReport, MalformedReport
+from django_tencent_sms.protocol.tc3.pull import parse_cloud_status_report
 from django_tencent_sms.reports.apply import apply_delivery_reports, store_replies
 from django_tencent_sms.reports.callbacks import DeliveryReportView, parse_networks
 from django_tencent_sms.signals import sms_delivery_report, sms_reply_received

@@ -16,8 +16,10 @@ from django_tencent_sms import send_sms
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
 from django_tencent_sms.models import SmsLog, SmsReply, SmsTemplate
-from django_tencent_sms.protocol import tc3, v5
+from django_tencent_sms.protocol import v5
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.protocol.tc3 import pull as tc3_pull
+from django_tencent_sms.protocol.tc3.action import parse_endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -283,7 +285,7 @@ def test_pullstatus_answers_that_are_not_a_batch_raise(status, body, error):
 
 
 def test_the_api3_pull_requests_are_signed_actions():
-    endpoint = tc3.parse_endpoint("sms.tencentcloudapi.com")
+    endpoint = parse_endpoint("sms.tencentcloudapi.com")
     common = {
         "sdk_app_id": "1400006666",
         "secret_id": "AKIDEXAMPLE",
@@ -292,17 +294,17 @@ def test_the_api3_pull_requests_are_signed_actions():
         "endpoint": endpoint,
         "now": 1700000000,
     }
-    status = tc3.build_pull_send_status(limit=50, **common)
+    status = tc3_pull.build_pull_send_status(limit=50, **common)
     assert status.headers["X-TC-Action"] == "PullSmsSendStatus"
     assert json.loads(status.body) == {"Limit": 50, "SmsSdkAppId": "1400006666"}
     assert status.headers["Authorization"].startswith(
         "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/sms/tc3_request"
     )
-    reply = tc3.build_pull_reply_status(**common)
+    reply = tc3_pull.build_pull_reply_status(**common)
     assert reply.headers["X-TC-Action"] == "PullSmsReplyStatus"
     assert json.loads(reply.body)["Limit"] == 100
     with pytest.raises(ValueError):
-        tc3.build_pull_send_status(limit=101, **common)
+        tc3_pull.build_pull_send_status(limit=101, **common)
 
 
 def test_api3_pull_answers_parse():
@@ -324,13 +326,13 @@ def test_api3_pull_answers_parse():
             "RequestId": "8979fc1e",
         }
     }
-    batch = tc3.parse_pull_send_status_response(200, json.dumps(answer).encode())
+    batch = tc3_pull.parse_pull_send_status_response(200, json.dumps(answer).encode())
     (report,) = batch.items
     assert isinstance(report, DeliveryReport) and report.code == "DELIVRD"
     assert len(batch.rejected) == 1
     error = {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "no"}}}
     with pytest.raises(TencentSmsError):
-        tc3.parse_pull_reply_status_response(200, json.dumps(error).encode())
+        tc3_pull.parse_pull_reply_status_response(200, json.dumps(error).encode())
     replies = {
         "Response": {
             "PullSmsReplyStatusSet": [
@@ -347,5 +349,5 @@ def test_api3_pull_answers_parse():
             "RequestId": "a0aabda6",
         }
     }
-    (reply,) = tc3.parse_pull_reply_status_response(200, json.dumps(replies).encode()).items
+    (reply,) = tc3_pull.parse_pull_reply_status_response(200, json.dumps(replies).encode()).items
     assert (reply.phone, reply.text, reply.extend) == ("+8618501234444", "1", "11")

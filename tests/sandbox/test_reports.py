@@ -276,7 +276,8 @@ def test_reports_round_trip_through_both_pull_shapes():
     center = ReportCenter(clock=lambda: 1_700_000_000.0)
     report = center.message_accepted(message())
     assert isinstance(report, DeliveryReport)
-    from django_tencent_sms.protocol.reports import parse_cloud_status_report, parse_status_report
+    from django_tencent_sms.protocol.callbacks import parse_status_report
+    from django_tencent_sms.protocol.tc3.pull import parse_cloud_status_report
 
     assert parse_status_report(report.callback_item()) == report
     cloud = parse_cloud_status_report(report.cloud_item())
