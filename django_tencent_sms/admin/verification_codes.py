@@ -16,10 +16,10 @@ from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
 from django_tencent_sms.admin.privacy import FilterLookupsOnly
 from django_tencent_sms.admin.search import phone_condition
-from django_tencent_sms.conf import OTP_DEFAULTS, sms_settings
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
+from django_tencent_sms.otp.conf import OTP_DEFAULTS, usable_limit
 
 __all__ = ["CodeStatus", "VerificationCodeAdmin", "code_status"]
 
@@ -27,11 +27,8 @@ State = VerificationCode.State
 
 
 def max_attempts() -> int:
-    conf = sms_settings.OTP
-    value = conf.get("MAX_ATTEMPTS") if isinstance(conf, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    return OTP_DEFAULTS["MAX_ATTEMPTS"]
+    """The tries a code allows, as the pages show it (the default when the setting is bad)."""
+    return usable_limit("MAX_ATTEMPTS") or OTP_DEFAULTS["MAX_ATTEMPTS"]
 
 
 class CodeStatus:

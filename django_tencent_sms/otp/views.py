@@ -95,6 +95,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.otp import service as otp
+from django_tencent_sms.otp.conf import otp_settings
 from django_tencent_sms.otp.forms import (
     SEND_MESSAGES,
     LoginCodeForm,
@@ -517,7 +518,7 @@ class RequestCodeAPIView(JsonOtpView):
             {
                 "ok": True,
                 "retry_after": form.retry_after or 0,
-                "expires_in": otp.otp_settings()["TTL"],
+                "expires_in": otp_settings()["TTL"],
             }
         )
 
