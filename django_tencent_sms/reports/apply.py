@@ -183,7 +183,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
         unique.setdefault(_key(reply.phone, reply.replied_at, reply.text), reply)
     if unique:
         with transaction.atomic():
-            stored = _stored(unique)
+            stored = stored_keys(unique)
             new = [
                 SmsReply(
                     phone=reply.phone,
@@ -205,7 +205,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
     return outcome
 
 
-def _stored(
+def stored_keys(
     keys: Iterable[tuple[str, datetime, str]],
 ) -> set[tuple[str, datetime, str]]:
     """Which of ``keys`` (number, time, text) are stored already: one query."""
