@@ -1,0 +1,1 @@
+"""The app's management commands (in ``commands``) and what they share."""

@@ -1,5 +1,7 @@
-"""The system checks of ``TENCENT_SMS["OTP"]``: E012 (a broken rule), E013 (how
-``PhoneCodeBackend`` finds users) and W003 (unknown keys). ``checks.check_settings`` runs them."""
+"""The system checks of the verification-code settings, ``TENCENT_SMS["OTP"]``.
+
+E012 (a broken rule), E013 (how ``PhoneCodeBackend`` finds users) and W003 (unknown keys);
+``checks.check_settings`` runs them with the others."""
 
 from __future__ import annotations
 

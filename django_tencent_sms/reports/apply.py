@@ -1,5 +1,7 @@
-"""Applying delivery reports to the send log, and storing replies: the one code path behind
-Tencent's callbacks (``reports.callbacks``) and ``manage.py tencent_sms_pull_status``.
+"""Applying delivery reports to the send log, and storing replies, however they arrived.
+
+The one code path behind Tencent's callbacks (``reports.callbacks``) and ``manage.py
+tencent_sms_pull_status``.
 
 A report updates the logs whose ``sid`` it names to ``delivered`` or ``undelivered``, with the
 carrier's code, Tencent's description and the time the phone got it (``delivered_at``; for an

@@ -1,0 +1,1 @@
+"""The template tags of the admin pages (``tencent_sms_admin``)."""

@@ -1,0 +1,1 @@
+"""The ``manage.py`` commands: purging old rows, pulling reports, running the emulator."""
