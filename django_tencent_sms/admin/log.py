@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -113,13 +113,13 @@ class SmsLogAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.Mode
 
     # Permissions: read-only, but rows may be deleted one by one with purge_smslog ---------
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: SmsLog | None = None) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.purge_smslog")
 
-    def has_resend_permission(self, request, obj=None):
+    def has_resend_permission(self, request: HttpRequest, obj: SmsLog | None = None) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.resend_smslog")
 
-    def has_full_phone_permission(self, request):
+    def has_full_phone_permission(self, request: HttpRequest) -> bool:
         return may_see_full_phone(request, self.opts.app_label)
 
     # Changelist -------------------------------------------------------------------------

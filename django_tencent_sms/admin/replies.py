@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -40,7 +41,7 @@ class SmsReplyAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.Mo
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}
 
-    def has_full_phone_permission(self, request):
+    def has_full_phone_permission(self, request: HttpRequest) -> bool:
         return may_see_full_phone(request, self.opts.app_label)
 
     # Changelist -------------------------------------------------------------------------
