@@ -1,4 +1,8 @@
-"""System checks for ``settings.TENCENT_SMS`` (ids ``tencent_sms.E0xx`` / ``W0xx``)."""
+"""System checks for ``settings.TENCENT_SMS`` (ids ``tencent_sms.E0xx`` / ``W0xx``).
+
+``check_settings`` runs one small function per concern: the backend and its credentials, the
+transport (timeout, retries, CA bundle), numbers, retention, the template cache, the callbacks,
+and the verification codes (``otp.checks``). ``check_callback_urls`` looks at the URLconf."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.core import checks
 
 from django_tencent_sms.conf import DEFAULTS, SETTING_NAME, sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
+from django_tencent_sms.otp.checks import check_otp_settings
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 #: Tencent Cloud region names: "ap-guangzhou", "na-siliconvalley", "eu-frankfurt", …
@@ -24,116 +29,173 @@ def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
 
 @checks.register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every check of ``settings.TENCENT_SMS``, one small function per concern."""
+    try:
+        sms_settings.user_settings  # noqa: B018 - raises when the setting is not a dict
+    except ConfigurationError as exc:
+        return [_error(str(exc), "E001")]
+    found: list[checks.CheckMessage] = []
+    for concern in (
+        _check_known_keys,
+        _check_backend,
+        _check_timeout,
+        _check_default_region,
+        _check_connect_retries,
+        _check_log_retention,
+        _check_template_cache,
+        _check_callbacks,
+        _check_ca_bundle,
+        check_otp_settings,
+    ):
+        found += concern()
+    return found
+
+
+def _check_known_keys() -> list[checks.CheckMessage]:
+    """W002: keys this version does not know (a typo, or a key of another app)."""
+    unknown = sorted(set(sms_settings.user_settings) - set(DEFAULTS))
+    if not unknown:
+        return []
+    return [
+        checks.Warning(
+            f"Unknown {SETTING_NAME} keys: {', '.join(unknown)}.",
+            hint=f"Known keys: {', '.join(DEFAULTS)}.",
+            id="tencent_sms.W002",
+        )
+    ]
+
+
+def _check_backend() -> list[checks.CheckMessage]:
+    """E002: the backend loads; then the settings of the backend chosen (E003 to E007, W001 for
+    the legacy API; E003, E004, E014 to E018, W004 for API 3.0)."""
     from django_tencent_sms.backends import load_backend_class
-    from django_tencent_sms.backends.http import normalize_connect_retries, normalize_timeout
     from django_tencent_sms.backends.tencent import TencentBackend
     from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 
     try:
-        user = sms_settings.user_settings
-    except ConfigurationError as exc:
-        return [_error(str(exc), "E001")]
-    errors: list[checks.CheckMessage] = []
-    unknown = sorted(set(user) - set(DEFAULTS))
-    if unknown:
-        errors.append(
-            checks.Warning(
-                f"Unknown {SETTING_NAME} keys: {', '.join(unknown)}.",
-                hint=f"Known keys: {', '.join(DEFAULTS)}.",
-                id="tencent_sms.W002",
-            )
-        )
-    try:
         backend_class = load_backend_class(sms_settings.BACKEND)
     except ConfigurationError as exc:
-        errors.append(_error(str(exc), "E002"))
-        backend_class = None
+        return [_error(str(exc), "E002")]
+    found: list[checks.CheckMessage] = []
+    if issubclass(backend_class, TencentCloudBackend):
+        found += _check_sdk_app_id()
+        found += _check_cloud_settings()
+    if issubclass(backend_class, TencentBackend):
+        found += _check_sdk_app_id()
+        found += _check_legacy_settings()
+    return found
 
-    if backend_class is not None and issubclass(backend_class, TencentCloudBackend):
-        errors.extend(_check_sdk_app_id())
-        errors.extend(_check_cloud_settings())
-    if backend_class is not None and issubclass(backend_class, TencentBackend):
-        errors.extend(_check_sdk_app_id())
-        app_key = sms_settings.APP_KEY
-        if not app_key:
-            errors.append(
-                _error(
-                    f"{SETTING_NAME}['APP_KEY'] is not set.",
-                    "E005",
-                    hint="Read it from the environment, not from a committed file.",
-                )
+
+def _check_legacy_settings() -> list[checks.CheckMessage]:
+    """The legacy API's key and URL (E005 to E007, W001)."""
+    found: list[checks.CheckMessage] = []
+    app_key = sms_settings.APP_KEY
+    if not app_key:
+        found.append(
+            _error(
+                f"{SETTING_NAME}['APP_KEY'] is not set.",
+                "E005",
+                hint="Read it from the environment, not from a committed file.",
             )
-        elif not isinstance(app_key, str) or any(ch.isspace() for ch in app_key):
-            errors.append(_error(f"{SETTING_NAME}['APP_KEY'] contains whitespace.", "E006"))
-        url = sms_settings.API_URL
-        try:
-            parts = urlsplit(url) if isinstance(url, str) else None
-            parts and parts.port  # noqa: B018 - raises ValueError for a malformed port
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            errors.append(_error(f"{SETTING_NAME}['API_URL'] is not an http(s) URL.", "E007"))
-        elif parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
-            errors.append(
-                checks.Warning(
-                    f"{SETTING_NAME}['API_URL'] does not use HTTPS.",
-                    hint="Plain HTTP exposes the signed request; only the local emulator "
-                    "(on localhost) should be reached without TLS.",
-                    id="tencent_sms.W001",
-                )
+        )
+    elif not isinstance(app_key, str) or any(ch.isspace() for ch in app_key):
+        found.append(_error(f"{SETTING_NAME}['APP_KEY'] contains whitespace.", "E006"))
+    url = sms_settings.API_URL
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        parts and parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        found.append(_error(f"{SETTING_NAME}['API_URL'] is not an http(s) URL.", "E007"))
+    elif parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+        found.append(
+            checks.Warning(
+                f"{SETTING_NAME}['API_URL'] does not use HTTPS.",
+                hint="Plain HTTP exposes the signed request; only the local emulator "
+                "(on localhost) should be reached without TLS.",
+                id="tencent_sms.W001",
             )
+        )
+    return found
+
+
+def _check_timeout() -> list[checks.CheckMessage]:
+    """E008: a timeout the backends accept (bounded, never 60 s)."""
+    from django_tencent_sms.backends.http import normalize_timeout
+
     try:
         normalize_timeout(sms_settings.TIMEOUT)
     except ConfigurationError as exc:
-        errors.append(_error(str(exc), "E008"))
+        return [_error(str(exc), "E008")]
+    return []
+
+
+def _check_default_region() -> list[checks.CheckMessage]:
+    """E009: the region numbers without a country code are read in."""
     region = sms_settings.DEFAULT_REGION
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        errors.append(
-            _error(f"{SETTING_NAME}['DEFAULT_REGION'] {region!r} is not a region code.", "E009")
-        )
+    if region in phonenumbers.SUPPORTED_REGIONS:
+        return []
+    return [_error(f"{SETTING_NAME}['DEFAULT_REGION'] {region!r} is not a region code.", "E009")]
+
+
+def _check_connect_retries() -> list[checks.CheckMessage]:
+    """E010: how often a request that never reached Tencent is tried again."""
+    from django_tencent_sms.backends.http import normalize_connect_retries
+
     try:
         normalize_connect_retries(sms_settings.CONNECT_RETRIES)
     except ConfigurationError as exc:
-        errors.append(_error(str(exc), "E010"))
+        return [_error(str(exc), "E010")]
+    return []
+
+
+def _check_log_retention() -> list[checks.CheckMessage]:
+    """E011: the days ``purge_sms_logs`` keeps by default."""
     retention = sms_settings.LOG_RETENTION_DAYS
-    if retention is not None and (
-        not isinstance(retention, int) or isinstance(retention, bool) or retention < 1
+    if retention is None or (
+        isinstance(retention, int) and not isinstance(retention, bool) and retention >= 1
     ):
-        errors.append(
-            _error(
-                f"{SETTING_NAME}['LOG_RETENTION_DAYS'] must be a whole number of days (1 or "
-                f"more) or None, not {retention!r}.",
-                "E011",
-            )
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['LOG_RETENTION_DAYS'] must be a whole number of days (1 or "
+            f"more) or None, not {retention!r}.",
+            "E011",
         )
-    cache_timeout = sms_settings.TEMPLATE_CACHE_TIMEOUT
-    if (
-        not isinstance(cache_timeout, (int, float))
-        or isinstance(cache_timeout, bool)
-        or cache_timeout < 0
-    ):
-        errors.append(
-            _error(
-                f"{SETTING_NAME}['TEMPLATE_CACHE_TIMEOUT'] must be a number of seconds (0 turns "
-                f"the cache off), not {cache_timeout!r}.",
-                "E019",
-            )
+    ]
+
+
+def _check_template_cache() -> list[checks.CheckMessage]:
+    """E019: the seconds a template looked up by name is remembered."""
+    timeout = sms_settings.TEMPLATE_CACHE_TIMEOUT
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and not timeout < 0:
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['TEMPLATE_CACHE_TIMEOUT'] must be a number of seconds (0 turns "
+            f"the cache off), not {timeout!r}.",
+            "E019",
         )
-    errors.extend(_check_callbacks())
+    ]
+
+
+def _check_ca_bundle() -> list[checks.CheckMessage]:
+    """E020: the CA bundle the API's certificate is verified with, when one is named."""
     ca_bundle = sms_settings.CA_BUNDLE
-    if ca_bundle is not None and not (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
-        errors.append(
-            _error(
-                f"{SETTING_NAME}['CA_BUNDLE'] must be the path of a CA bundle file, or None; "
-                f"{ca_bundle!r} is not a file.",
-                "E020",
-            )
+    if ca_bundle is None or (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['CA_BUNDLE'] must be the path of a CA bundle file, or None; "
+            f"{ca_bundle!r} is not a file.",
+            "E020",
         )
-    errors.extend(_check_otp())
-    return errors
+    ]
 
 
 def _check_sdk_app_id() -> list[checks.CheckMessage]:
+    """E003, E004: the SDK AppID both backends sign with."""
     app_id = sms_settings.SDK_APP_ID
     if not app_id:
         return [
@@ -197,45 +259,6 @@ def _check_cloud_settings() -> list[checks.CheckMessage]:
             )
         )
     return found
-
-
-def _check_otp() -> list[checks.CheckMessage]:
-    from django_tencent_sms.conf import OTP_DEFAULTS
-    from django_tencent_sms.otp.service import otp_settings_problems
-
-    conf = sms_settings.OTP
-    if not isinstance(conf, dict):
-        return [_error(f"{SETTING_NAME}['OTP'] must be a dict.", "E012")]
-    found: list[checks.CheckMessage] = [
-        _error(problem, "E012") for problem in otp_settings_problems(conf)
-    ]
-    found.extend(_check_phone_backend())
-    unknown = sorted(set(conf) - set(OTP_DEFAULTS))
-    if unknown:
-        found.append(
-            checks.Warning(
-                f"Unknown {SETTING_NAME}['OTP'] keys: {', '.join(unknown)}.",
-                hint=f"Known keys: {', '.join(OTP_DEFAULTS)}.",
-                id="tencent_sms.W003",
-            )
-        )
-    return found
-
-
-def _check_phone_backend() -> list[checks.CheckMessage]:
-    """With PhoneCodeBackend in use, the way it finds users must work before the first login."""
-    from django.conf import settings
-
-    from django_tencent_sms.otp.auth import PhoneCodeBackend
-
-    backends = getattr(settings, "AUTHENTICATION_BACKENDS", [])
-    if not any(path.endswith(".PhoneCodeBackend") for path in backends):
-        return []
-    try:
-        PhoneCodeBackend().user_finder()
-    except ConfigurationError as exc:
-        return [_error(str(exc), "E013")]
-    return []
 
 
 #: What a callback token may hold: it is a path segment of the URL given to Tencent.

@@ -13,7 +13,7 @@ from django.core.signals import setting_changed
 
 from django_tencent_sms.exceptions import ConfigurationError
 
-__all__ = ["DEFAULTS", "OTP_DEFAULTS", "sms_settings"]
+__all__ = ["DEFAULTS", "sms_settings"]
 
 SETTING_NAME = "TENCENT_SMS"
 
@@ -60,7 +60,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a template looked up by name is remembered in each process (0: never): a send by
     # name then costs no lookup query. Saving a template clears it in that process at once.
     "TEMPLATE_CACHE_TIMEOUT": 60,
-    # The verification-code service (django_tencent_sms.otp.service); see OTP_DEFAULTS.
+    # The verification-code service (django_tencent_sms.otp): a dict whose keys and defaults
+    # are django_tencent_sms.otp.conf.OTP_DEFAULTS, merged over them there.
     "OTP": {},
     # Delivery reports and replies pushed by Tencent (include "django_tencent_sms.reports.urls").
     # Tencent does not sign its callbacks: the secret in their URL is what proves them. 16 or
@@ -71,39 +72,6 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses
     # OTP["CLIENT_IP"] when that is set, else REMOTE_ADDR.
     "CALLBACK_CLIENT_IP": None,
-}
-
-#: Defaults of ``TENCENT_SMS["OTP"]``; a site's dict is merged over these.
-OTP_DEFAULTS: dict[str, Any] = {
-    # The verification template: an SmsTemplate name, or a Tencent template ID (int).
-    "TEMPLATE": None,
-    # The template's parameters, in order; "{code}" and "{minutes}" are filled in.
-    "PARAMS": ("{code}", "{minutes}"),
-    # Digits per code (4 to 10).
-    "LENGTH": 6,
-    # Seconds a code stays valid.
-    "TTL": 300,
-    # Tries per code, the right one included; then the code is dead.
-    "MAX_ATTEMPTS": 5,
-    # Seconds before the same number may ask again for the same purpose.
-    "RESEND_INTERVAL": 60,
-    # Codes per number (all purposes) per rolling hour and day.
-    "PHONE_HOURLY_LIMIT": 5,
-    "PHONE_DAILY_LIMIT": 10,
-    # Codes per client IP per rolling hour and day, when send_code() is given the request.
-    "IP_HOURLY_LIMIT": 20,
-    "IP_DAILY_LIMIT": 100,
-    # Region codes ("CN", "HK", …) whose numbers may receive codes; None allows all.
-    "ALLOWED_REGIONS": None,
-    # Codes per local calendar day across the whole site; None for no budget.
-    "DAILY_LIMIT": None,
-    # Dotted path of a function(request) -> IP text, for sites behind a proxy; None reads
-    # REMOTE_ADDR.
-    "CLIENT_IP": None,
-    # How PhoneCodeBackend finds the user: the name of a user-model field holding the number,
-    # or the dotted path of a function(phone: PhoneNumber) -> user or None.
-    "USER_PHONE_FIELD": "phone",
-    "USER_LOOKUP": None,
 }
 
 # Keys whose values must never be shown.
@@ -144,8 +112,6 @@ class SmsSettings:
             value = str(value).strip()
         elif name == "API_URL" and isinstance(value, str):
             value = value.rstrip("/")
-        elif name == "OTP":
-            value = {**OTP_DEFAULTS, **value} if isinstance(value, dict) else value
         self._cache[name] = value
         return value
 

@@ -23,6 +23,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django_tencent_sms.result_codes import Category, CloudCode, ResultCode, cloud_lookup, lookup
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from django_tencent_sms.models import SmsLog
 
 __all__ = [
@@ -241,7 +243,7 @@ class CodeRequestRefused(ValidationError):
 
     def __init__(
         self,
-        message: str,
+        message: StrOrPromise,  # translated when shown: a form renders it in the page's language
         code: str,
         *,
         retry_after: int | None = None,

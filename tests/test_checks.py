@@ -58,6 +58,7 @@ def test_locmem_backend_needs_no_credentials():
         ({"OTP": {"LENGTH": 3}}, "tencent_sms.E012"),
         ({"OTP": {"PARAMS": ["{minutes}"]}}, "tencent_sms.E012"),
         ({"OTP": "login-code"}, "tencent_sms.E012"),
+        ({"OTP": {"ALLOWED_REGIONS": 86}}, "tencent_sms.E012"),
         ({"OTP": {"TEMPLATES": "login-code"}}, "tencent_sms.W003"),
         ({"SDK_APPID": "1400006666"}, "tencent_sms.W002"),
     ],

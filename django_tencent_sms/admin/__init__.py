@@ -1,5 +1,7 @@
-"""The admin: send history (read-only, resend, delivery reports), fee dashboard, templates with
-test sends, verification codes (read-only, never the code), replies (read-only)."""
+"""The app's admin: registers each model with its ModelAdmin (one concern per module here).
+
+Send history (read-only, resend, delivery reports), fee dashboard, templates with test sends,
+verification codes (read-only, never the code), replies (read-only)."""
 
 from django.contrib import admin
 

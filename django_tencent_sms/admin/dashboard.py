@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -22,13 +23,16 @@ from django_tencent_sms.admin.stats import (
     summarize,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
 __all__ = ["dashboard_view"]
 
 
 # -- View -------------------------------------------------------------------------------------
 
 
-def _presets(today: date, start: date, end: date) -> list[dict]:
+def _presets(today: date, start: date, end: date) -> list[dict[str, Any]]:
     presets = []
     for days in PRESETS:
         first = today - timedelta(days=days - 1)
@@ -43,7 +47,7 @@ def _presets(today: date, start: date, end: date) -> list[dict]:
     return presets
 
 
-def dashboard_view(model_admin, request: HttpRequest) -> TemplateResponse:
+def dashboard_view(model_admin: ModelAdmin[Any], request: HttpRequest) -> TemplateResponse:
     """The page; ``SmsLogAdmin.dashboard_view`` has checked the view permission."""
     opts = model_admin.opts
     request.current_app = model_admin.admin_site.name

@@ -7,12 +7,13 @@ from datetime import timedelta
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from django_tencent_sms.exceptions import TencentSmsError
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.result_codes import Category, lookup
 
-__all__ = ["format_elapsed", "result_meaning", "status_badge"]
+__all__ = ["format_elapsed", "refusal", "result_meaning", "status_badge"]
 
-STATUS_ICONS = {
+STATUS_ICONS: dict[str, str] = {
     SmsLog.Status.QUEUED: "⋯",
     SmsLog.Status.SENDING: "…",
     SmsLog.Status.PENDING: "…",
@@ -43,6 +44,16 @@ def result_meaning(code: int) -> str:
     if info.category == Category.UNKNOWN:
         return gettext("A result code this version does not know")
     return gettext(info.meaning)
+
+
+def refusal(error: TencentSmsError) -> tuple[str, int | str, str]:
+    """Tencent's refusal as a page shows it: its meaning and its hint in the active language,
+    and its code: the legacy ``result``, else the API 3.0 code (which not every API 3.0 error
+    has a legacy number for)."""
+    hint = gettext(error.info.hint) if error.info.hint else ""
+    if error.result is not None:
+        return result_meaning(error.result), error.result, hint
+    return gettext(error.meaning), error.code, hint
 
 
 def format_elapsed(elapsed: timedelta) -> str:

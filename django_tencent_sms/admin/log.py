@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tencent_sms.admin.dashboard import dashboard_view
 from django_tencent_sms.admin.display import format_elapsed, result_meaning, status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
+from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
 from django_tencent_sms.admin.routes import admin_path
 from django_tencent_sms.admin.search import phone_condition
@@ -30,7 +31,7 @@ __all__ = ["SmsLogAdmin"]
 HIDDEN_CODE = "••••••"
 
 
-class SmsLogAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+class SmsLogAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     """History is evidence: nothing is added or edited here, and deleting takes its own
     permission (``purge_smslog``). The changelist costs a constant number of queries at any
     size: it never counts more than ``count_limit`` rows (see ``CappedCountPaginator``)."""
@@ -110,22 +111,16 @@ class SmsLogAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}
 
-    # Permissions -------------------------------------------------------------------------
+    # Permissions: read-only, but rows may be deleted one by one with purge_smslog ---------
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: SmsLog | None = None) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.purge_smslog")
 
-    def has_resend_permission(self, request, obj=None):
+    def has_resend_permission(self, request: HttpRequest, obj: SmsLog | None = None) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.resend_smslog")
 
-    def has_full_phone_permission(self, request):
-        return request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
+    def has_full_phone_permission(self, request: HttpRequest) -> bool:
+        return may_see_full_phone(request, self.opts.app_label)
 
     # Changelist -------------------------------------------------------------------------
 

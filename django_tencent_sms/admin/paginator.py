@@ -1,7 +1,11 @@
-"""Changelist counting: a paginator that never counts a huge table (and sums the fee while it
-counts), the ``ChangeList`` that goes with it, and the ``ModelAdmin`` mixin that wires both."""
+"""Changelist counting that costs the same at a thousand rows and at a million.
+
+A paginator that never counts a huge table (and sums the fee while it counts), the
+``ChangeList`` that goes with it, and the ``ModelAdmin`` mixin that wires both."""
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 import django
 from django.contrib import admin
@@ -10,12 +14,15 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.utils.functional import cached_property
+
+from django_tencent_sms.admin.privacy import AdminBase
 
 __all__ = ["CappedChangeList", "CappedCountAdmin", "CappedCountPaginator", "estimated_row_count"]
 
 
-def estimated_row_count(queryset: QuerySet) -> int | None:
+def estimated_row_count(queryset: QuerySet[Any, Any]) -> int | None:
     """PostgreSQL's estimate of the table's rows, or None where there is none.
 
     The statistics collector's live-row count follows inserts and deletes within moments (a
@@ -53,16 +60,18 @@ class CappedCountPaginator(Paginator):
     So a page view costs the same at a thousand rows and at a million.
     """
 
+    object_list: QuerySet[Any, Any]
+
     def __init__(
         self,
-        object_list,
-        per_page,
-        orphans=0,
-        allow_empty_first_page=True,
+        object_list: QuerySet[Any, Any],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
         *,
-        limit,
+        limit: int,
         sum_field: str | None = "fee",
-    ):
+    ) -> None:
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.limit = limit
         self.sum_field = sum_field
@@ -96,7 +105,7 @@ class CappedChangeList(ChangeList):
     #: Django 6 wraps the paginator in a <nav> landmark; our pagination template follows suit.
     nav_paginator = django.VERSION >= (6, 0)
 
-    def get_results(self, request):
+    def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         if not self.has_active_filters and not self.query:
             # Nothing filtered: the count is the whole list's, so the search bar need not offer
@@ -104,22 +113,29 @@ class CappedChangeList(ChangeList):
             self.full_result_count = self.result_count
 
 
-class CappedCountAdmin:
+class CappedCountAdmin(AdminBase):
     """A ``ModelAdmin`` mixin whose changelist never counts more than ``count_limit`` rows:
     the ``CappedCountPaginator`` and ``CappedChangeList``, no full-result count, no facets."""
 
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
+    paginator: ClassVar[type[CappedCountPaginator]] = CappedCountPaginator
     #: The changelist counts (and totals) at most this many rows.
     count_limit = 100_000
     #: The field the paginator totals as "fee" while it counts; None: count only.
     sum_field: str | None = None
 
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return CappedChangeList
 
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any, Any],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> CappedCountPaginator:
         return self.paginator(
             queryset,
             per_page,

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpRequest
 
-__all__ = ["FilterLookupsOnly"]
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    AdminBase = ModelAdmin[Any]
+else:
+    AdminBase = object
+
+__all__ = ["FULL_PHONE_PERMISSION", "FilterLookupsOnly", "may_see_full_phone"]
+
+#: The permission (of this app) to see whole numbers, and to search by part of one.
+FULL_PHONE_PERMISSION = "view_full_phone"
 
 
-class FilterLookupsOnly:
+def may_see_full_phone(request: HttpRequest, app_label: str) -> bool:
+    """Whether the admin user of ``request`` may see whole numbers (the send log, replies) and
+    search by part of one (every list with numbers)."""
+    return request.user.has_perm(f"{app_label}.{FULL_PHONE_PERMISSION}")
+
+
+class FilterLookupsOnly(AdminBase):
     """A ``ModelAdmin`` mixin accepting URL lookups only on the fields its filters use.
 
     Django otherwise accepts any lookup on the model's own fields in the changelist URL
@@ -18,7 +37,7 @@ class FilterLookupsOnly:
     #: Field names whose lookups the changelist URL may carry.
     allowed_lookup_roots: tuple[str, ...] = ()
 
-    def lookup_allowed(self, lookup, value, request=None):
+    def lookup_allowed(self, lookup: str, value: str, request: Any = None) -> bool:
         if lookup.split(LOOKUP_SEP, 1)[0] not in self.allowed_lookup_roots:
             return False
         return super().lookup_allowed(lookup, value, request)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
+from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.search import phone_condition
 from django_tencent_sms.masking import mask_phone
 
 __all__ = ["SmsReplyAdmin"]
 
 
-class SmsReplyAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+class SmsReplyAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     """Stored by Tencent's reply callback or ``manage.py tencent_sms_pull_status``; nobody adds,
     edits or deletes replies here. Numbers are masked unless the viewer may see whole numbers
     (``tencent_sms.view_full_phone``, as in the send log). The changelist costs a constant
@@ -39,19 +41,8 @@ class SmsReplyAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}
 
-    # Permissions: view only --------------------------------------------------------------
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_full_phone_permission(self, request):
-        return request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
+    def has_full_phone_permission(self, request: HttpRequest) -> bool:
+        return may_see_full_phone(request, self.opts.app_label)
 
     # Changelist -------------------------------------------------------------------------
 

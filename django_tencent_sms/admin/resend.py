@@ -5,11 +5,12 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from django.contrib import admin, messages
+from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
-from django_tencent_sms.admin.display import result_meaning, status_badge
+from django_tencent_sms.admin.display import refusal, status_badge
 from django_tencent_sms.exceptions import (
     ConfigurationError,
     InvalidMessage,
@@ -61,7 +62,7 @@ def confirmation(model_admin, request, logs, *, action: bool) -> TemplateRespons
         "rows": rows,
         "sendable": sum(1 for row in rows if not row["verification"]),
         "action": action,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "original": logs[0] if not action else None,
         "token": token,
         "token_field": CONFIRMATION_FIELD,
@@ -111,6 +112,7 @@ def resend_and_report(model_admin, request, logs) -> list[SmsLog]:
             }
         except TencentSmsError as exc:
             created += [exc.log] if exc.log is not None else []
+            meaning, result, hint = refusal(exc)
             level = messages.ERROR
             text = gettext(
                 "SMS #%(id)s to %(phone)s was resent as #%(new)s, but Tencent refused it: "
@@ -118,15 +120,15 @@ def resend_and_report(model_admin, request, logs) -> list[SmsLog]:
             ) % {
                 **values,
                 "new": exc.log.pk if exc.log else "?",
-                "meaning": result_meaning(exc.result),
-                "result": exc.result,
+                "meaning": meaning,
+                "result": result,
             }
-            if exc.info.hint:
-                text += " " + gettext(exc.info.hint)
+            if hint:
+                text += " " + hint
         except SmsError as exc:
-            new = exc.log
-            created += [new] if new is not None else []
-            if new is not None and new.status == SmsLog.Status.UNKNOWN:
+            attempt = exc.log
+            created += [attempt] if attempt is not None else []
+            if attempt is not None and attempt.status == SmsLog.Status.UNKNOWN:
                 level = messages.WARNING
                 text = gettext(
                     "SMS #%(id)s to %(phone)s was resent as #%(new)s, but no answer came back "
@@ -139,7 +141,7 @@ def resend_and_report(model_admin, request, logs) -> list[SmsLog]:
                     "SMS #%(id)s to %(phone)s was resent as #%(new)s, but it could not reach "
                     "Tencent: %(reason)s"
                 )
-            text %= {**values, "new": new.pk if new else "?", "reason": exc}
+            text %= {**values, "new": attempt.pk if attempt else "?", "reason": exc}
         except ConfigurationError as exc:
             level = messages.ERROR
             text = gettext(

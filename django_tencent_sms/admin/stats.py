@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from datetime import timezone as dt_timezone
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
@@ -41,7 +42,7 @@ STATUS_ORDER = [
 ]
 # Okabe-Ito colours: told apart with the common colour-vision deficiencies, and readable on
 # both the light and the dark admin theme.
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     SmsLog.Status.DELIVERED: "#009e73",
     SmsLog.Status.SENT: "#0072b2",
     SmsLog.Status.PENDING: "#56b4e9",
@@ -77,8 +78,40 @@ def day_bounds(start: date, end: date, tz: tzinfo | None = None) -> tuple[dateti
     return low, high
 
 
-def _parse_date(value: str) -> date:
-    return datetime.strptime(value, "%Y-%m-%d").date()
+def read_date(params: Mapping[str, str], name: str, errors: list[str]) -> date | None:
+    """GET parameter ``name`` (``start`` or ``end``) as a date; None when it is missing, or
+    when it is not an ISO date (then ``errors`` says so)."""
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        if name == "start":
+            message = _("The start date “%(value)s” is not a valid date; use YYYY-MM-DD.")
+        else:
+            message = _("The end date “%(value)s” is not a valid date; use YYYY-MM-DD.")
+        errors.append(message % {"value": raw})
+        return None
+
+
+def range_problems(start: date, end: date) -> list[str]:
+    """Why ``start``–``end`` cannot be shown: backwards, or longer than :data:`MAX_DAYS`."""
+    if start > end:
+        return [
+            _("The start date (%(start)s) is after the end date (%(end)s).")
+            % {"start": formats.date_format(start), "end": formats.date_format(end)}
+        ]
+    if (end - start).days + 1 > MAX_DAYS:
+        return [
+            ngettext(
+                "The range is longer than %(max)d day.",
+                "The range is longer than %(max)d days.",
+                MAX_DAYS,
+            )
+            % {"max": MAX_DAYS}
+        ]
+    return []
 
 
 def parse_range(
@@ -89,47 +122,18 @@ def parse_range(
     A missing ``end`` is today; a missing ``start`` is :data:`DEFAULT_DAYS` days before ``end``.
     Any error gives the default range with the messages that explain why.
     """
-    raw_start = (params.get("start") or "").strip()
-    raw_end = (params.get("end") or "").strip()
     errors: list[str] = []
-    start = end = None
-    if raw_start:
-        try:
-            start = _parse_date(raw_start)
-        except ValueError:
-            errors.append(
-                _("The start date “%(value)s” is not a valid date; use YYYY-MM-DD.")
-                % {"value": raw_start}
-            )
-    if raw_end:
-        try:
-            end = _parse_date(raw_end)
-        except ValueError:
-            errors.append(
-                _("The end date “%(value)s” is not a valid date; use YYYY-MM-DD.")
-                % {"value": raw_end}
-            )
-    if not errors:
-        try:
-            end = end or today
-            start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-            day_bounds(start, end, tz)
-        except OverflowError:
-            errors.append(_("The dates are out of range."))
-    if not errors and start > end:
-        errors.append(
-            _("The start date (%(start)s) is after the end date (%(end)s).")
-            % {"start": formats.date_format(start), "end": formats.date_format(end)}
-        )
-    elif not errors and (end - start).days + 1 > MAX_DAYS:
-        errors.append(
-            ngettext(
-                "The range is longer than %(max)d day.",
-                "The range is longer than %(max)d days.",
-                MAX_DAYS,
-            )
-            % {"max": MAX_DAYS}
-        )
+    start = read_date(params, "start", errors)
+    end = read_date(params, "end", errors)
+    if errors:
+        return (*default_range(today), errors)
+    try:
+        end = end or today
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+        day_bounds(start, end, tz)
+    except OverflowError:
+        return (*default_range(today), [_("The dates are out of range.")])
+    errors = range_problems(start, end)
     if errors:
         return (*default_range(today), errors)
     return start, end, errors
@@ -144,7 +148,7 @@ def days_between(start: date, end: date) -> list[date]:
 
 def aggregate(
     queryset: QuerySet[SmsLog], start: date, end: date, tz: tzinfo | None = None
-) -> list[dict]:
+) -> list[Mapping[str, Any]]:
     """One query: messages and fee grouped by local day, template name, tpl_id and status.
 
     ``template_name`` is the log's template, else the name of a template with the log's
@@ -263,7 +267,7 @@ def template_label(name: str | None, tpl_id: int) -> str:
     return name or f"#{tpl_id}"
 
 
-def summarize(rows: Iterable[Mapping], start: date, end: date) -> Summary:
+def summarize(rows: Iterable[Mapping[str, Any]], start: date, end: date) -> Summary:
     """Fold :func:`aggregate`'s rows into tallies; every day of the range is present."""
     days = {day: Tally() for day in days_between(start, end)}
     templates: dict[str, Tally] = {}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from django_tencent_sms.admin.display import result_meaning, status_badge
+from django_tencent_sms.admin.display import refusal, status_badge
 from django_tencent_sms.admin.routes import admin_path
 from django_tencent_sms.exceptions import (
     ConfigurationError,
@@ -20,7 +20,7 @@ from django_tencent_sms.exceptions import (
     TencentSmsError,
 )
 from django_tencent_sms.masking import mask_phone
-from django_tencent_sms.models import MAX_CONTENT_LENGTH, SmsTemplate
+from django_tencent_sms.models import MAX_CONTENT_LENGTH, SmsLog, SmsTemplate
 from django_tencent_sms.sending.single import send_sms
 
 __all__ = ["SmsTemplateAdmin", "TestMessageForm"]
@@ -128,6 +128,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
     def _send_test(self, form: TestMessageForm) -> dict | None:
         """Send; put input errors on the form, return what the page shows about the outcome."""
         reason = hint = ""
+        log: SmsLog | None
         try:
             log = send_sms(form.cleaned_data["phone"], form.template, form.params)
         except InvalidMessage as exc:
@@ -140,13 +141,13 @@ class SmsTemplateAdmin(admin.ModelAdmin):
             return None
         except TencentSmsError as exc:
             log = exc.log
-            reason = gettext("%(meaning)s (result %(code)s)") % {
-                "meaning": result_meaning(exc.result),
-                "code": exc.result,
-            }
-            hint = gettext(exc.info.hint) if exc.info.hint else ""
+            meaning, code, hint = refusal(exc)
+            reason = gettext("%(meaning)s (result %(code)s)") % {"meaning": meaning, "code": code}
         except SmsError as exc:
             log, reason = exc.log, str(exc)
+        if log is None:  # refused before its log row was written: nothing to link to
+            form.add_error(None, reason)
+            return None
         return {
             "log": log,
             "ok": not reason,

@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
+from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.search import phone_condition
-from django_tencent_sms.conf import OTP_DEFAULTS, sms_settings
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
+from django_tencent_sms.otp.conf import OTP_DEFAULTS, usable_limit
 
 __all__ = ["CodeStatus", "VerificationCodeAdmin", "code_status"]
 
@@ -27,11 +28,8 @@ State = VerificationCode.State
 
 
 def max_attempts() -> int:
-    conf = sms_settings.OTP
-    value = conf.get("MAX_ATTEMPTS") if isinstance(conf, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    return OTP_DEFAULTS["MAX_ATTEMPTS"]
+    """The tries a code allows, as the pages show it (the default when the setting is bad)."""
+    return usable_limit("MAX_ATTEMPTS") or OTP_DEFAULTS["MAX_ATTEMPTS"]
 
 
 class CodeStatus:
@@ -109,9 +107,10 @@ class StatusFilter(admin.SimpleListFilter):
         return list(CodeStatus.LABELS.items())
 
     def queryset(self, request, queryset):
-        if self.value() not in CodeStatus.LABELS:
+        status = self.value()
+        if status is None or status not in CodeStatus.LABELS:
             return queryset
-        return queryset.filter(CodeStatus.condition(self.value(), otp.clock(), max_attempts()))
+        return queryset.filter(CodeStatus.condition(status, otp.clock(), max_attempts()))
 
 
 class PurposeFilter(admin.SimpleListFilter):
@@ -136,7 +135,7 @@ class PurposeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VerificationCodeAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
     """A read-only record: nobody adds, edits or deletes codes here (``manage.py
     purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and
     numbers are masked. The changelist costs a constant number of queries at any size."""
@@ -168,42 +167,22 @@ class VerificationCodeAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmi
     exclude = ["code_hash"]
     change_list_template = "admin/tencent_sms/verificationcode/change_list.html"
 
+    code_fields = ("phone_number", "purpose", "status_label", "state", "ip", "log_link")
+    use_fields = ("created_at", "expires_at", "attempts_label", "used_at", "superseded_at")
     fieldsets = [
         (
             _("Code"),
             {
-                "fields": ["phone_number", "purpose", "status_label", "state", "ip", "log_link"],
+                "fields": code_fields,
                 "description": _("Only a keyed hash of the code is stored, and it is never shown."),
             },
         ),
-        (
-            _("Use"),
-            {
-                "fields": [
-                    "created_at",
-                    "expires_at",
-                    "attempts_label",
-                    "used_at",
-                    "superseded_at",
-                ]
-            },
-        ),
+        (_("Use"), {"fields": use_fields}),
     ]
-    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+    readonly_fields = [*code_fields, *use_fields]
 
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}
-
-    # Permissions: view only --------------------------------------------------------------
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # Changelist -------------------------------------------------------------------------
 
@@ -217,9 +196,7 @@ class VerificationCodeAdmin(FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmi
             return queryset.filter(ip=str(ipaddress.ip_address(term))), False
         except ValueError:
             pass
-        phone = phone_condition(
-            term, fragments=request.user.has_perm(f"{self.opts.app_label}.view_full_phone")
-        )
+        phone = phone_condition(term, fragments=may_see_full_phone(request, self.opts.app_label))
         if phone is None:
             return queryset.none(), False
         return queryset.filter(phone), False

@@ -1,1 +1,1 @@
-"""The app's management commands and what they share."""
+"""The app's management commands (in ``commands``) and what they share."""

@@ -1,5 +1,6 @@
-"""What the purge commands share: durations, the batched delete, and the common options and
-output (``--dry-run``, ``--batch-size``, ``--database``)."""
+"""What the purge commands share: durations, the batched delete, the common options and output.
+
+The options are ``--dry-run``, ``--batch-size`` and ``--database``."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Verification codes by SMS and signing in with them.
 
 ``send_code``, ``check_code`` and ``verify_code`` (with ``Reason`` and ``VerificationResult``)
-are imported from here; they live in :mod:`django_tencent_sms.otp.service`. They are loaded on
-first use, so importing ``django_tencent_sms.otp.conf`` or ``.urls`` does not need the models.
+are imported from here; they live in :mod:`django_tencent_sms.otp.service`, and
+``otp_settings`` in :mod:`django_tencent_sms.otp.conf`. They are loaded on first use, so
+importing ``django_tencent_sms.otp.conf`` or ``.urls`` does not need the models.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["Reason", "VerificationResult", "check_code", "otp_settings", "send_code", "verify_code"]
 
 if TYPE_CHECKING:
+    from django_tencent_sms.otp.conf import otp_settings
     from django_tencent_sms.otp.service import (
         Reason,
         VerificationResult,
         check_code,
-        otp_settings,
         send_code,
         verify_code,
     )
 
 
 def __getattr__(name: str) -> Any:
+    if name == "otp_settings":
+        from django_tencent_sms.otp.conf import otp_settings
+
+        return otp_settings
     if name in __all__:
         from django_tencent_sms.otp import service
 

@@ -32,7 +32,7 @@ A complete example, with a custom user model holding the number::
     }
 
     # accounts/views.py: a login view of your own (the shipped ones are in
-    # django_tencent_sms.otp.views and django_tencent_sms.otp.urls)
+    # django_tencent_sms.otp.views and .api, mounted by django_tencent_sms.otp.urls)
     from django.contrib.auth import authenticate, login
     from django.db import transaction
     from django.shortcuts import redirect, render
@@ -75,17 +75,17 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
-from django_tencent_sms.conf import SETTING_NAME
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.masking import mask_phone
-from django_tencent_sms.otp.service import VerificationResult, check_code, otp_settings
+from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
+from django_tencent_sms.otp.service import VerificationResult, check_code
 
 __all__ = ["PhoneCodeAttempt", "PhoneCodeBackend", "last_attempt"]
 
 logger = logging.getLogger("django_tencent_sms")
 
 #: Where the backend leaves the outcome of its last attempt on the request.
-_ATTEMPT_ATTR = "_tencent_sms_attempt"
+ATTEMPT_ATTR = "_tencent_sms_attempt"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +122,7 @@ ACCOUNT_MESSAGES = {
 
 def last_attempt(request: HttpRequest | None) -> PhoneCodeAttempt | None:
     """The outcome of the last ``PhoneCodeBackend`` attempt made with ``request``, if any."""
-    return getattr(request, _ATTEMPT_ATTR, None)
+    return getattr(request, ATTEMPT_ATTR, None)
 
 
 def _blank(value: Any) -> bool:
@@ -130,8 +130,8 @@ def _blank(value: Any) -> bool:
 
 
 def clear_attempt(request: HttpRequest | None) -> None:
-    if request is not None and hasattr(request, _ATTEMPT_ATTR):
-        delattr(request, _ATTEMPT_ATTR)
+    if request is not None and hasattr(request, ATTEMPT_ATTR):
+        delattr(request, ATTEMPT_ATTR)
 
 
 class PhoneCodeBackend(ModelBackend):
@@ -155,16 +155,23 @@ class PhoneCodeBackend(ModelBackend):
             return None
         # Resolve the lookup before the check: a configuration error must not cost a try.
         find = self.user_finder()
-        result = check_code(phone, code, purpose, request=request)
-        if not result.ok:
-            return self._remember(request, PhoneCodeAttempt(result.reason.value, result))
+        attempt = self.attempt(check_code(phone, code, purpose, request=request), find)
+        if request is not None:
+            setattr(request, ATTEMPT_ATTR, attempt)
+        return attempt.user if attempt.ok else None
+
+    def attempt(
+        self, result: VerificationResult, find: Callable[[PhoneNumber], Any]
+    ) -> PhoneCodeAttempt:
+        """What a checked code means for signing in: the user when one may, else why not."""
+        if not result.ok or result.record is None:
+            return PhoneCodeAttempt(result.reason.value, result)
         user = find(result.record.phone)
         if user is None:
-            return self._remember(request, PhoneCodeAttempt("no_account", result))
+            return PhoneCodeAttempt("no_account", result)
         if not self.user_can_authenticate(user):
-            return self._remember(request, PhoneCodeAttempt("inactive", result, user))
-        self._remember(request, PhoneCodeAttempt("ok", result, user))
-        return user
+            return PhoneCodeAttempt("inactive", result, user)
+        return PhoneCodeAttempt("ok", result, user)
 
     async def aauthenticate(  # type: ignore[override]
         self,
@@ -186,11 +193,11 @@ class PhoneCodeBackend(ModelBackend):
                     lookup = import_string(lookup)
                 except ImportError as exc:
                     raise ConfigurationError(
-                        f"{SETTING_NAME}['OTP']['USER_LOOKUP'] cannot be imported: {exc}"
+                        f"{OTP_SETTING}['USER_LOOKUP'] cannot be imported: {exc}"
                     ) from exc
             if not callable(lookup):
                 raise ConfigurationError(
-                    f"{SETTING_NAME}['OTP']['USER_LOOKUP'] must be a function or its dotted path."
+                    f"{OTP_SETTING}['USER_LOOKUP'] must be a function or its dotted path."
                 )
             return lookup
         self.phone_field()  # fails now, before a try is spent, when the field is missing
@@ -204,7 +211,7 @@ class PhoneCodeBackend(ModelBackend):
             user_model._meta.get_field(field)
         except (FieldDoesNotExist, TypeError) as exc:
             raise ConfigurationError(
-                f"{SETTING_NAME}['OTP']['USER_PHONE_FIELD'] is {field!r}, but "
+                f"{OTP_SETTING}['USER_PHONE_FIELD'] is {field!r}, but "
                 f"{user_model._meta.label} has no such field; name the field that holds the "
                 f"number, or set USER_LOOKUP to a function."
             ) from exc
@@ -225,9 +232,3 @@ class PhoneCodeBackend(ModelBackend):
             )
             return None
         return users[0] if users else None
-
-    @staticmethod
-    def _remember(request: HttpRequest | None, attempt: PhoneCodeAttempt) -> None:
-        if request is not None:
-            setattr(request, _ATTEMPT_ATTR, attempt)
-        return None

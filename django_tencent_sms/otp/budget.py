@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
+from django_tencent_sms.otp.conf import usable_limit
+from django_tencent_sms.otp.limits import day_start
 
 __all__ = ["BudgetStatus", "daily_limit", "otp_budget_status"]
 
@@ -40,11 +41,7 @@ def daily_limit() -> int | None:
     """``OTP["DAILY_LIMIT"]`` when it is a usable budget, else None. A bad value is the
     system checks' to report (and ``send_code``'s to refuse); a page showing the budget does
     not fail over it."""
-    conf = sms_settings.OTP
-    value = conf.get("DAILY_LIMIT") if isinstance(conf, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    return None
+    return usable_limit("DAILY_LIMIT")
 
 
 def otp_budget_status(now: datetime | None = None) -> BudgetStatus | None:
@@ -57,7 +54,7 @@ def otp_budget_status(now: datetime | None = None) -> BudgetStatus | None:
     if limit is None:
         return None
     now = otp.clock() if now is None else now
-    midnight = otp.day_start(now)
+    midnight = day_start(now)
     used = (
         VerificationCode.objects.filter(created_at__gte=midnight)
         .order_by()[:limit]

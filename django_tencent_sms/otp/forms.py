@@ -44,13 +44,8 @@ from django_tencent_sms.otp.auth import (
     clear_attempt,
     last_attempt,
 )
-from django_tencent_sms.otp.service import (
-    Reason,
-    VerificationResult,
-    check_code,
-    otp_settings,
-    send_code,
-)
+from django_tencent_sms.otp.conf import otp_settings
+from django_tencent_sms.otp.service import Reason, VerificationResult, check_code, send_code
 from django_tencent_sms.result_codes import Category
 from django_tencent_sms.sending.validation import normalize_phone
 
@@ -175,8 +170,9 @@ class RequestCodeForm(forms.Form):
         try:
             self.record = send_code(self.cleaned_data["phone"], purpose, request=request)
         except CodeRequestRefused as exc:
+            code = exc.code or "refused"
             self.retry_after = exc.retry_after
-            self._refuse(exc.code, exc, on_phone=exc.code in PHONE_REFUSALS)
+            self._refuse(code, exc, on_phone=code in PHONE_REFUSALS)
         except InvalidMessage as exc:
             if exc.code == "invalid_phone":
                 self._refuse("invalid_phone", exc, on_phone=True)
@@ -230,13 +226,13 @@ class VerifyCodeForm(forms.Form):
         self.result: VerificationResult | None = None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        phone, code = cleaned.get("phone"), cleaned.get("code")
+        super().clean()
+        phone, code = self.cleaned_data.get("phone"), self.cleaned_data.get("code")
         if phone is not None and code:
             self.result = self.check(phone, code)
             if not self.result.ok:
                 self.add_error("code", result_error(self.result))
-        return cleaned
+        return self.cleaned_data
 
     def check(self, phone: PhoneNumber, code: str) -> VerificationResult:
         """Check the code (counting a try); overridable."""

@@ -27,10 +27,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Field, Max, Min, Q
 from django.db.models.signals import post_save, pre_save
 
 from django_tencent_sms.models import SmsLog, VerificationCode
@@ -51,7 +52,7 @@ class Window:
     interval: timedelta
     count_ip: bool
     budget: int | None
-    midnight: datetime | None
+    midnight: datetime
 
 
 class LimitCounts(dict):
@@ -87,23 +88,27 @@ class CodeQueries:
         that ``save()`` made before stay ``save()``, so the receiver still hears of them."""
         return pre_save.has_listeners(self.model) or post_save.has_listeners(self.model)
 
+    @cached_property
+    def fields(self) -> dict[str, Field[Any, Any]]:
+        """The model's columns by field name."""
+        return {field.name: field for field in self.model._meta.concrete_fields}
+
     def _sql(self, connection: Any, key: tuple[Any, ...], build: Any) -> str:
         full = (connection.alias, *key)
         try:
             return self._built[full]
         except KeyError:
             pass
-        meta = self.model._meta
         quote = connection.ops.quote_name
 
         def column(name: str) -> str:
-            return quote(meta.get_field(name).column)
+            return quote(self.fields[name].column)
 
-        sql = self._built[full] = build(quote(meta.db_table), column)
+        sql = self._built[full] = build(quote(self.model._meta.db_table), column)
         return sql
 
     def _prep(self, connection: Any, name: str, value: Any) -> Any:
-        return self.model._meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
+        return self.fields[name].get_db_prep_value(value, connection, prepared=False)
 
     # send_code -----------------------------------------------------------------------------
 

@@ -14,10 +14,10 @@ How it holds up:
   try only while tries remain, and marks the code used only while it is unused. So concurrent
   right answers succeed once, and concurrent guesses never get more than ``MAX_ATTEMPTS`` tries.
 - Sending is guarded by a per-purpose cooldown, per-number and per-IP caps and a site-wide daily
-  budget. The new code's row is written first and the limits are counted with it included, so
-  two racing requests cannot both slip under a limit (both may be refused; neither is sent).
-  This relies on autocommit: call ``send_code`` outside ``transaction.atomic`` (the shipped
-  views are ``non_atomic_requests``).
+  budget (``otp.limits``). The new code's row is written first and the limits are counted with
+  it included, so two racing requests cannot both slip under a limit (both may be refused;
+  neither is sent). This relies on autocommit: call ``send_code`` outside
+  ``transaction.atomic`` (the shipped views are ``non_atomic_requests``).
 - ``verify_code`` runs the same queries and the same HMAC whether the number has a code or not.
 """
 
@@ -29,7 +29,7 @@ import hmac
 import math
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import phonenumbers
@@ -38,9 +38,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from phonenumber_field.phonenumber import PhoneNumber
 
-from django_tencent_sms.conf import SETTING_NAME, sms_settings
+from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import (
     CodeRequestRefused,
     ConfigurationError,
@@ -48,7 +48,9 @@ from django_tencent_sms.exceptions import (
     SmsError,
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
-from django_tencent_sms.otp.queries import CodeQueries, Window
+from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
+from django_tencent_sms.otp.limits import enforce_limits
+from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.single import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
@@ -56,25 +58,15 @@ from django_tencent_sms.signals import (
     code_failed,
     code_sent,
     code_verified,
-    daily_limit_reached,
     notify,
 )
 
-__all__ = [
-    "Reason",
-    "VerificationResult",
-    "check_code",
-    "otp_settings",
-    "send_code",
-    "verify_code",
-]
+__all__ = ["Reason", "VerificationResult", "check_code", "send_code", "verify_code"]
 
 #: Replaced in tests to control time; everything here reads the clock through it.
 clock = timezone.now
 
 PURPOSE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
-MIN_LENGTH, MAX_LENGTH = 4, 10
-HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HASH_SALT = "django_tencent_sms.otp.code"  # fixed: stored digests depend on it
 #: Compared against when the number has no code, so both paths do the same work.
 _NO_CODE_HASH = "0" * 64
@@ -129,78 +121,6 @@ class VerificationResult:
         return self.ok
 
 
-# Settings ------------------------------------------------------------------------------------
-
-
-def otp_settings() -> dict[str, Any]:
-    """``TENCENT_SMS["OTP"]`` merged over the defaults, checked; ``ConfigurationError`` if bad."""
-    conf = sms_settings.OTP
-    if not isinstance(conf, dict):
-        raise ConfigurationError(f"{SETTING_NAME}['OTP'] must be a dict.")
-    problems = otp_settings_problems(conf)
-    if problems:
-        raise ConfigurationError(problems[0])
-    return conf
-
-
-def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
-    """What is wrong with an OTP settings dict (also used by the system checks)."""
-    name = f"{SETTING_NAME}['OTP']"
-    problems = []
-
-    def positive_int(key: str, *, optional: bool = False, minimum: int = 1) -> None:
-        value = conf.get(key)
-        if optional and value is None:
-            return
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            problems.append(f"{name}['{key}'] must be a whole number ≥ {minimum}, not {value!r}.")
-
-    template = conf.get("TEMPLATE")
-    if (template is not None and not isinstance(template, (str, int))) or isinstance(
-        template, bool
-    ):
-        problems.append(f"{name}['TEMPLATE'] must be an SmsTemplate name or a tpl_id.")
-    length = conf.get("LENGTH")
-    if (
-        not isinstance(length, int)
-        or isinstance(length, bool)
-        or not (MIN_LENGTH <= length <= MAX_LENGTH)
-    ):
-        problems.append(f"{name}['LENGTH'] must be {MIN_LENGTH} to {MAX_LENGTH}, not {length!r}.")
-    for key in ("TTL", "MAX_ATTEMPTS"):
-        positive_int(key)
-    positive_int("RESEND_INTERVAL", minimum=0)
-    for key in (
-        "PHONE_HOURLY_LIMIT",
-        "PHONE_DAILY_LIMIT",
-        "IP_HOURLY_LIMIT",
-        "IP_DAILY_LIMIT",
-        "DAILY_LIMIT",
-    ):
-        positive_int(key, optional=True)
-    params = conf.get("PARAMS")
-    if (
-        not isinstance(params, (list, tuple))
-        or not all(isinstance(p, str) for p in params)
-        or not any("{code}" in p for p in params)
-    ):
-        problems.append(f"{name}['PARAMS'] must be a list of strings, one containing {{code}}.")
-    else:
-        for p in params:
-            try:
-                p.format(code="0", minutes=0)
-            except (KeyError, IndexError, ValueError):
-                problems.append(
-                    f"{name}['PARAMS'] entry {p!r} may use only {{code}} and {{minutes}}."
-                )
-    regions = conf.get("ALLOWED_REGIONS")
-    if regions is not None and (
-        isinstance(regions, str) or not all(isinstance(r, str) for r in regions)
-    ):
-        problems.append(f"{name}['ALLOWED_REGIONS'] must be a list of region codes or None.")
-    return problems
-
-
 # Hashing -------------------------------------------------------------------------------------
 
 
@@ -217,6 +137,7 @@ def new_code(length: int) -> str:
 
 
 def client_ip(request: HttpRequest, conf: dict[str, Any]) -> str | None:
+    """The client's address: ``OTP["CLIENT_IP"]``'s function, else ``REMOTE_ADDR``."""
     resolver = conf.get("CLIENT_IP")
     if resolver:
         func = import_string(resolver) if isinstance(resolver, str) else resolver
@@ -238,9 +159,35 @@ def send_code(
     """
     conf = otp_settings()
     if conf["TEMPLATE"] is None:
-        raise ConfigurationError(f"{SETTING_NAME}['OTP']['TEMPLATE'] is not set.")
+        raise ConfigurationError(f"{OTP_SETTING}['TEMPLATE'] is not set.")
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
+    number = allowed_number(phone, conf)
+    e164 = number.as_e164
+    now = clock()
+    code = new_code(conf["LENGTH"])
+    record = VerificationCode(
+        phone=e164,
+        purpose=purpose,
+        code_hash=code_digest(e164, purpose, code),
+        state=VerificationCode.State.PENDING,
+        created_at=now,
+        expires_at=now + timedelta(seconds=conf["TTL"]),
+        ip=client_ip(request, conf) if request is not None else None,
+    )
+    code_rows.insert(record)
+    try:
+        enforce_limits(record, conf, now, queries=queries, request=request)
+    except BaseException:
+        record.delete()
+        raise
+    _deliver(record, number, code, conf)
+    notify(code_sent, VerificationCode, record=record, request=request)
+    return record
+
+
+def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
+    """``phone`` normalised; ``CodeRequestRefused`` when its region may not receive codes."""
     number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
     regions = conf["ALLOWED_REGIONS"]
     if regions is not None and phonenumbers.region_code_for_number(number) not in set(regions):
@@ -248,26 +195,15 @@ def send_code(
             _("Codes cannot be sent to numbers in this country or region."),
             code="region_not_allowed",
         )
-    e164 = number.as_e164
-    ip = client_ip(request, conf) if request is not None else None
-    now = clock()
-    code = new_code(conf["LENGTH"])
-    record = code_rows.insert(
-        VerificationCode(
-            phone=e164,
-            purpose=purpose,
-            code_hash=code_digest(e164, purpose, code),
-            state=VerificationCode.State.PENDING,
-            created_at=now,
-            expires_at=now + timedelta(seconds=conf["TTL"]),
-            ip=ip,
-        )
-    )
-    try:
-        _enforce_limits(record, conf, now, request)
-    except BaseException:
-        record.delete()
-        raise
+    return number
+
+
+def _deliver(
+    record: VerificationCode, number: PhoneNumber, code: str, conf: dict[str, Any]
+) -> None:
+    """Send ``code`` by SMS and write into ``record`` what came of it; raise what ``send_sms``
+    raised. A code refused before sending leaves no row; one that may have arrived stays
+    usable."""
     minutes = math.ceil(conf["TTL"] / 60)
     params = [p.format(code=code, minutes=minutes) for p in conf["PARAMS"]]
     secret = [i for i, p in enumerate(conf["PARAMS"]) if "{code}" in p]
@@ -277,12 +213,11 @@ def send_code(
         record.delete()  # refused before sending (a template problem): nothing left
         raise
     except SmsError as exc:
-        log = exc.log
-        unknown = log is not None and log.status == SmsLog.Status.UNKNOWN
+        unknown = exc.log is not None and exc.log.status == SmsLog.Status.UNKNOWN
         _finish(
             record,
             VerificationCode.State.UNKNOWN if unknown else VerificationCode.State.FAILED,
-            log,
+            exc.log,
         )
         raise
     except BaseException:
@@ -290,87 +225,11 @@ def send_code(
         _finish(record, VerificationCode.State.UNKNOWN, None)
         raise
     _finish(record, VerificationCode.State.SENT, log)
-    notify(code_sent, VerificationCode, record=record, request=request)
-    return record
 
 
 def _finish(record: VerificationCode, state: str, log: SmsLog | None) -> None:
     # Unless it failed, the new code may be in the person's hands: older ones stop counting.
     queries.finish(record, state, log, clock())
-
-
-def _enforce_limits(
-    record: VerificationCode, conf: dict[str, Any], now: datetime, request: HttpRequest | None
-) -> None:
-    """Count the recent codes, this one included, and refuse when one is over a limit."""
-    interval = timedelta(seconds=conf["RESEND_INTERVAL"])
-    budget = conf["DAILY_LIMIT"]
-    midnight = day_start(now) if budget is not None else None
-    counts = queries.limit_counts(
-        record,
-        Window(
-            now=now,
-            interval=interval,
-            count_ip=bool(conf["IP_HOURLY_LIMIT"] or conf["IP_DAILY_LIMIT"]),
-            budget=budget,
-            midnight=midnight,
-        ),
-    )
-    if interval and counts["cooldown"] > 1:
-        since = queries.cooldown_since(record, now, interval)
-        wait = _seconds(since + interval - now) if since else int(interval.total_seconds())
-        raise CodeRequestRefused(
-            ngettext_lazy(
-                "Please wait %(seconds)d second before asking for another code.",
-                "Please wait %(seconds)d seconds before asking for another code.",
-                "seconds",
-            ),
-            code="cooldown",
-            retry_after=wait,
-            params={"seconds": wait},
-        )
-    for counted, by, window, code in (
-        ("phone_hour", "phone", HOUR, "phone_hourly_limit"),
-        ("phone_day", "phone", DAY, "phone_daily_limit"),
-        ("ip_hour", "ip", HOUR, "ip_hourly_limit"),
-        ("ip_day", "ip", DAY, "ip_daily_limit"),
-    ):
-        limit = conf[code.upper()]
-        if limit is not None and counts[counted] > limit:
-            # When the oldest counted code leaves the window, one fewer is counted.
-            since = queries.oldest_since(record, by, now - window)
-            raise CodeRequestRefused(
-                CAP_MESSAGES[code],
-                code=code,
-                retry_after=_seconds(since + window - now) if since else None,
-            )
-    if budget is not None and counts["today"] > budget:
-        notify(daily_limit_reached, VerificationCode, limit=budget, request=request)
-        raise CodeRequestRefused(
-            _("No more codes can be sent today. Please try again tomorrow."),
-            code="daily_limit",
-            retry_after=_seconds(day_start(now) + DAY - now),
-        )
-
-
-def day_start(now: datetime) -> datetime:
-    """Midnight starting the budget's day: in the site's ``TIME_ZONE``, not the visitor's."""
-    if timezone.is_aware(now):
-        now = timezone.localtime(now, timezone.get_default_timezone())
-    # A naive time (USE_TZ = False) is already the site's local time.
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-CAP_MESSAGES = {
-    "phone_hourly_limit": _("Too many codes were sent to this number in the last hour."),
-    "phone_daily_limit": _("Too many codes were sent to this number today."),
-    "ip_hourly_limit": _("Too many codes were requested from your network in the last hour."),
-    "ip_daily_limit": _("Too many codes were requested from your network today."),
-}
-
-
-def _seconds(delta: timedelta) -> int:
-    return max(1, math.ceil(delta.total_seconds()))
 
 
 # Checking ------------------------------------------------------------------------------------

@@ -1,2 +1,4 @@
-"""What Tencent says after a send: delivery reports applied to the log, replies stored, and the
-callback views Tencent pushes them to."""
+"""What Tencent says after a send: delivery reports, replies, and the callbacks that bring them.
+
+``apply`` writes reports onto the send log and stores replies; ``callbacks`` are the views
+Tencent pushes them to, mounted by ``urls``."""

@@ -1,5 +1,7 @@
-"""Applying delivery reports to the send log, and storing replies: the one code path behind
-Tencent's callbacks (``reports.callbacks``) and ``manage.py tencent_sms_pull_status``.
+"""Applying delivery reports to the send log, and storing replies, however they arrived.
+
+The one code path behind Tencent's callbacks (``reports.callbacks``) and ``manage.py
+tencent_sms_pull_status``.
 
 A report updates the logs whose ``sid`` it names to ``delivered`` or ``undelivered``, with the
 carrier's code, Tencent's description and the time the phone got it (``delivered_at``; for an
@@ -183,7 +185,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
         unique.setdefault(_key(reply.phone, reply.replied_at, reply.text), reply)
     if unique:
         with transaction.atomic():
-            stored = _stored(unique)
+            stored = stored_keys(unique)
             new = [
                 SmsReply(
                     phone=reply.phone,
@@ -205,7 +207,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
     return outcome
 
 
-def _stored(
+def stored_keys(
     keys: Iterable[tuple[str, datetime, str]],
 ) -> set[tuple[str, datetime, str]]:
     """Which of ``keys`` (number, time, text) are stored already: one query."""

@@ -1,1 +1,1 @@
-"""Template tags for the app's admin pages."""
+"""The template tags of the admin pages (``tencent_sms_admin``)."""

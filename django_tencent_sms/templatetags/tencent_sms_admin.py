@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import template
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from django_tencent_sms.otp.budget import otp_budget_status
+from django_tencent_sms.otp.budget import BudgetStatus, otp_budget_status
 
 register = template.Library()
 
 
 @register.simple_tag(name="tencent_sms_otp_budget")
-def otp_budget():
+def otp_budget() -> BudgetStatus | None:
     """Today's verification-code budget (a ``BudgetStatus``), or None when there is none.
 
     ``{% tencent_sms_otp_budget as budget %}``: one query when ``OTP["DAILY_LIMIT"]`` is set,
@@ -26,7 +28,7 @@ def otp_budget():
 
 
 @register.inclusion_tag("admin/date_hierarchy.html", name="tencent_sms_date_hierarchy")
-def fast_date_hierarchy(cl):
+def fast_date_hierarchy(cl: ChangeList) -> dict[str, Any]:
     """Django's date drill-down, with the periods taken from the list's first and last dates.
 
     Django lists only the years, months or days that have rows, with a ``SELECT DISTINCT`` over
@@ -37,17 +39,19 @@ def fast_date_hierarchy(cl):
     if not cl.date_hierarchy:
         return {"show": False}
     field = cl.date_hierarchy
-    # Django 6's template names the field ("Filter by created").
-    shown = {"show": True, "field_name": cl.opts.get_field(field).verbose_name}
+    # Django 6's template names the field ("Filter by created"); a date field is a column.
+    date_field = cl.opts.get_field(field)
+    name = date_field.verbose_name if isinstance(date_field, models.Field) else field
+    shown = {"show": True, "field_name": name}
     year_field, month_field, day_field = f"{field}__year", f"{field}__month", f"{field}__day"
     year = cl.params.get(year_field)
     month = cl.params.get(month_field)
     day = cl.params.get(day_field)
 
-    def link(filters):
+    def link(filters: dict[str, Any]) -> str:
         return cl.get_query_string(filters, [f"{field}__"])
 
-    def back_from_params():
+    def back_from_params() -> dict[str, str] | None:
         if year and month:
             return {"link": link({year_field: year}), "title": str(year)}
         if year:

@@ -10,7 +10,8 @@ from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
-from django_tencent_sms.otp.views import RequestCodeView, VerifyCodeView, verified_phone
+from django_tencent_sms.otp.session import verified_phone
+from django_tencent_sms.otp.views import RequestCodeView, VerifyCodeView
 
 from .forms import SignupForm
 from .models import Profile

@@ -387,6 +387,19 @@ def test_a_rate_limited_resend_is_reported_not_raised(resender, sms_sandbox, not
     assert new.status == "failed" and new.result == 1023
 
 
+def test_an_api3_refusal_without_a_legacy_result_is_named_by_its_code(
+    resender, sms_sandbox_cloud, notification
+):
+    original = send_sms(PHONE, notification, ["SF1"])
+    # 9999 has no API 3.0 equivalent: the emulator answers InternalError.UnknownError, a code
+    # with no legacy result number.
+    sms_sandbox_cloud.fail_next("result", result=9999)
+    response = confirm_resend(resender, original, follow=True)
+    (text,) = message_texts(response)
+    assert "An internal error at Tencent Cloud" in text
+    assert "InternalError.UnknownError" in text and "None" not in text
+
+
 def test_a_resend_with_no_answer_says_it_may_have_arrived(resender, sms_sandbox, notification):
     original = send_sms(PHONE, notification, ["SF1"])
     sms_sandbox.fail_next("http_error", status=500)
@@ -478,6 +491,16 @@ def test_send_test_message_reports_tencents_refusal(admin_client, sms_sandbox, n
     url = reverse("admin:tencent_sms_smstemplate_send_test", args=[notification.pk])
     html = admin_client.post(url, {"phone": PHONE, "param_1": "SF42"}).content.decode()
     assert "The phone number is malformed (result 1016)" in html
+    assert change_url(SmsLog.objects.get(status="failed")) in html
+
+
+def test_send_test_message_names_an_api3_refusal_by_its_code(
+    admin_client, sms_sandbox_cloud, notification
+):
+    sms_sandbox_cloud.fail_next("result", result=9999)
+    url = reverse("admin:tencent_sms_smstemplate_send_test", args=[notification.pk])
+    html = admin_client.post(url, {"phone": PHONE, "param_1": "SF42"}).content.decode()
+    assert "An internal error at Tencent Cloud (result InternalError.UnknownError)" in html
     assert change_url(SmsLog.objects.get(status="failed")) in html
 
 

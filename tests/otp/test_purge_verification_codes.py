@@ -258,8 +258,25 @@ def test_help_for_the_command_and_every_option():
     parser = command.create_parser("manage.py", "purge_verification_codes")
     assert "24 hours" in command.help and "never deleted" in command.help
     dests = {"grace", "dry_run", "batch_size", "database"}
-    options = {action.dest: action for action in parser._actions if action.dest in dests}
-    assert set(options) == dests
-    assert all(action.help for action in options.values())
+    helps = option_helps(command)
+    assert set(helps) == dests
+    assert all(helps.values())
     help_text = parser.format_help()
     assert "1d" in help_text and "36h" in help_text and "24 hours" in help_text
+
+
+class OptionRecorder:
+    """Stands in for the parser in ``add_arguments``: each option's keyword arguments by dest."""
+
+    def __init__(self):
+        self.options = {}
+
+    def add_argument(self, *flags, **kwargs):
+        dest = kwargs.get("dest") or flags[0].lstrip("-").replace("-", "_")
+        self.options[dest] = kwargs
+
+
+def option_helps(command):
+    recorder = OptionRecorder()
+    command.add_arguments(recorder)
+    return {dest: kwargs.get("help") for dest, kwargs in recorder.options.items()}

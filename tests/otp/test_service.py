@@ -388,6 +388,8 @@ def test_missing_configuration(template, settings, clock, sms_outbox):
         ({"PARAMS": ["{minutes}"]}, "PARAMS"),
         ({"PARAMS": ["{code}", "{user}"]}, "PARAMS"),
         ({"ALLOWED_REGIONS": "CN"}, "ALLOWED_REGIONS"),
+        # Not a list at all: refused as a setting, not a TypeError while checking it.
+        ({"ALLOWED_REGIONS": 86}, "ALLOWED_REGIONS"),
         ({"DAILY_LIMIT": 0}, "DAILY_LIMIT"),
     ],
 )

@@ -4,7 +4,7 @@ write them (sign-up, change of number, a site base template, JSON with more purp
 from django.http import HttpResponse
 from django.urls import include, path, reverse_lazy
 
-from django_tencent_sms.otp import views
+from django_tencent_sms.otp import api, views
 
 
 class SignupCodeView(views.RequestCodeView):
@@ -30,11 +30,11 @@ class SiteLayoutCodeView(views.RequestCodeView):
     base_template = "site_base.html"
 
 
-class AnyPurposeRequestAPIView(views.RequestCodeAPIView):
+class AnyPurposeRequestAPIView(api.RequestCodeAPIView):
     purposes = ("login", "signup")
 
 
-class AnyPurposeVerifyAPIView(views.VerifyCodeAPIView):
+class AnyPurposeVerifyAPIView(api.VerifyCodeAPIView):
     purposes = ("login", "signup")
 
 

@@ -535,7 +535,7 @@ def test_a_reply_stored_meanwhile_by_another_process_is_skipped(monkeypatch, sig
     store_replies([first])
     signals["replies"].clear()
     # The duplicate check ran before the other process committed: the bulk insert fails.
-    monkeypatch.setattr(reports, "_stored", lambda keys: set())
+    monkeypatch.setattr(reports, "stored_keys", lambda keys: set())
     (second,) = parse_replies({**REPLY, "text": "new"})
     outcome = store_replies([first, second])
     assert (outcome.stored, outcome.duplicates) == (1, 1)

@@ -1,1 +1,1 @@
-"""manage.py commands: purging old logs and codes, pulling delivery reports, the emulator."""
+"""The ``manage.py`` commands: purging old rows, pulling reports, running the emulator."""

@@ -1,0 +1,170 @@
+"""The verification-code settings, ``TENCENT_SMS["OTP"]``: their defaults and their rules.
+
+``otp_settings()`` is the dict the service works with: the site's values merged over
+``OTP_DEFAULTS``, refused with a ``ConfigurationError`` when a rule is broken.
+``otp_settings_problems()`` says what is wrong without raising (the system checks report each
+problem as ``tencent_sms.E012``). ``usable_limit()`` is for pages that show a setting and must not
+fail over a bad one. The values are read through ``conf.sms_settings``, so they follow
+``override_settings``; importing this module needs neither the models nor the app registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django_tencent_sms.conf import SETTING_NAME, sms_settings
+from django_tencent_sms.exceptions import ConfigurationError
+
+__all__ = [
+    "OTP_DEFAULTS",
+    "merged_otp_settings",
+    "otp_settings",
+    "otp_settings_problems",
+    "usable_limit",
+]
+
+#: The name the messages give the setting.
+OTP_SETTING = f"{SETTING_NAME}['OTP']"
+
+#: Digits a code may have.
+MIN_LENGTH, MAX_LENGTH = 4, 10
+
+#: Defaults of ``TENCENT_SMS["OTP"]``; a site's dict is merged over these.
+OTP_DEFAULTS: dict[str, Any] = {
+    # The verification template: an SmsTemplate name, or a Tencent template ID (int).
+    "TEMPLATE": None,
+    # The template's parameters, in order; "{code}" and "{minutes}" are filled in.
+    "PARAMS": ("{code}", "{minutes}"),
+    # Digits per code (4 to 10).
+    "LENGTH": 6,
+    # Seconds a code stays valid.
+    "TTL": 300,
+    # Tries per code, the right one included; then the code is dead.
+    "MAX_ATTEMPTS": 5,
+    # Seconds before the same number may ask again for the same purpose.
+    "RESEND_INTERVAL": 60,
+    # Codes per number (all purposes) per rolling hour and day.
+    "PHONE_HOURLY_LIMIT": 5,
+    "PHONE_DAILY_LIMIT": 10,
+    # Codes per client IP per rolling hour and day, when send_code() is given the request.
+    "IP_HOURLY_LIMIT": 20,
+    "IP_DAILY_LIMIT": 100,
+    # Region codes ("CN", "HK", …) whose numbers may receive codes; None allows all.
+    "ALLOWED_REGIONS": None,
+    # Codes per local calendar day across the whole site; None for no budget.
+    "DAILY_LIMIT": None,
+    # Dotted path of a function(request) -> IP text, for sites behind a proxy; None reads
+    # REMOTE_ADDR.
+    "CLIENT_IP": None,
+    # How PhoneCodeBackend finds the user: the name of a user-model field holding the number,
+    # or the dotted path of a function(phone: PhoneNumber) -> user or None.
+    "USER_PHONE_FIELD": "phone",
+    "USER_LOOKUP": None,
+}
+
+#: The caps that may be None (no cap).
+OPTIONAL_LIMITS = (
+    "PHONE_HOURLY_LIMIT",
+    "PHONE_DAILY_LIMIT",
+    "IP_HOURLY_LIMIT",
+    "IP_DAILY_LIMIT",
+    "DAILY_LIMIT",
+)
+
+
+def merged_otp_settings() -> Any:
+    """``TENCENT_SMS["OTP"]`` over the defaults when it is a dict; anything else as it is."""
+    conf = sms_settings.OTP
+    return {**OTP_DEFAULTS, **conf} if isinstance(conf, dict) else conf
+
+
+def otp_settings() -> dict[str, Any]:
+    """``TENCENT_SMS["OTP"]`` merged over the defaults, checked; ``ConfigurationError`` if bad."""
+    conf = merged_otp_settings()
+    if not isinstance(conf, dict):
+        raise ConfigurationError(f"{OTP_SETTING} must be a dict.")
+    problems = otp_settings_problems(conf)
+    if problems:
+        raise ConfigurationError(problems[0])
+    return conf
+
+
+def whole_number(value: Any, minimum: int = 1) -> bool:
+    """Whether ``value`` is an int (not a bool) of at least ``minimum``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def usable_limit(key: str) -> int | None:
+    """``OTP[key]`` when it is a whole number ≥ 1, else None.
+
+    For a page that shows a setting (the admin's tries column, the budget banner): a bad value
+    is the system checks' to report and ``send_code``'s to refuse, not the page's to fail over.
+    """
+    conf = merged_otp_settings()
+    found = conf.get(key) if isinstance(conf, dict) else None
+    return found if whole_number(found) else None
+
+
+def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
+    """What is wrong with a merged OTP settings dict, one sentence per problem."""
+    problems = [
+        *template_problems(conf.get("TEMPLATE")),
+        *length_problems(conf.get("LENGTH")),
+    ]
+    for key, minimum, optional in (
+        ("TTL", 1, False),
+        ("MAX_ATTEMPTS", 1, False),
+        ("RESEND_INTERVAL", 0, False),
+        *((limit, 1, True) for limit in OPTIONAL_LIMITS),
+    ):
+        value = conf.get(key)
+        if not (optional and value is None) and not whole_number(value, minimum):
+            problems.append(
+                f"{OTP_SETTING}['{key}'] must be a whole number ≥ {minimum}, not {value!r}."
+            )
+    problems += params_problems(conf.get("PARAMS"))
+    problems += regions_problems(conf.get("ALLOWED_REGIONS"))
+    return problems
+
+
+def template_problems(template: Any) -> list[str]:
+    if template is None or (isinstance(template, (str, int)) and not isinstance(template, bool)):
+        return []
+    return [f"{OTP_SETTING}['TEMPLATE'] must be an SmsTemplate name or a tpl_id."]
+
+
+def length_problems(length: Any) -> list[str]:
+    if whole_number(length, MIN_LENGTH) and length <= MAX_LENGTH:
+        return []
+    return [f"{OTP_SETTING}['LENGTH'] must be {MIN_LENGTH} to {MAX_LENGTH}, not {length!r}."]
+
+
+def params_problems(params: Any) -> list[str]:
+    """The parameters: strings, one holding ``{code}``, each using only ``{code}`` and
+    ``{minutes}``."""
+    if (
+        not isinstance(params, (list, tuple))
+        or not all(isinstance(p, str) for p in params)
+        or not any("{code}" in p for p in params)
+    ):
+        return [f"{OTP_SETTING}['PARAMS'] must be a list of strings, one containing {{code}}."]
+    problems = []
+    for param in params:
+        try:
+            param.format(code="0", minutes=0)
+        except (KeyError, IndexError, ValueError):
+            problems.append(
+                f"{OTP_SETTING}['PARAMS'] entry {param!r} may use only {{code}} and {{minutes}}."
+            )
+    return problems
+
+
+def regions_problems(regions: Any) -> list[str]:
+    if regions is None or (
+        isinstance(regions, Iterable)
+        and not isinstance(regions, str)
+        and all(isinstance(r, str) for r in regions)
+    ):
+        return []
+    return [f"{OTP_SETTING}['ALLOWED_REGIONS'] must be a list of region codes or None."]
