@@ -302,7 +302,7 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
 
     from django_tencent_sms.models import SmsLog
     from django_tencent_sms.sending import bulk
-    from django_tencent_sms.sending.single import log_rows
+    from django_tencent_sms.sending.records import log_rows
     from django_tencent_sms.sending.validation import normalize_phone
 
     content = bulk._prepare_content(TEMPLATE["name"], PARAMS, sign=None, ext="", extend="")

@@ -13,15 +13,15 @@ __all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
 outbox: list = []
 
 if TYPE_CHECKING:
+    from django_tencent_sms.sending.api import send_sms
     from django_tencent_sms.sending.bulk import send_bulk
-    from django_tencent_sms.sending.single import send_sms
 
 
 def __getattr__(name: str) -> Any:
     # The public API is imported lazily so that ``import django_tencent_sms`` stays cheap and
     # safe before Django's app registry is ready (settings files, the emulator's CLI).
     if name == "send_sms":
-        from django_tencent_sms.sending.single import send_sms
+        from django_tencent_sms.sending.api import send_sms
 
         return send_sms
     if name == "send_bulk":

@@ -50,7 +50,7 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.queries import CodeQueries, Window
 from django_tencent_sms.rows import RowWriter
-from django_tencent_sms.sending.single import send_sms
+from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import (
     code_failed,

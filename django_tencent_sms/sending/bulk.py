@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,17 +43,19 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.message import BulkMessage, BulkResult, RecipientResult, SendResult
-from django_tencent_sms.models import SmsLog, SmsTemplate
+from django_tencent_sms.models import SmsLog
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE
 from django_tencent_sms.protocol.v5 import MAX_MULTI_NUMBERS
 from django_tencent_sms.result_codes import Category, lookup
-from django_tencent_sms.sending.single import (
-    DELIVERED_FIELDS,
+from django_tencent_sms.sending.content import (
     REDACTED,
+    Content,
     TemplateRef,
-    check_content,
-    log_rows,
+    prepare_content,
+    template_of,
 )
+from django_tencent_sms.sending.outcome import DELIVERED_FIELDS
+from django_tencent_sms.sending.records import log_rows
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
 
@@ -168,14 +170,14 @@ def send_bulk(
             phones, template, params, sign=sign, ext=ext, extend=extend,
             on_batch=enqueue_batch_on_commit,
         )  # fmt: skip
-    content = _prepare_content(template, params, sign=sign, ext=ext, extend=extend)
+    content = prepare_content(template, params, sign=sign, ext=ext, extend=extend)
     backend = backend if backend is not None else get_backend()
     summary = BulkSummary(batch=uuid.uuid4())
 
     pipeline = _Pipeline(backend, summary)
 
     def deliver(rows: list[SmsLog], numbers: list[phonenumbers.PhoneNumber]) -> None:
-        pipeline.send(rows, content.message(numbers))
+        pipeline.send(rows, content.bulk_message(numbers))
 
     stream = _Stream(
         content, summary, status=SmsLog.Status.PENDING, backend_name=backend.name, on_batch=deliver
@@ -224,7 +226,7 @@ def queue_bulk(
     ``queued``, the numbers read but not yet written get ``failed`` rows, and the exception is
     raised with ``exc.summary``.
     """
-    content = _prepare_content(template, params, sign=sign, ext=ext, extend=extend)
+    content = prepare_content(template, params, sign=sign, ext=ext, extend=extend)
     if content.secret:
         raise InvalidMessage(
             _(
@@ -285,8 +287,8 @@ def send_batch(log_ids: Iterable[int], backend: BaseBackend | None = None) -> Bu
                 _("These messages had secret parameters, which were not stored: not sent."),
                 code="secret_params",
             )
-        content = _prepare_content(
-            first.template if first.template_id is not None else first.tpl_id,
+        content = prepare_content(
+            template_of(first),
             first.params,
             sign=first.sign or None,
             ext=first.ext,
@@ -308,69 +310,10 @@ def send_batch(log_ids: Iterable[int], backend: BaseBackend | None = None) -> Bu
         _record_invalid([row], exc, summary)
     if sendable:
         try:
-            _deliver_batch(sendable, content.message(numbers), backend, summary)
+            _deliver_batch(sendable, content.bulk_message(numbers), backend, summary)
         except SmsError as exc:
             summary.stopped_by = exc  # recorded on the rows, logged and signalled
     return summary
-
-
-# --- the content, validated once ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Content:
-    template: SmsTemplate | None
-    tpl_id: int
-    params: tuple[str, ...]
-    sign: str
-    ext: str
-    extend: str
-    text: str | None
-
-    @property
-    def secret(self) -> bool:
-        """A verification template: its parameters are not stored (as for ``send_sms``)."""
-        return self.template is not None and self.template.type == SmsTemplate.Type.VERIFICATION
-
-    def row(self, phone: Any, batch: uuid.UUID | None, **fields: Any) -> SmsLog:
-        return SmsLog(
-            phone=phone,
-            template=self.template,
-            tpl_id=self.tpl_id,
-            params=[REDACTED] * len(self.params) if self.secret else list(self.params),
-            sign=self.sign,
-            ext=self.ext,
-            extend=self.extend,
-            batch=batch,
-            **fields,
-        )
-
-    def message(self, numbers: Sequence[phonenumbers.PhoneNumber]) -> BulkMessage:
-        return BulkMessage(
-            phones=tuple(numbers),
-            tpl_id=self.tpl_id,
-            params=self.params,
-            sign=self.sign,
-            ext=self.ext,
-            extend=self.extend,
-            text=self.text,
-            template_name=self.template.name if self.template is not None else None,
-        )
-
-
-def _prepare_content(
-    template: TemplateRef,
-    params: Iterable[Any],
-    *,
-    sign: str | None,
-    ext: str,
-    extend: str,
-) -> _Content:
-    """``sending.prepare_message`` without the phone: the same checks (``check_content``)."""
-    template_obj, tpl_id, values, sign, text = check_content(
-        template, params, sign=sign, extend=extend
-    )
-    return _Content(template_obj, tpl_id, values, sign, str(ext), str(extend), text)
 
 
 # --- streaming the numbers into batches ----------------------------------------------------
@@ -385,7 +328,7 @@ class _Stream:
 
     def __init__(
         self,
-        content: _Content,
+        content: Content,
         summary: BulkSummary,
         *,
         status: str,
@@ -441,7 +384,7 @@ class _Stream:
     def refuse(self, value: Any, exc: InvalidMessage) -> None:
         row = self.content.row(
             _stored(value),
-            self.summary.batch,
+            batch=self.summary.batch,
             status=SmsLog.Status.FAILED,
             errmsg=str(exc),
             backend=self.backend_name,
@@ -456,7 +399,7 @@ class _Stream:
         rows = [
             self.content.row(
                 n,  # the PhoneNumber itself: a string would be parsed again
-                self.summary.batch,
+                batch=self.summary.batch,
                 status=self.status,
                 backend=self.backend_name,
             )
@@ -486,7 +429,7 @@ class _Stream:
                 rows = [
                     self.content.row(
                         n,
-                        self.summary.batch,
+                        batch=self.summary.batch,
                         status=SmsLog.Status.FAILED,
                         errmsg=errmsg,
                         backend=self.backend_name,
