@@ -4,7 +4,8 @@
 (``pip install "django-tencent-sms[tasks]"``, with ``"django_tasks"`` in ``INSTALLED_APPS``).
 The tasks run on whatever backend the site's ``TASKS`` setting names. Their only argument is
 ``SmsLog`` ids, so every backend can store it; the worker bodies do the rest
-(``sending.background.send_queued``, ``sending.bulk.send_batch``).
+(``sending.background.send_queued``, ``sending.batch.send_batch``). The dispatch side
+(``sending.api``, ``sending.bulk``) imports this module when it enqueues; nothing here imports it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.sending.background import send_queued
+from django_tencent_sms.sending.batch import send_batch
 
 if TYPE_CHECKING:
     # Checked against Django 6's stubs; the backport's decorator is the same.
@@ -52,10 +54,8 @@ def send_queued_sms(log_id: int) -> str:
 
 @task
 def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
-    """Send one batch of ``queued`` bulk rows (``sending.bulk.send_batch``) in one request;
+    """Send one batch of ``queued`` bulk rows (``sending.batch.send_batch``) in one request;
     return the batch's counts. Running it twice for the same ids sends at most once."""
-    from django_tencent_sms.sending.bulk import send_batch
-
     summary = send_batch(log_ids)
     return {
         "sent": summary.sent,
