@@ -10,9 +10,10 @@ __all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
 
 #: Messages sent through the locmem backend, like ``django.core.mail.outbox``.
 #: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test.
-outbox: list = []
+outbox: list[SmsMessage] = []
 
 if TYPE_CHECKING:
+    from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.sending.api import send_sms
     from django_tencent_sms.sending.bulk import send_bulk
 
