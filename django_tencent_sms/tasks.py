@@ -1,9 +1,10 @@
-"""The background task behind ``send_sms(background=True)``, on Django's task framework.
+"""The tasks behind ``send_sms(background=True)`` and ``send_bulk(background=True)``.
 
-``django.tasks`` on Django 6; on Django 5.2 its backport, the ``django-tasks`` package
-(``pip install "django-tencent-sms[tasks]"``, with ``"django_tasks"`` in ``INSTALLED_APPS``).
-The tasks run on whatever backend the site's ``TASKS`` setting names. Their only argument is
-``SmsLog`` ids, so every backend can store it; the worker bodies do the rest
+On Django's task framework: ``django.tasks`` on Django 6; on Django 5.2 its backport, the
+``django-tasks`` package (``pip install "django-tencent-sms[tasks]"``, with ``"django_tasks"``
+in ``INSTALLED_APPS``).
+The tasks run on whatever backend the site's ``TASKS`` setting names. Their only arguments are
+``SmsLog`` ids, which every backend can store; the worker bodies do the rest
 (``sending.background.send_queued``, ``sending.batch.send_batch``). The dispatch side
 (``sending.api``, ``sending.bulk``) imports this module when it enqueues; nothing here imports it.
 """
