@@ -86,7 +86,8 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
     from django_tencent_sms.message import BulkMessage
     from django_tencent_sms.models import SmsTemplate
     from django_tencent_sms.protocol import v5
-    from django_tencent_sms.sending.bulk import BATCH_SIZE, send_bulk
+    from django_tencent_sms.sending.batch import BATCH_SIZE
+    from django_tencent_sms.sending.bulk import send_bulk
 
     database = "PostgreSQL" if args.db == "postgres" else "SQLite file, WAL"
     common.migrate()
@@ -283,7 +284,7 @@ OWN_STEPS = (
     "normalize_phone",
     "rows",
     "insert (bulk_create)",
-    "update (_save: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
+    "update (save_rows: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
 )
 
 
@@ -301,11 +302,12 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
     from django.utils import timezone
 
     from django_tencent_sms.models import SmsLog
-    from django_tencent_sms.sending import bulk
-    from django_tencent_sms.sending.single import log_rows
+    from django_tencent_sms.sending.content import prepare_content
+    from django_tencent_sms.sending.outcome import DELIVERED_FIELDS
+    from django_tencent_sms.sending.records import create_rows, log_rows, save_rows
     from django_tencent_sms.sending.validation import normalize_phone
 
-    content = bulk._prepare_content(TEMPLATE["name"], PARAMS, sign=None, ext="", extend="")
+    content = prepare_content(TEMPLATE["name"], PARAMS, sign=None, ext="", extend="")
     samples: dict[str, list[tuple[float, float]]] = {}
 
     def timed(name: str, step, *args) -> object:
@@ -322,7 +324,8 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
 
     def make_rows(numbers_: list, batch: uuid.UUID) -> list:
         return [
-            content.row(n, batch, status=SmsLog.Status.PENDING, backend="bench") for n in numbers_
+            content.row(n, batch=batch, status=SmsLog.Status.PENDING, backend="bench")
+            for n in numbers_
         ]
 
     base = 80_000_000
@@ -331,16 +334,16 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
         batch = uuid.uuid4()
         numbers_ = timed("normalize_phone", normalize, texts)
         rows = timed("rows", make_rows, numbers_, batch)
-        timed("insert (bulk_create)", bulk._create, rows)
+        timed("insert (bulk_create)", create_rows, rows)
         now = timezone.now()
         for i, row in enumerate(rows):
             row.status, row.result, row.errmsg, row.fee = SmsLog.Status.SENT, 0, "OK", 1
             row.sid, row.finished_at, row.request_id = f"2019:{batch.hex[:8]}{i:05d}", now, ""
         timed(
-            "update (_save: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
-            bulk._save,
+            "update (save_rows: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
+            save_rows,
             rows,
-            bulk._OUTCOME_FIELDS,
+            DELIVERED_FIELDS,
         )
         for i, row in enumerate(rows):
             row.sid = f"2020:{batch.hex[:8]}{i:05d}"

@@ -258,12 +258,9 @@ def breakdown(template, phones, post, messages, rounds: int = 7) -> dict[str, fl
     from django_tencent_sms.backends import get_backend
     from django_tencent_sms.masking import mask_phone
     from django_tencent_sms.models import SmsLog
-    from django_tencent_sms.sending.single import (
-        DELIVERED_FIELDS,
-        log_rows,
-        prepare_message,
-        resolve_template,
-    )
+    from django_tencent_sms.sending.content import prepare_message, resolve_template
+    from django_tencent_sms.sending.outcome import DELIVERED_FIELDS
+    from django_tencent_sms.sending.records import log_rows
     from django_tencent_sms.sending.validation import normalize_phone
 
     backend = get_backend()

@@ -10,18 +10,19 @@ __all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
 
 #: Messages sent through the locmem backend, like ``django.core.mail.outbox``.
 #: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test.
-outbox: list = []
+outbox: list[SmsMessage] = []
 
 if TYPE_CHECKING:
+    from django_tencent_sms.message import SmsMessage
+    from django_tencent_sms.sending.api import send_sms
     from django_tencent_sms.sending.bulk import send_bulk
-    from django_tencent_sms.sending.single import send_sms
 
 
 def __getattr__(name: str) -> Any:
     # The public API is imported lazily so that ``import django_tencent_sms`` stays cheap and
     # safe before Django's app registry is ready (settings files, the emulator's CLI).
     if name == "send_sms":
-        from django_tencent_sms.sending.single import send_sms
+        from django_tencent_sms.sending.api import send_sms
 
         return send_sms
     if name == "send_bulk":

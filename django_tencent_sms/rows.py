@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from sqlite3 import sqlite_version_info
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
 __all__ = ["RowWriter"]
@@ -35,14 +35,19 @@ __all__ = ["RowWriter"]
 #: The databases whose ``INSERT … RETURNING`` the fast path writes itself (and is tested on).
 FAST_VENDORS = frozenset({"postgresql", "sqlite"})
 
+if TYPE_CHECKING:
+    _Field = Field[Any, Any]
+    #: A statement built once: its SQL, and the fields whose values are its parameters, in order.
+    _Statement = tuple[str, list[_Field]]
+
 
 class RowWriter:
     """``insert(obj)`` and ``update(obj, fields)`` for instances of one model."""
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
-        self._inserts: dict[str, tuple[str, list[Any]] | None] = {}
-        self._updates: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]] | None] = {}
+        self._inserts: dict[str, _Statement | None] = {}
+        self._updates: dict[tuple[str, tuple[str, ...]], _Statement | None] = {}
 
     def _fast(self, connection: Any) -> bool:
         return (
@@ -51,8 +56,20 @@ class RowWriter:
             and not (pre_save.has_listeners(self.model) or post_save.has_listeners(self.model))
         )
 
+    def _fields(self, names: Sequence[str]) -> list[_Field] | None:
+        """The model's fields called ``names``; None when one has no column of this model's
+        (the other side of a relation, a many-to-many): ``save`` and ``bulk_update`` refuse
+        those."""
+        fields = []
+        for name in names:
+            field = self.model._meta.get_field(name)
+            if not isinstance(field, Field) or field.column is None:
+                return None
+            fields.append(field)
+        return fields
+
     @staticmethod
-    def _plain(fields: Sequence[Any]) -> bool:
+    def _plain(fields: Sequence[_Field]) -> bool:
         """Whether every field takes a plain ``%s`` and a value from Python."""
         return not any(
             # get_placeholder_sql from Django 6.0, get_placeholder before it.
@@ -63,7 +80,7 @@ class RowWriter:
             for field in fields
         )
 
-    def _updatable(self, fields: Sequence[Any]) -> bool:
+    def _updatable(self, fields: Sequence[_Field]) -> bool:
         """Whether an ``UPDATE`` of ``fields`` can be written here (else ``save`` writes it)."""
         return (
             not self.model._meta.parents
@@ -71,7 +88,7 @@ class RowWriter:
             and all(f.concrete and not f.primary_key for f in fields)
         )
 
-    def _insert_sql(self, connection: Any) -> tuple[str, list[Any]] | None:
+    def _insert_sql(self, connection: Any) -> _Statement | None:
         try:
             return self._inserts[connection.alias]
         except KeyError:
@@ -85,29 +102,29 @@ class RowWriter:
             built = (
                 # Quoted names from the model's meta; every value is a parameter.
                 f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
-                f"({', '.join(quote(f.column) for f in fields)}) "
+                f"({', '.join(quote(_column(f)) for f in fields)}) "
                 f"VALUES ({', '.join(['%s'] * len(fields))}) "
-                f"RETURNING {quote(meta.db_table)}.{quote(meta.pk.column)}",
+                f"RETURNING {quote(meta.db_table)}.{quote(_column(meta.pk))}",
                 fields,
             )
         self._inserts[connection.alias] = built
         return built
 
-    def _update_sql(self, connection: Any, names: tuple[str, ...]) -> tuple[str, list[Any]] | None:
+    def _update_sql(self, connection: Any, names: tuple[str, ...]) -> _Statement | None:
         key = (connection.alias, names)
         try:
             return self._updates[key]
         except KeyError:
             pass
         meta = self.model._meta
-        fields = [meta.get_field(name) for name in names]
+        fields = self._fields(names)
         built = None
-        if self._updatable(fields):
+        if fields is not None and self._updatable(fields):
             quote = connection.ops.quote_name
-            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
             built = (
                 f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
-                f"WHERE {quote(meta.pk.column)} = %s",
+                f"WHERE {quote(_column(meta.pk))} = %s",
                 fields,
             )
         self._updates[key] = built
@@ -121,8 +138,9 @@ class RowWriter:
         if built is None or obj.pk is not None:  # a key of its own: save() inserts it
             obj.save(force_insert=True, using=using)
             return obj
-        # As save() does: refuse an unsaved related object, take the key of a saved one.
-        obj._prepare_related_fields_for_save(operation_name="save")
+        # As save() does: refuse an unsaved related object, take the key of a saved one. The
+        # check is Model.save's own (Django has no public one); the stubs leave it out.
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         sql, fields = built
         params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
@@ -170,8 +188,8 @@ class RowWriter:
         using = using or router.db_for_write(self.model)
         connection = connections[using]
         meta = self.model._meta
-        model_fields = [meta.get_field(name) for name in fields]
-        if not (
+        model_fields = self._fields(fields)
+        if model_fields is None or not (
             connection.vendor in FAST_VENDORS
             and (connection.vendor != "sqlite" or sqlite_version_info >= (3, 33))
             and self._updatable(model_fields)
@@ -193,7 +211,7 @@ class RowWriter:
             alias = "v"
             values = [f"v.{n}" for n in names[1:]]
         assignments = ", ".join(
-            f"{quote(f.column)} = {value}" for f, value in zip(model_fields, values, strict=True)
+            f"{quote(_column(f))} = {value}" for f, value in zip(model_fields, values, strict=True)
         )
         row = f"({', '.join(['%s'] * len(names))})"
         size = max(1, (connection.features.max_query_params or 65535) // len(names))
@@ -211,8 +229,15 @@ class RowWriter:
                     # Quoted names from the model's meta; every value is a parameter.
                     f"UPDATE {table} SET {assignments} "  # noqa: S608
                     f"FROM (VALUES {', '.join([row] * len(chunk))}) AS {alias} "
-                    f"WHERE {table}.{quote(pk.column)} = v.{names[0]}",
+                    f"WHERE {table}.{quote(_column(pk))} = v.{names[0]}",
                     params,
                 )
                 updated += cursor.rowcount
         return updated
+
+
+def _column(field: _Field) -> str:
+    """The column of a field of the model's own (``RowWriter._fields`` keeps no other)."""
+    if field.column is None:
+        raise TypeError(f"{field!r} has no column")
+    return field.column

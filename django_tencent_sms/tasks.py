@@ -1,37 +1,43 @@
-"""The background task behind ``send_sms(background=True)``, on Django's task framework.
+"""The tasks behind ``send_sms(background=True)`` and ``send_bulk(background=True)``.
 
-``django.tasks`` on Django 6; on Django 5.2 its backport, the ``django-tasks`` package
-(``pip install "django-tencent-sms[tasks]"``, with ``"django_tasks"`` in ``INSTALLED_APPS``).
-The task runs on whatever backend the site's ``TASKS`` setting names. Its only argument is the
-``SmsLog`` id, so every backend can store it; the sending service does the rest
-(``sending.send_queued``).
+On Django's task framework: ``django.tasks`` on Django 6; on Django 5.2 its backport, the
+``django-tasks`` package (``pip install "django-tencent-sms[tasks]"``, with ``"django_tasks"``
+in ``INSTALLED_APPS``).
+The tasks run on whatever backend the site's ``TASKS`` setting names. Their only arguments are
+``SmsLog`` ids, which every backend can store; the worker bodies do the rest
+(``sending.background.send_queued``, ``sending.batch.send_batch``). The dispatch side
+(``sending.api``, ``sending.bulk``) imports this module when it enqueues; nothing here imports it.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.db import router, transaction
 from django.utils import timezone
 
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.models import SmsLog
-from django_tencent_sms.sending.single import send_queued
+from django_tencent_sms.sending.background import send_queued
+from django_tencent_sms.sending.batch import send_batch
 
-# bulk imports sending too; send_batch is imported inside the task to keep this module light.
-
-try:
-    from django.tasks import task  # Django 6.0+
-except ImportError:
+if TYPE_CHECKING:
+    # Checked against Django 6's stubs; the backport's decorator is the same.
+    from django.tasks import task
+else:
     try:
-        from django_tasks import task  # the backport, for Django 5.2
+        from django.tasks import task  # Django 6.0+
     except ImportError:
-        raise ConfigurationError(
-            "send_sms(background=True) needs Django's task framework: Django 6, or on Django "
-            "5.2 the django-tasks package (pip install 'django-tencent-sms[tasks]', and add "
-            "'django_tasks' to INSTALLED_APPS)."
-        ) from None
+        try:
+            from django_tasks import task  # the backport, for Django 5.2
+        except ImportError:
+            raise ConfigurationError(
+                "send_sms(background=True) needs Django's task framework: Django 6, or on "
+                "Django 5.2 the django-tasks package (pip install 'django-tencent-sms[tasks]', "
+                "and add 'django_tasks' to INSTALLED_APPS)."
+            ) from None
 
 __all__ = ["enqueue_batch_on_commit", "enqueue_on_commit", "send_queued_batch", "send_queued_sms"]
 
@@ -42,17 +48,15 @@ logger = logging.getLogger("django_tencent_sms")
 def send_queued_sms(log_id: int) -> str:
     """Send the ``queued`` ``SmsLog`` ``log_id``; return its status afterwards.
 
-    Running it twice for one id sends at most once (see ``sending.send_queued``).
+    Running it twice for one id sends at most once (see ``sending.background.send_queued``).
     """
     return send_queued(log_id)
 
 
 @task
 def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
-    """Send one batch of ``queued`` bulk rows (``bulk.send_batch``) in one request; return the
-    batch's counts. Running it twice for the same ids sends at most once."""
-    from django_tencent_sms.sending.bulk import send_batch
-
+    """Send one batch of ``queued`` bulk rows (``sending.batch.send_batch``) in one request;
+    return the batch's counts. Running it twice for the same ids sends at most once."""
     summary = send_batch(log_ids)
     return {
         "sent": summary.sent,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tencent_sms import send_sms
 from django_tencent_sms.models import SmsLog, SmsTemplate
 from django_tencent_sms.rows import RowWriter
-from django_tencent_sms.sending.single import DELIVERED_FIELDS
+from django_tencent_sms.sending.outcome import DELIVERED_FIELDS
 
 pytestmark = pytest.mark.django_db
 

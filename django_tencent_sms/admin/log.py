@@ -24,7 +24,7 @@ from django_tencent_sms.admin.search import phone_condition
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.result_codes import lookup
-from django_tencent_sms.sending.single import is_verification
+from django_tencent_sms.sending.content import is_verification
 
 __all__ = ["SmsLogAdmin"]
 

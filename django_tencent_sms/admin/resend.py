@@ -19,7 +19,8 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog, SmsTemplate
-from django_tencent_sms.sending.single import REDACTED, resend
+from django_tencent_sms.sending.api import resend
+from django_tencent_sms.sending.content import REDACTED
 
 __all__ = ["MAX_RESEND", "confirmation", "resend_and_report", "take_token"]
 

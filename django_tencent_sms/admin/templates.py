@@ -21,7 +21,7 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import MAX_CONTENT_LENGTH, SmsLog, SmsTemplate
-from django_tencent_sms.sending.single import send_sms
+from django_tencent_sms.sending.api import send_sms
 
 __all__ = ["SmsTemplateAdmin", "TestMessageForm"]
 

@@ -52,7 +52,7 @@ from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.limits import enforce_limits
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.rows import RowWriter
-from django_tencent_sms.sending.single import send_sms
+from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import (
     code_failed,

@@ -45,7 +45,7 @@ from django_tencent_sms.pytest_plugin import (
     SANDBOX_SECRET_ID,
     SANDBOX_SECRET_KEY,
 )
-from django_tencent_sms.sending.single import prepare_message
+from django_tencent_sms.sending.content import prepare_message
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db

@@ -1,19 +1,18 @@
 """send_bulk: batches of 200 through sendmultisms2, one log row per recipient, streaming input.
 
 Over a real socket against the emulator where HTTP is crossed; the locmem/dummy backends for the
-rest. No test sleeps.
+rest. No test sleeps. The helper thread's overlap is in test_pipeline, queued batches in
+test_batch.
 """
 
 import gc
 import json
 import socket
-import threading
 import tracemalloc
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 import django_tencent_sms
 from django_tencent_sms import send_bulk
@@ -35,41 +34,13 @@ from django_tencent_sms.models import SmsLog, SmsTemplate
 from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.pytest_plugin import SANDBOX_APP_KEY
 from django_tencent_sms.sandbox import FrequencyLimits
-from django_tencent_sms.sending.bulk import BATCH_SIZE, BulkSummary, queue_bulk, send_batch
+from django_tencent_sms.sending.batch import BATCH_SIZE
+from django_tencent_sms.sending.summary import BulkSummary
 from django_tencent_sms.signals import sms_failed, sms_sent
+from tests.sending.bulk_helpers import INTERNATIONAL, Counted, Status, cn, rows
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
-
-Status = SmsLog.Status
-INTERNATIONAL = ["+447400123456", "+14155552671", "+819012345678", "+85251234567"]
-
-
-def cn(i: int) -> str:
-    """The i-th of a run of distinct valid Chinese mobile numbers."""
-    return f"+86137{i:08d}"
-
-
-class Counted:
-    """An iterable that remembers how many numbers were taken from it."""
-
-    def __init__(self, numbers):
-        self.numbers = numbers
-        self.pulled = 0
-
-    def __iter__(self):
-        for number in self.numbers:
-            self.pulled += 1
-            yield number
-
-
-@pytest.fixture
-def notice(db):
-    return SmsTemplate.objects.create(name="notice", tpl_id=7, text="您的订单{1}已发货。")
-
-
-def rows(summary):
-    return list(summary.logs.order_by("pk"))
 
 
 # --- the emulator: requests, rows, per-recipient results ----------------------------------
@@ -240,192 +211,6 @@ def test_a_generator_is_read_lazily_one_batch_ahead_at_most(sms_sandbox, notice)
     first, second, third = backend.pulled_at_request
     assert 200 <= first <= 400 and 400 <= second <= 450 and third == 450
     assert [len(r.json["tel"]) for r in sms_sandbox.requests] == [200, 200, 50]
-
-
-def test_rows_of_a_batch_exist_before_its_request_leaves(notice, monkeypatch):
-    # Requests leave from a helper thread, so the order is taken from both threads' events.
-    from django_tencent_sms.sending import bulk
-
-    events = []
-    real_create = bulk._create
-
-    def create(rows):
-        real_create(rows)
-        events.append(("written", str(rows[0].phone), len(rows), rows[0].pk is not None))
-
-    class Checking(BaseBackend):
-        def send_bulk(self, message):
-            events.append(("sent", message.phones[0], len(message.phones)))
-            return super().send_bulk(message)
-
-        def send(self, message):
-            return SendResult(sid="x", fee=1)
-
-    monkeypatch.setattr(bulk, "_create", create)
-    send_bulk((cn(i) for i in range(500)), notice, ["A1"], backend=Checking())
-    for first, size in ((cn(0), 200), (cn(200), 200), (cn(400), 100)):
-        written = events.index(("written", first, size, True))
-        sent = next(i for i, e in enumerate(events) if e[0] == "sent" and str(e[1]) == first)
-        assert written < sent
-    assert SmsLog.objects.filter(status=Status.SENT).count() == 500
-
-
-def test_the_next_batch_is_written_while_a_request_is_out(notice, monkeypatch):
-    # The first request does not come back until the second batch's rows are written: only
-    # a send that overlaps them gets past it (a sequential one would wait out the timeout).
-    from django_tencent_sms.sending import bulk
-
-    second_written = threading.Event()
-    real_create = bulk._create
-
-    def create(rows):
-        real_create(rows)
-        if str(rows[0].phone) == cn(200):
-            second_written.set()
-
-    class Slow(BaseBackend):
-        waited = []
-
-        def send_bulk(self, message):
-            if message.phones[0] == cn(0):
-                self.waited.append(second_written.wait(timeout=5))
-            return super().send_bulk(message)
-
-        def send(self, message):
-            return SendResult(sid="x", fee=1)
-
-    monkeypatch.setattr(bulk, "_create", create)
-    summary = send_bulk((cn(i) for i in range(400)), notice, ["A1"], backend=Slow())
-    assert Slow.waited == [True]
-    assert (summary.sent, summary.batches) == (400, 2)
-
-
-def test_a_database_error_while_a_request_is_out_still_records_that_batch(notice, monkeypatch):
-    from django_tencent_sms.sending import bulk
-
-    real_create = bulk._create
-    calls = []
-
-    def create(rows):
-        calls.append(len(rows))
-        if len(calls) == 2:
-            raise DatabaseError("disk full")
-        real_create(rows)
-
-    monkeypatch.setattr(bulk, "_create", create)
-    with pytest.raises(DatabaseError, match="disk full") as info:
-        send_bulk((cn(i) for i in range(300)), notice, ["A1"], backend=DummyBackend())
-    # The batch that was out when the error came is recorded; the error is what is raised.
-    assert info.value.summary.sent == 200
-    assert SmsLog.objects.filter(status=Status.SENT).count() == 200
-
-
-class Instant(BaseBackend):
-    """Answers every batch at once, from whatever thread calls it."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.batches = []
-
-    def send_bulk(self, message):
-        self.batches.append(message.phones)
-        return super().send_bulk(message)
-
-    def send(self, message):
-        return SendResult(sid="x", fee=1)
-
-
-def test_a_batch_that_cannot_be_handed_to_a_thread_is_failed_not_sent(notice, monkeypatch):
-    from django_tencent_sms.sending import bulk
-
-    class NoThreads(bulk.concurrent.futures.ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):
-            raise RuntimeError("can't start new thread")
-
-    monkeypatch.setattr(bulk.concurrent.futures, "ThreadPoolExecutor", NoThreads)
-    backend = Instant()
-    with pytest.raises(RuntimeError, match="new thread") as info:
-        send_bulk([cn(i) for i in range(3)], notice, ["A1"], backend=backend)
-    assert backend.batches == [] and info.value.summary.failed == 3
-    assert {log.status for log in rows(info.value.summary)} == {Status.FAILED}
-    assert all(log.errmsg.startswith("Not sent") for log in rows(info.value.summary))
-
-
-def test_an_interruption_once_a_request_is_out_still_records_it(notice, monkeypatch):
-    from django_tencent_sms.sending import bulk
-
-    class Interrupted(bulk.concurrent.futures.ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):
-            future = super().submit(*args, **kwargs)
-            future.result()  # the request is out (and answered) …
-            raise KeyboardInterrupt  # … when Ctrl-C lands
-
-    monkeypatch.setattr(bulk.concurrent.futures, "ThreadPoolExecutor", Interrupted)
-    backend = Instant()
-    with pytest.raises(KeyboardInterrupt):
-        send_bulk([cn(i) for i in range(3)], notice, ["A1"], backend=backend)
-    assert len(backend.batches) == 1
-    assert set(SmsLog.objects.values_list("status", flat=True)) == {Status.SENT}
-
-
-def test_a_batch_that_cannot_be_recorded_while_failing_is_logged(notice, monkeypatch, caplog):
-    from django_tencent_sms.sending import bulk
-
-    real_save = bulk._save
-
-    def save(rows_, fields):
-        if fields == bulk._OUTCOME_FIELDS:
-            raise DatabaseError("database gone")
-        return real_save(rows_, fields)
-
-    def numbers():
-        yield from (cn(i) for i in range(210))
-        raise ValueError("the source broke")
-
-    monkeypatch.setattr(bulk, "_save", save)
-    with pytest.raises(ValueError, match="the source broke"):  # the first failure wins
-        send_bulk(numbers(), notice, ["A1"], backend=Instant())
-    assert "the outcome of the batch in flight" in caplog.text
-    assert "database gone" in caplog.text
-
-
-def test_a_batch_is_finished_when_its_answer_came_not_when_it_was_recorded(notice):
-    answered = threading.Event()
-    resumed = []
-
-    class Signalling(Instant):
-        def send_bulk(self, message):
-            try:
-                return super().send_bulk(message)
-            finally:
-                answered.set()
-
-    def numbers():
-        for i in range(400):
-            if i == 300:  # the first batch's answer is in; its recording comes later
-                assert answered.wait(timeout=5)
-                resumed.append(timezone.now())
-            yield cn(i)
-
-    summary = send_bulk(numbers(), notice, ["A1"], backend=Signalling())
-    first = rows(summary)[0]
-    assert first.finished_at <= resumed[0]
-
-
-def test_the_backend_sees_the_callers_context_variables(notice):
-    import contextvars
-
-    request_id = contextvars.ContextVar("request_id")
-    seen = []
-
-    class Reading(Instant):
-        def send_bulk(self, message):
-            seen.append(request_id.get(None))
-            return super().send_bulk(message)
-
-    request_id.set("req-42")
-    send_bulk([cn(i) for i in range(250)], notice, ["A1"], backend=Reading())
-    assert seen == ["req-42", "req-42"]
 
 
 def traced_peak(count, backend):
@@ -658,78 +443,6 @@ def test_signals_fire_per_row_with_the_row(sms_sandbox, notice):
     assert refused[0].result == 1023 and refused[0].user_facing
 
 
-# --- queue_bulk + send_batch: one batch from its log ids ---------------------------------
-
-
-def test_queued_batches_are_sent_from_their_ids(sms_sandbox, notice):
-    batches = []
-    queued = queue_bulk(
-        [*(cn(i) for i in range(250)), INTERNATIONAL[0], "bad"], notice, ["A1"],
-        on_batch=batches.append,
-    )  # fmt: skip
-    assert [len(ids) for ids in batches] == [200, 50, 1]
-    assert (queued.queued, queued.invalid, queued.total) == (251, 1, 252)
-    assert sms_sandbox.requests == []
-    assert SmsLog.objects.filter(status=Status.QUEUED).count() == 251
-
-    results = [send_batch(ids) for ids in batches]
-    assert [r.sent for r in results] == [200, 50, 1]
-    assert {r.batch for r in results} == {queued.batch}
-    assert [len(r.json["tel"]) for r in sms_sandbox.requests] == [200, 50, 1]
-    assert SmsLog.objects.filter(status=Status.SENT).count() == 251
-    sent = SmsLog.objects.filter(status=Status.SENT).first()
-    assert sent.backend == "django_tencent_sms.backends.tencent.TencentBackend" and sent.sid
-
-    # At-least-once delivery: a second call for the same batch sends nothing.
-    again = send_batch(batches[0])
-    assert again.total == 0 and len(sms_sandbox.requests) == 3
-
-
-def test_a_batch_left_sending_by_a_dead_worker_becomes_unknown_not_resent(sms_sandbox, notice):
-    batches = []
-    queue_bulk([cn(1), cn(2)], notice, ["A1"], on_batch=batches.append)
-    SmsLog.objects.filter(pk__in=batches[0]).update(status=Status.SENDING)  # worker died
-    summary = send_batch(batches[0])
-    assert summary.total == 0 and sms_sandbox.requests == []
-    assert set(SmsLog.objects.values_list("status", flat=True)) == {Status.UNKNOWN}
-
-
-def test_send_batch_validates_again_and_refuses_mixed_batches(sms_sandbox, notice):
-    batches = []
-    queue_bulk([cn(1), cn(2)], notice, ["A1"], on_batch=batches.append)
-    queue_bulk([cn(3)], notice, ["B2"], on_batch=batches.append)
-    with pytest.raises(ValueError, match="share"):
-        send_batch(batches[0] + batches[1])
-    with pytest.raises(ValueError, match="at most 200"):
-        send_batch(range(1, 202))
-    assert SmsLog.objects.filter(status=Status.QUEUED).count() == 3  # nothing taken
-
-    notice.is_active = False
-    notice.save()
-    summary = send_batch(batches[0])
-    assert summary.failed == 2 and sms_sandbox.requests == []
-    assert set(SmsLog.objects.filter(pk__in=batches[0]).values_list("status", flat=True)) == {
-        Status.FAILED
-    }
-
-
-def test_send_batch_records_a_transport_failure_without_raising(sms_sandbox, notice):
-    batches = []
-    queue_bulk([cn(1), cn(2)], notice, ["A1"], on_batch=batches.append)
-    sms_sandbox.fail_next("drop")
-    summary = send_batch(batches[0])
-    assert isinstance(summary.stopped_by, ConnectionLost) and summary.unknown == 2
-
-
-def test_queue_bulk_refuses_a_verification_template(notice):
-    SmsTemplate.objects.create(
-        name="code", tpl_id=9, text="验证码{1}", type=SmsTemplate.Type.VERIFICATION
-    )
-    with pytest.raises(InvalidMessage) as info:
-        queue_bulk([cn(1)], "code", ["123456"], on_batch=print)
-    assert info.value.code == "secret_params" and not SmsLog.objects.exists()
-
-
 def test_the_request_body_is_json_with_the_numbers_as_strings(sms_sandbox, notice):
     send_bulk([INTERNATIONAL[0]], notice, ["A1"])
     body = json.loads(sms_sandbox.requests[0].body)
@@ -752,18 +465,6 @@ def test_background_bulk_sends_a_batch_per_task(
     assert [len(r.json["tel"]) for r in sms_sandbox.requests] == [200, 50]
     statuses = set(SmsLog.objects.filter(batch=summary.batch).values_list("status", flat=True))
     assert statuses == {SmsLog.Status.SENT}
-
-
-def test_a_batch_task_delivered_twice_sends_once(sms_sandbox, notice):
-    from django_tencent_sms.sending.bulk import queue_bulk, send_batch
-
-    batches = []
-    queue_bulk([cn(i) for i in range(3)], notice, ["A1"], on_batch=batches.append)
-    (ids,) = batches
-    send_batch(ids)
-    again = send_batch(ids)
-    assert len(sms_sandbox.requests) == 1 and again.total == 0
-    assert set(SmsLog.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
 
 
 def test_background_bulk_refuses_a_backend_argument(notice):

@@ -1,4 +1,4 @@
-"""``sending.resend()``: the same message again, as a new linked log, through send_sms's path."""
+"""``sending.api.resend()``: the same message again, as a new linked log, through send_sms."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django_tencent_sms import send_sms
 from django_tencent_sms.exceptions import InvalidMessage
 from django_tencent_sms.models import SmsLog, SmsTemplate
-from django_tencent_sms.sending.single import resend
+from django_tencent_sms.sending.api import resend
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,54 @@
+"""Writing the send log in few queries: a message's row by ``log_rows``, a batch's rows at once.
+
+A single send writes its row with ``log_rows`` (``rows.RowWriter``: SQL built once). A batch's
+rows are inserted with one ``bulk_create`` and updated with one ``UPDATE`` for the values they
+all share and one ``UPDATE … FROM (VALUES …)`` for those that differ (the ``sid``…): a few
+queries per batch, none per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, router, transaction
+
+from django_tencent_sms.models import SmsLog
+from django_tencent_sms.rows import RowWriter
+
+__all__ = ["create_rows", "log_rows", "save_rows"]
+
+#: The log's two writes per message, with their SQL built once (see ``rows``).
+log_rows = RowWriter(SmsLog)
+
+
+def create_rows(rows: list[SmsLog]) -> None:
+    """Insert ``rows`` in one statement (a few on SQLite), with their primary keys set."""
+    using = router.db_for_write(SmsLog)
+    if connections[using].features.can_return_rows_from_bulk_insert:
+        SmsLog.objects.using(using).bulk_create(rows)
+    else:  # bulk_create would leave the pks unset, and save_rows needs them
+        with transaction.atomic(using=using):
+            for row in rows:
+                row.save(using=using, force_insert=True)
+
+
+def save_rows(rows: Sequence[SmsLog], fields: Sequence[str]) -> None:
+    """Write ``fields`` of the saved ``rows``: one UPDATE for the values they all share, one
+    ``UPDATE … FROM (VALUES …)`` for the others (``RowWriter.update_many``; Django's
+    ``bulk_update`` builds a CASE per row and field, which costs more than the database's
+    work)."""
+    using = rows[0]._state.db or router.db_for_write(SmsLog)
+    shared: dict[str, Any] = {}
+    varying: list[str] = []
+    for name in fields:
+        first = getattr(rows[0], name)
+        if all(getattr(row, name) == first for row in rows):
+            shared[name] = first
+        else:
+            varying.append(name)
+    with transaction.atomic(using=using, savepoint=False):
+        if shared:
+            SmsLog.objects.using(using).filter(pk__in=[row.pk for row in rows]).update(**shared)
+        if varying:
+            log_rows.update_many(rows, varying, using=using)
