@@ -25,7 +25,7 @@ from django_tencent_sms.sending.content import REDACTED
 __all__ = ["MAX_RESEND", "confirmation", "resend_and_report", "take_token"]
 
 #: Each send runs inside the admin request and can take seconds when Tencent is slow: a bigger
-#: batch belongs in code (``sending.resend``), not in one click.
+#: batch belongs in code (``sending.api.resend``), not in one click.
 MAX_RESEND = 20
 
 #: Session key of the one-time token of the confirmation page on screen.
