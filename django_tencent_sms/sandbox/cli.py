@@ -2,10 +2,10 @@
 
 The app key comes from the ``TENCENT_SMS_APP_KEY`` environment variable or ``--app-key-file``,
 never from the command line (where ``ps`` would show it). Without either, the sandbox checks
-signatures against :data:`~django_tencent_sms.sandbox.core.DEVELOPMENT_APP_KEY`
+signatures against :data:`~django_tencent_sms.sandbox.accounts.DEVELOPMENT_APP_KEY`
 (``"sandbox-app-key"``), a public key for local development only. Likewise the API 3.0 key pair
 comes from ``TENCENT_SMS_SECRET_ID`` and ``TENCENT_SMS_SECRET_KEY``, else the public
-:data:`~django_tencent_sms.sandbox.cloudapi.DEVELOPMENT_SECRET_ID` and ``…_SECRET_KEY``.
+:data:`~django_tencent_sms.sandbox.accounts.DEVELOPMENT_SECRET_ID` and ``…_SECRET_KEY``.
 
 A Django management command can reuse :func:`add_arguments`, :func:`sandbox_from_options` and
 :func:`serve`.
@@ -21,8 +21,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
-from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
+from django_tencent_sms.sandbox.accounts import (
+    DEFAULT_SDK_APP_ID,
+    DEVELOPMENT_APP_KEY,
+    DEVELOPMENT_SECRET_ID,
+    DEVELOPMENT_SECRET_KEY,
+)
+from django_tencent_sms.sandbox.core import Sandbox
 from django_tencent_sms.sandbox.limits import FrequencyLimits
 
 __all__ = [

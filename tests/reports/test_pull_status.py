@@ -183,7 +183,7 @@ def test_pulling_100_reports_costs_the_same_queries_as_pulling_3(sandbox):
     logs = [SmsLog(phone=PHONES[0], tpl_id=7, status="sent", sid=f"sid-{i}") for i in range(100)]
     SmsLog.objects.bulk_create(logs)
     for log in logs:
-        sandbox._reports.message_accepted(_message(log.sid))
+        sandbox.state.reports.message_accepted(_message(log.sid))
     with CaptureQueriesContext(connection) as many:
         out, _ = pull("--kind", "reports", "--max", "100")
     assert "Reports: 100 fetched in 2 request(s), 100 applied" in out

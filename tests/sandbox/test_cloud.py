@@ -354,7 +354,7 @@ def test_verbose_logs_one_line_without_secrets(sandbox, capsys):
 
 
 def test_the_sandbox_repr_and_credentials_repr_hide_the_secret_key(sandbox):
-    assert SECRET_KEY not in repr(sandbox) + repr(sandbox._cloud)
+    assert SECRET_KEY not in repr(sandbox) + repr(sandbox.account)
 
 
 # --- command line -----------------------------------------------------------------------
@@ -363,21 +363,21 @@ def test_the_sandbox_repr_and_credentials_repr_hide_the_secret_key(sandbox):
 def test_the_cli_takes_the_api3_key_pair_from_the_environment_only():
     import argparse
 
+    from django_tencent_sms.sandbox.accounts import DEVELOPMENT_SECRET_ID
     from django_tencent_sms.sandbox.cli import add_arguments, sandbox_from_options
-    from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     sb, notes = sandbox_from_options(parser.parse_args(["--port", "0"]), environ={})
-    assert sb._cloud.secret_id == DEVELOPMENT_SECRET_ID
+    assert sb.account.secret_id == DEVELOPMENT_SECRET_ID
     assert any("public" in note for note in notes)
 
     env = {"TENCENT_SMS_SECRET_ID": "AKIDfromEnv", "TENCENT_SMS_SECRET_KEY": "key-from-env"}
     sb, notes = sandbox_from_options(parser.parse_args(["--port", "0"]), environ=env)
     assert "key-from-env" not in "".join(notes) and "AKIDfromEnv" in "".join(notes)
-    sb._clock = FakeClock(NOW)
+    sb.clock = FakeClock(NOW)
     with sb:
-        data = body(SmsSdkAppId=sb._account.sdk_app_id, TemplateId="1")
+        data = body(SmsSdkAppId=sb.account.sdk_app_id, TemplateId="1")
         response = post(sb, data, secret_id="AKIDfromEnv", secret_key="key-from-env")
         assert statuses(response)[0]["Code"] == "Ok"
 

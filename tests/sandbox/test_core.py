@@ -23,7 +23,7 @@ from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox import FrequencyLimits, ReceivedRequest, Sandbox, SandboxMessage
 from django_tencent_sms.sandbox.cli import main, parse_limits, sandbox_from_options
-from django_tencent_sms.sandbox.emulator import valid_number
+from django_tencent_sms.sandbox.rules import valid_number
 from django_tencent_sms.sandbox.templates import placeholder_count, render
 from tests.waiting import wait_until
 

@@ -182,7 +182,7 @@ def test_report_settings_are_checked(change):
 def test_a_push_to_nowhere_is_recorded_and_the_report_kept_for_a_pull():
     port = free_port()  # nothing listens there
     with Sandbox(callback_url=f"http://127.0.0.1:{port}/status/") as sandbox:
-        report = sandbox._reports.message_accepted(message())
+        report = sandbox.state.reports.message_accepted(message())
         assert wait_until(lambda: sandbox.pushes)
         (push,) = sandbox.pushes
         assert push.status is None and not push.ok and "Error" in push.answer
@@ -211,7 +211,7 @@ def pullstatus(sandbox, kind: int, limit: int, **changes) -> dict:
 def test_pullstatus_serves_reports_and_replies_once():
     with Sandbox() as sandbox:
         for i in range(3):
-            sandbox._reports.message_accepted(message(f"sid-{i}"))
+            sandbox.state.reports.message_accepted(message(f"sid-{i}"))
         sandbox.reply(PHONE, "hi")
         answer = pullstatus(sandbox, 0, 2)
         assert (answer["result"], answer["count"]) == (0, 2)
@@ -244,7 +244,7 @@ def test_pullstatus_serves_reports_and_replies_once():
 )
 def test_pullstatus_refuses_what_tencent_would(changes, result):
     with Sandbox() as sandbox:
-        sandbox._reports.message_accepted(message())
+        sandbox.state.reports.message_accepted(message())
         assert pullstatus(sandbox, 0, 10, **changes)["result"] == result
         assert len(sandbox.pending_reports) == 1  # nothing handed out
 
@@ -265,7 +265,7 @@ def test_reply_control_endpoint_checks_its_body():
 
 def test_reset_forgets_reports_replies_and_pushes_but_keeps_the_settings():
     with Sandbox(report_delay=5, report_success=0.5) as sandbox:
-        sandbox._reports.message_accepted(message())
+        sandbox.state.reports.message_accepted(message())
         sandbox.reply(PHONE, "x")
         sandbox.reset()
         assert sandbox.pending_reports == [] and sandbox.pending_replies == []

@@ -10,9 +10,13 @@ from django.urls import NoReverseMatch, reverse
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.sandbox import Sandbox
+from django_tencent_sms.sandbox.accounts import (
+    DEFAULT_SDK_APP_ID,
+    DEVELOPMENT_APP_KEY,
+    DEVELOPMENT_SECRET_ID,
+    DEVELOPMENT_SECRET_KEY,
+)
 from django_tencent_sms.sandbox.cli import add_server_arguments, report_notes, serve
-from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
-from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY
 
 
 def templates_from_database() -> dict[int, str]:
