@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+from typing import Protocol
 
 from django_tencent_sms.sandbox.accounts import (
     DEFAULT_SDK_APP_ID,
@@ -31,6 +31,7 @@ from django_tencent_sms.sandbox.core import Sandbox
 from django_tencent_sms.sandbox.limits import FrequencyLimits
 
 __all__ = [
+    "TextOutput",
     "add_arguments",
     "add_report_arguments",
     "add_server_arguments",
@@ -46,6 +47,14 @@ SDK_APP_ID_ENV = "TENCENT_SMS_SDK_APP_ID"
 SECRET_ID_ENV = "TENCENT_SMS_SECRET_ID"  # noqa: S105 - a variable name
 SECRET_KEY_ENV = "TENCENT_SMS_SECRET_KEY"  # noqa: S105 - a variable name
 DEFAULT_PORT = 8765
+
+
+class TextOutput(Protocol):
+    """Where :func:`serve` prints: a text stream, or anything that writes and flushes text."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 def _template(value: str) -> tuple[int, str]:
@@ -244,7 +253,7 @@ def serve(
     sandbox: Sandbox,
     notes: Sequence[str] = (),
     *,
-    stdout: TextIO | None = None,
+    stdout: TextOutput | None = None,
     stop_event: threading.Event | None = None,
 ) -> None:
     """Start ``sandbox``, print where it listens, serve until Ctrl-C, SIGTERM or ``stop_event``."""
@@ -278,7 +287,7 @@ def serve(
 def main(
     argv: Sequence[str] | None = None,
     *,
-    stdout: TextIO | None = None,
+    stdout: TextOutput | None = None,
     stop_event: threading.Event | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:

@@ -1,11 +1,15 @@
 """`manage.py tencent_sms_sandbox`: the emulator with the site's credentials and templates."""
 
+import threading
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.management.commands import tencent_sms_sandbox
 from django_tencent_sms.models import SmsLog, SmsTemplate
+from django_tencent_sms.sandbox import cli
 
 
 @pytest.mark.django_db(transaction=True)
@@ -64,3 +68,20 @@ def test_command_checks_api3_signatures_with_the_sites_key_pair(settings, monkey
         assert not any("site-secret-key-from-settings" in note for note in started["notes"])
     finally:
         sandbox.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_prints_where_it_listens_to_its_stdout_line_by_line(settings, monkeypatch):
+    def serve_and_stop(sandbox, notes, stdout=None):
+        stop = threading.Event()
+        stop.set()
+        cli.serve(sandbox, notes, stdout=stdout, stop_event=stop)
+
+    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve_and_stop)
+    settings.TENCENT_SMS = {"SDK_APP_ID": "1400123456", "APP_KEY": "site-key-from-settings"}
+    out = StringIO()
+    call_command("tencent_sms_sandbox", "--port", "0", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("Tencent SMS sandbox listening on http://127.0.0.1:")
+    assert "\n\n" not in text and text.endswith("Press Ctrl-C to stop.\n")
+    assert "site-key-from-settings" not in text
