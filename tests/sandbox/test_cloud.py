@@ -14,6 +14,7 @@ import requests
 
 from django_tencent_sms.protocol.signing import tc3_authorization
 from django_tencent_sms.sandbox import FrequencyLimits, Sandbox
+from tests.sandbox.helpers import FakeClock, sandbox_fixtures
 
 APP_ID = "1400006666"
 SECRET_ID = "AKIDsandboxUnitTest"
@@ -24,29 +25,9 @@ PHONE = "+8613711112222"
 SID = re.compile(r"^2019:[0-9a-f]{20}$")
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def sandbox(clock):
-    with Sandbox(
-        sdk_app_id=APP_ID,
-        templates=TEMPLATES,
-        clock=clock,
-        secret_id=SECRET_ID,
-        secret_key=SECRET_KEY,
-    ) as sb:
-        yield sb
+clock, sandbox = sandbox_fixtures(
+    now=NOW, sdk_app_id=APP_ID, templates=TEMPLATES, secret_id=SECRET_ID, secret_key=SECRET_KEY
+)
 
 
 def body(**fields) -> dict:

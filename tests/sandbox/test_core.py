@@ -25,6 +25,7 @@ from django_tencent_sms.sandbox import FrequencyLimits, ReceivedRequest, Sandbox
 from django_tencent_sms.sandbox.cli import main, parse_limits, sandbox_from_options
 from django_tencent_sms.sandbox.rules import valid_number
 from django_tencent_sms.sandbox.templates import placeholder_count, render
+from tests.sandbox.helpers import FakeClock, sandbox_fixtures
 from tests.waiting import wait_until
 
 # The documented example (reference §3 and seed-sendsms.txt).
@@ -43,26 +44,9 @@ TEMPLATES = {
 SID = re.compile(r"^2019:[0-9a-f]{20}$")
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(SEED_TIME)
-
-
-@pytest.fixture
-def sandbox(clock):
-    with Sandbox(sdk_app_id=APP_ID, app_key=SEED_KEY, templates=TEMPLATES, clock=clock) as sb:
-        yield sb
+clock, sandbox = sandbox_fixtures(
+    now=SEED_TIME, sdk_app_id=APP_ID, app_key=SEED_KEY, templates=TEMPLATES
+)
 
 
 @pytest.fixture

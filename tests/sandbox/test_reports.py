@@ -49,9 +49,9 @@ def site(live_server, settings, transactional_db):
     }
 
 
-@pytest.fixture(params=["sms_sandbox", "sms_sandbox_cloud"])
-def sandbox(request, site):
-    sandbox = request.getfixturevalue(request.param)
+@pytest.fixture
+def sandbox(site, sandbox):
+    """The shared ``sandbox`` (both API generations), knowing the "note" template."""
     SmsTemplate.objects.create(name="note", tpl_id=7, text="Order {1} shipped")
     return sandbox
 
