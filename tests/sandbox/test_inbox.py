@@ -1,6 +1,6 @@
 """The sandbox's inbox page, ``GET /_sandbox/inbox``, and ``GET /_sandbox/messages?phone=``.
 
-No Django: run with ``-p no:django``. Requests go over a real socket; the clock is faked and no
+No Django needed. Requests go over a real socket; the clock is faked and no
 test sleeps. The last tests drive headless Chromium (skipped as a missing service without it).
 """
 

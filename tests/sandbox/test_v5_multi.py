@@ -1,6 +1,6 @@
-"""The sandbox's ``sendmultisms2``: Tencent's bulk send, tested over a real socket.
+"""The legacy API's ``sendmultisms2`` (Tencent's bulk send) on the sandbox, over a real socket.
 
-No Django: run with ``-p no:django``. No test sleeps; the clock is faked.
+No Django needed. No test sleeps; the clock is faked.
 """
 
 from __future__ import annotations
