@@ -1,5 +1,4 @@
-"""The :class:`Sandbox`: the emulator's Python API, wiring its state, both API generations, the
-control API and the HTTP server together."""
+"""The :class:`Sandbox`: the Python API, wiring state, both APIs, control and server."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["PUSH_TIMEOUT", "Push", "post_callback"]
 
@@ -52,10 +53,13 @@ def _accepted(text: str) -> bool:
 
 
 def post_callback(kind: str, url: str, body: Any) -> Push:
-    """POST ``body`` as JSON to ``url`` (an http or https URL) and record the answer; never raises
+    """POST ``body`` as JSON to ``url`` (http or https only) and record the answer; never raises
     for what the network or the site does."""
     push = Push(kind, url, body)
-    request = urllib.request.Request(  # noqa: S310 - the caller allows http(s) only
+    if urlsplit(url).scheme not in ("http", "https"):
+        push.answer = f"ValueError: {url!r} is not an http(s) URL"
+        return push
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         url,
         data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
         headers={"Content-Type": "application/json", "User-Agent": "TencentSmsSandbox"},

@@ -1,8 +1,9 @@
-"""What the sandbox remembers, behind one lock: the requests it received, the messages it
-accepted, the faults still to play, the frequency counts, the pending reports and replies.
+"""What the sandbox remembers, behind one lock: requests, messages, faults, counts, reports.
 
-Both API generations' handlers work on one :class:`SandboxState` through its public methods;
-so does the :class:`~django_tencent_sms.sandbox.core.Sandbox` facade.
+The requests it received, the messages it accepted, the faults still to play, the frequency
+counts, the pending delivery reports and replies. Both API generations' handlers work on one
+:class:`SandboxState` through its public methods; so does the
+:class:`~django_tencent_sms.sandbox.core.Sandbox` facade.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Whether an API 3.0 request may be read at all: its method, its ``X-TC-*`` headers, and its
-TC3-HMAC-SHA256 signature against the sandbox's key pair (reference §8.4).
+"""Whether an API 3.0 request may be read at all: its method, headers and TC3 signature.
 
-Pure: the answer is the refusal's ``(code, detail)``, or ``None`` when the request passes.
+The ``X-TC-*`` headers, then the TC3-HMAC-SHA256 signature against the sandbox's key pair
+(reference §8.4). Pure: the answer is the refusal's ``(code, detail)``, or ``None`` when the
+request passes.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The checks API 3.0's ``SendSms``, ``PullSmsSendStatus`` and ``PullSmsReplyStatus`` make, in
-order, and the answers they give (reference §8).
+"""The checks API 3.0's ``SendSms`` and pulls make, in order, and the answers they give.
 
-After the headers and the signature (``tc3_auth``): the body, then the legacy API's rules (app,
+For ``SendSms``, ``PullSmsSendStatus`` and ``PullSmsReplyStatus`` (reference §8), after the
+headers and the signature (``tc3_auth``): the body, then the legacy API's rules (app,
 template, parameters, length, numbers, frequency limits) with API 3.0 error codes. Problems
 with the whole request come back as ``Response.Error``; a bad number or a frequency limit as
 that number's ``SendStatusSet`` entry. Pure: the handler (``tc3.py``) hands in what it needs.

@@ -1,8 +1,8 @@
-"""The legacy API on the sandbox, ``/v5/tlssmssvr/<endpoint>``: ``sendsms``, ``sendmultisms2``
-and ``pullstatus``, with the scripted faults.
+"""The legacy API on the sandbox, ``/v5/tlssmssvr/<endpoint>``, and its faults.
 
-Each request is recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`,
-draws the next fault, then gets Tencent's answer from ``v5_rules``.
+The endpoints are ``sendsms``, ``sendmultisms2`` and ``pullstatus``. Each request is recorded
+on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
+Tencent's answer from ``v5_rules``.
 """
 
 from __future__ import annotations

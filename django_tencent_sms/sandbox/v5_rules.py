@@ -1,8 +1,7 @@
-"""The checks the legacy API's ``sendsms``, ``sendmultisms2`` and ``pullstatus`` make, in
-Tencent's order, and the answers they give.
+"""The checks the legacy API's endpoints make, in Tencent's order, and the answers they give.
 
-Pure: the handler (``v5.py``) hands in the query, the parsed body and what the sandbox
-remembers, and sends back the verdict.
+For ``sendsms``, ``sendmultisms2`` and ``pullstatus``. Pure: the handler (``v5.py``) hands in
+the query, the parsed body and what the sandbox remembers, and sends back the verdict.
 """
 
 from __future__ import annotations
