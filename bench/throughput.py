@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.models import SmsLog, SmsTemplate
     from django_tencent_sms.protocol import v5
-    from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
+    from django_tencent_sms.sandbox.accounts import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
 
     database = "PostgreSQL" if args.db == "postgres" else "SQLite file, WAL"
     common.migrate()
@@ -448,7 +448,7 @@ def cloud_sdk(network: common.Network):
     from tencentcloud.common.profile.http_profile import HttpProfile
     from tencentcloud.sms.v20210111 import models, sms_client
 
-    from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
+    from django_tencent_sms.sandbox.accounts import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
 
     def client() -> sms_client.SmsClient:
         http = HttpProfile(

@@ -18,11 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from django_tencent_sms.testing import reset_outbox
+
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
+    from django_tencent_sms.message import SmsMessage
+    from django_tencent_sms.models import SmsTemplate
+    from django_tencent_sms.sandbox import Sandbox
 
 SANDBOX_SDK_APP_ID = "1400000000"
 SANDBOX_APP_KEY = "sandbox-test-app-key"
@@ -36,14 +43,14 @@ def _tencent_sms_reset_outbox() -> None:
 
 
 @pytest.fixture
-def sms_outbox() -> list[Any]:
+def sms_outbox() -> list[SmsMessage]:
     import django_tencent_sms
 
     return django_tencent_sms.outbox
 
 
 @pytest.fixture(scope="session")
-def tencent_sms_sandbox() -> Iterator[Any]:
+def tencent_sms_sandbox() -> Iterator[Sandbox]:
     from django_tencent_sms.sandbox import Sandbox
 
     with Sandbox(
@@ -57,58 +64,50 @@ def tencent_sms_sandbox() -> Iterator[Any]:
 
 
 @pytest.fixture
-def sms_sandbox(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
+def sms_sandbox(tencent_sms_sandbox: Sandbox, settings: Settings) -> Iterator[Sandbox]:
     """Requires pytest-django (for its ``settings`` fixture)."""
-    sandbox = tencent_sms_sandbox
-    sandbox.reset()
-    sandbox.limits = None
-    _reset_reports(sandbox)
-    settings.TENCENT_SMS = {
-        **(getattr(settings, "TENCENT_SMS", None) or {}),
+    backend = {
         "BACKEND": "django_tencent_sms.backends.tencent.TencentBackend",
         "SDK_APP_ID": SANDBOX_SDK_APP_ID,
         "APP_KEY": SANDBOX_APP_KEY,
-        "API_URL": sandbox.url,
+        "API_URL": tencent_sms_sandbox.url,
     }
-    with _registering_templates(sandbox):
-        yield sandbox
+    with _sending_to(tencent_sms_sandbox, settings, backend):
+        yield tencent_sms_sandbox
 
 
 @pytest.fixture
-def sms_sandbox_cloud(tencent_sms_sandbox: Any, settings: Any) -> Iterator[Any]:
+def sms_sandbox_cloud(tencent_sms_sandbox: Sandbox, settings: Settings) -> Iterator[Sandbox]:
     """``sms_sandbox`` for Tencent Cloud API 3.0: ``TencentCloudBackend`` sends to the emulator's
     ``POST /`` (``sandbox.cloud_endpoint``). Requires pytest-django."""
-    sandbox = tencent_sms_sandbox
-    sandbox.reset()
-    sandbox.limits = None
-    _reset_reports(sandbox)
-    settings.TENCENT_SMS = {
-        **(getattr(settings, "TENCENT_SMS", None) or {}),
+    backend = {
         "BACKEND": "django_tencent_sms.backends.tencentcloud.TencentCloudBackend",
         "SDK_APP_ID": SANDBOX_SDK_APP_ID,
         "SECRET_ID": SANDBOX_SECRET_ID,
         "SECRET_KEY": SANDBOX_SECRET_KEY,
-        "ENDPOINT": sandbox.cloud_endpoint,
+        "ENDPOINT": tencent_sms_sandbox.cloud_endpoint,
     }
-    with _registering_templates(sandbox):
-        yield sandbox
-
-
-def _reset_reports(sandbox: Any) -> None:
-    """Delivery reports kept for pulls, not pushed: a test that wants pushes sets the URLs."""
-    sandbox.callback_url = sandbox.reply_callback_url = None
-    sandbox.report_delay = 0
-    sandbox.report_success = 1.0
+    with _sending_to(tencent_sms_sandbox, settings, backend):
+        yield tencent_sms_sandbox
 
 
 @contextmanager
-def _registering_templates(sandbox: Any) -> Iterator[None]:
-    """Register every ``SmsTemplate`` saved meanwhile with ``sandbox``."""
+def _sending_to(sandbox: Sandbox, settings: Settings, backend: dict[str, str]) -> Iterator[None]:
+    """Start ``sandbox`` afresh, point ``TENCENT_SMS`` at it with ``backend``'s settings, and
+    register every ``SmsTemplate`` saved meanwhile with it."""
     from django.db.models.signals import post_save
 
     from django_tencent_sms.models import SmsTemplate
 
-    def register(sender: Any, instance: SmsTemplate, **kwargs: Any) -> None:
+    sandbox.reset()
+    sandbox.limits = None
+    # Delivery reports kept for pulls, not pushed: a test that wants pushes sets the URLs.
+    sandbox.callback_url = sandbox.reply_callback_url = None
+    sandbox.report_delay = 0
+    sandbox.report_success = 1.0
+    settings.TENCENT_SMS = {**(getattr(settings, "TENCENT_SMS", None) or {}), **backend}
+
+    def register(sender: type[SmsTemplate], instance: SmsTemplate, **kwargs: Any) -> None:
         sandbox.add_template(instance.tpl_id, instance.text)
 
     post_save.connect(register, sender=SmsTemplate, weak=False)

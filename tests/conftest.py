@@ -1,5 +1,10 @@
 """Shared fixtures, and the switch that turns "service missing" skips into failures.
 
+``sandbox`` runs a test once per API generation against the emulator, with ``TENCENT_SMS``
+pointing that generation's backend at it (the plugin's ``sms_sandbox`` and
+``sms_sandbox_cloud``); ``pytest.mark.parametrize("sandbox", ["v5"], indirect=True)`` keeps one.
+Tests of the emulator itself start their own (``tests/sandbox/helpers.py``).
+
 Tests that need a service this machine may lack (PostgreSQL, a browser…) skip with a reason
 starting with ``SERVICE_MISSING``. With ``TENCENT_SMS_TESTS_REQUIRE_SERVICES=1`` (set by CI)
 such a skip is reported as a failure instead.
@@ -15,9 +20,18 @@ pytest_plugins = ["tests.browser", "tests.otp.fixtures"]
 
 SERVICE_MISSING = "service missing:"
 
+#: The plugin fixture behind each API generation ``sandbox`` runs a test with.
+SANDBOX_FIXTURES = {"v5": "sms_sandbox", "cloud": "sms_sandbox_cloud"}
+
 
 def skip_service(reason: str) -> None:
     pytest.skip(f"{SERVICE_MISSING} {reason}")
+
+
+@pytest.fixture(params=list(SANDBOX_FIXTURES))
+def sandbox(request):
+    """The emulator, with ``TENCENT_SMS`` pointing the ``v5`` or the ``cloud`` backend at it."""
+    return request.getfixturevalue(SANDBOX_FIXTURES[request.param])
 
 
 @pytest.hookimpl(hookwrapper=True)

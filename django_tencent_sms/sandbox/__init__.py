@@ -1,7 +1,10 @@
-"""A local emulator of Tencent's legacy SMS API (and of API 3.0's ``SendSms``), for development
-and tests.
+"""A local emulator of Tencent's SMS API, both generations, for development and tests.
 
-No Django here: ``python -m django_tencent_sms.sandbox`` runs without settings.
+``core.Sandbox`` is the Python API. What it remembers is in ``state``; the legacy API is
+``v5`` (its checks in ``v5_rules``), API 3.0 is ``tc3`` (``tc3_auth``, ``tc3_rules``), and the
+checks both share are in ``rules``. ``control`` and ``inbox`` serve ``/_sandbox/``; ``reports``
+and ``pushes`` deliver reports and replies; ``server`` is the HTTP plumbing; ``cli`` the command
+line. No Django here: ``python -m django_tencent_sms.sandbox`` runs without settings.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 The app key comes from the ``TENCENT_SMS_APP_KEY`` environment variable or ``--app-key-file``,
 never from the command line (where ``ps`` would show it). Without either, the sandbox checks
-signatures against :data:`~django_tencent_sms.sandbox.core.DEVELOPMENT_APP_KEY`
+signatures against :data:`~django_tencent_sms.sandbox.accounts.DEVELOPMENT_APP_KEY`
 (``"sandbox-app-key"``), a public key for local development only. Likewise the API 3.0 key pair
 comes from ``TENCENT_SMS_SECRET_ID`` and ``TENCENT_SMS_SECRET_KEY``, else the public
-:data:`~django_tencent_sms.sandbox.cloudapi.DEVELOPMENT_SECRET_ID` and ``…_SECRET_KEY``.
+:data:`~django_tencent_sms.sandbox.accounts.DEVELOPMENT_SECRET_ID` and ``…_SECRET_KEY``.
 
 A Django management command can reuse :func:`add_arguments`, :func:`sandbox_from_options` and
 :func:`serve`.
@@ -19,13 +19,19 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+from typing import Protocol
 
-from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
-from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY, Sandbox
+from django_tencent_sms.sandbox.accounts import (
+    DEFAULT_SDK_APP_ID,
+    DEVELOPMENT_APP_KEY,
+    DEVELOPMENT_SECRET_ID,
+    DEVELOPMENT_SECRET_KEY,
+)
+from django_tencent_sms.sandbox.core import Sandbox
 from django_tencent_sms.sandbox.limits import FrequencyLimits
 
 __all__ = [
+    "TextOutput",
     "add_arguments",
     "add_report_arguments",
     "add_server_arguments",
@@ -41,6 +47,14 @@ SDK_APP_ID_ENV = "TENCENT_SMS_SDK_APP_ID"
 SECRET_ID_ENV = "TENCENT_SMS_SECRET_ID"  # noqa: S105 - a variable name
 SECRET_KEY_ENV = "TENCENT_SMS_SECRET_KEY"  # noqa: S105 - a variable name
 DEFAULT_PORT = 8765
+
+
+class TextOutput(Protocol):
+    """Where :func:`serve` prints: a text stream, or anything that writes and flushes text."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 def _template(value: str) -> tuple[int, str]:
@@ -239,7 +253,7 @@ def serve(
     sandbox: Sandbox,
     notes: Sequence[str] = (),
     *,
-    stdout: TextIO | None = None,
+    stdout: TextOutput | None = None,
     stop_event: threading.Event | None = None,
 ) -> None:
     """Start ``sandbox``, print where it listens, serve until Ctrl-C, SIGTERM or ``stop_event``."""
@@ -273,7 +287,7 @@ def serve(
 def main(
     argv: Sequence[str] | None = None,
     *,
-    stdout: TextIO | None = None,
+    stdout: TextOutput | None = None,
     stop_event: threading.Event | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
 from django_tencent_sms.sandbox.inbox import (
     INBOX_HEADERS,
     filter_messages,
@@ -19,12 +20,55 @@ from django_tencent_sms.sandbox.inbox import (
     render_inbox,
     verification_code,
 )
+from django_tencent_sms.sandbox.pushes import Push
+from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
 from django_tencent_sms.sandbox.server import HttpRequest, Reply, json_reply
 
-if TYPE_CHECKING:
-    from django_tencent_sms.sandbox.core import Sandbox
+__all__ = ["CONTROL_PREFIX", "Controlled", "handle_control"]
 
-__all__ = ["handle_control"]
+CONTROL_PREFIX = "/_sandbox/"
+
+
+class Controlled(Protocol):
+    """What the control API works on: the part of ``Sandbox``'s Python API it exposes."""
+
+    @property
+    def messages(self) -> list[SandboxMessage]: ...
+
+    @property
+    def requests(self) -> list[ReceivedRequest]: ...
+
+    @property
+    def reply_callback_url(self) -> str | None: ...
+
+    @property
+    def pending_reports(self) -> list[DeliveryReport]: ...
+
+    @property
+    def pending_replies(self) -> list[IncomingReply]: ...
+
+    @property
+    def pushes(self) -> list[Push]: ...
+
+    def reset(self) -> None: ...
+
+    def add_template(self, tpl_id: int, text: str) -> None: ...
+
+    def fail_next(
+        self,
+        kind: str,
+        *,
+        count: int = 1,
+        status: int = 500,
+        delay: float = 1.0,
+        result: int = 1008,
+        errmsg: str | None = None,
+    ) -> None: ...
+
+    def reply(
+        self, phone: str, text: str, *, sign: str | None = None, extend: str = ""
+    ) -> IncomingReply: ...
+
 
 _FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg"}
 
@@ -43,35 +87,35 @@ def _object_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _messages(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _messages(sandbox: Controlled, request: HttpRequest) -> Reply:
     """Oldest first; ``?phone=`` (any format) keeps one number's; ``code`` is the first run of
     4 to 10 digits in the parameters, or null."""
     messages = filter_messages(sandbox.messages, request.query.get("phone", ""))
     return json_reply([{**m.as_json(), "code": verification_code(m)} for m in messages])
 
 
-def _requests(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _requests(sandbox: Controlled, request: HttpRequest) -> Reply:
     return json_reply([r.as_json() for r in sandbox.requests])
 
 
-def _reset(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _reset(sandbox: Controlled, request: HttpRequest) -> Reply:
     sandbox.reset()
     return json_reply({"ok": True})
 
 
-def _inbox(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _inbox(sandbox: Controlled, request: HttpRequest) -> Reply:
     page = render_inbox(sandbox.messages, request.query.get("phone", ""))
     return Reply(200, page.encode("utf-8"), "text/html; charset=utf-8", INBOX_HEADERS)
 
 
-def _clear_inbox(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _clear_inbox(sandbox: Controlled, request: HttpRequest) -> Reply:
     """Reset the sandbox, then back to the inbox (with the same ``?phone=``)."""
     sandbox.reset()
     location = inbox_url(request.query.get("phone", ""))
     return Reply(303, b"", "text/plain; charset=utf-8", (("Location", location),))
 
 
-def _faults(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _faults(sandbox: Controlled, request: HttpRequest) -> Reply:
     data = _object_body(request)
     unknown = set(data) - _FAULT_FIELDS
     if unknown:
@@ -86,7 +130,7 @@ def _faults(sandbox: Sandbox, request: HttpRequest) -> Reply:
     return json_reply({"ok": True})
 
 
-def _templates(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _templates(sandbox: Controlled, request: HttpRequest) -> Reply:
     data = _object_body(request)
     tpl_id, text = data.get("tpl_id"), data.get("text")
     if isinstance(tpl_id, bool) or not isinstance(tpl_id, int) or not isinstance(text, str):
@@ -98,7 +142,7 @@ def _templates(sandbox: Sandbox, request: HttpRequest) -> Reply:
     return json_reply({"ok": True})
 
 
-def _reply(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _reply(sandbox: Controlled, request: HttpRequest) -> Reply:
     data = _object_body(request)
     unknown = set(data) - {"phone", "text", "sign", "extend"}
     if unknown:
@@ -118,7 +162,7 @@ def _reply(sandbox: Sandbox, request: HttpRequest) -> Reply:
     )
 
 
-def _reports(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def _reports(sandbox: Controlled, request: HttpRequest) -> Reply:
     return json_reply(
         {
             "reports": [r.callback_item() for r in sandbox.pending_reports],
@@ -128,7 +172,7 @@ def _reports(sandbox: Sandbox, request: HttpRequest) -> Reply:
     )
 
 
-_ROUTES: dict[str, tuple[str, Callable[[Sandbox, HttpRequest], Reply]]] = {
+_ROUTES: dict[str, tuple[str, Callable[[Controlled, HttpRequest], Reply]]] = {
     "messages": ("GET", _messages),
     "requests": ("GET", _requests),
     "reset": ("POST", _reset),
@@ -141,9 +185,9 @@ _ROUTES: dict[str, tuple[str, Callable[[Sandbox, HttpRequest], Reply]]] = {
 }
 
 
-def handle_control(sandbox: Sandbox, request: HttpRequest) -> Reply:
+def handle_control(sandbox: Controlled, request: HttpRequest) -> Reply:
     """Answer one request under ``/_sandbox/``."""
-    route = _ROUTES.get(request.path.removeprefix("/_sandbox/").strip("/"))
+    route = _ROUTES.get(request.path.removeprefix(CONTROL_PREFIX).strip("/"))
     if route is None:
         return json_reply({"error": "not found", "routes": sorted(_ROUTES)}, status=404)
     method, view = route

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FAULT_KINDS", "Fault"]
+from django_tencent_sms.sandbox.server import Reply, text_reply
+
+__all__ = ["FAULT_KINDS", "Fault", "transport_reply", "validate_count"]
 
 #: ``http_error``: answer HTTP ``status`` with a text body.
 #: ``slow``: wait ``delay`` seconds, then answer normally.
@@ -45,6 +47,20 @@ class Fault:
 
 def validate_count(count: object) -> int:
     """``count`` as a positive int, or ValueError."""
-    if not _is_int(count) or count < 1:  # type: ignore[operator]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError("count must be a positive int")
-    return count  # type: ignore[return-value]
+    return count
+
+
+def transport_reply(fault: Fault | None, not_json_page: str) -> Reply | None:
+    """The answer of a fault that replaces the API's (``http_error``, ``drop``, ``not_json``
+    with ``not_json_page`` as the HTML), else ``None``: the API answers."""
+    if fault is None:
+        return None
+    if fault.kind == "http_error":
+        return text_reply(fault.status, f"sandbox fault: HTTP {fault.status}\n")
+    if fault.kind == "drop":
+        return Reply(drop=True)
+    if fault.kind == "not_json":
+        return text_reply(200, not_json_page, "text/html")
+    return None

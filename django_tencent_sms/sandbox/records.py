@@ -1,4 +1,4 @@
-"""What the sandbox remembers: the requests it received and the messages it accepted."""
+"""The records the sandbox keeps: each request it received, each message it accepted."""
 
 from __future__ import annotations
 

@@ -17,13 +17,9 @@ tried again: its items stay for pulling, and ``pushes`` records what happened.
 from __future__ import annotations
 
 import bisect
-import hmac
-import json
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,19 +28,18 @@ from math import ceil
 from typing import Any
 from urllib.parse import urlsplit
 
+import phonenumbers
+
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
-from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.sandbox.emulator import MAX_TIME_SKEW, NOT_JSON, refusal
+from django_tencent_sms.sandbox.pushes import PUSH_TIMEOUT, Push, post_callback
 from django_tencent_sms.sandbox.records import SandboxMessage
 
 __all__ = [
     "DELIVERED",
     "MAX_PULL",
-    "PULL_ENDPOINT",
     "UNDELIVERED",
-    "Push",
     "ReportCenter",
-    "evaluate_pullstatus",
+    "make_reply",
     "pull_limit",
     "validate_url",
 ]
@@ -55,8 +50,6 @@ DELIVERED = ("DELIVRD", "用户短信送达成功")
 UNDELIVERED = ("UNDELIV", "用户短信未送达")
 #: Items one pull hands out at most.
 MAX_PULL = 100
-#: Seconds a push waits for the site's answer.
-PUSH_TIMEOUT = 10.0
 
 
 def validate_url(value: str | None, name: str) -> str | None:
@@ -79,33 +72,6 @@ def _delay(value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
         raise ValueError(f"report_delay must be 0 to 3600 seconds, not {value!r}")
     return float(value)
-
-
-@dataclass
-class Push:
-    """One POST to a callback URL."""
-
-    #: ``"status"`` (delivery reports) or ``"reply"``.
-    kind: str
-    url: str
-    #: The JSON body sent.
-    body: Any
-    #: The HTTP status answered, or ``None`` when no answer came.
-    status: int | None = None
-    #: Whether the site answered HTTP 200 with ``{"result": 0, …}``.
-    ok: bool = False
-    #: The answer's text, or what went wrong.
-    answer: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "url": self.url,
-            "body": self.body,
-            "status": self.status,
-            "ok": self.ok,
-            "answer": self.answer,
-        }
 
 
 @dataclass
@@ -151,6 +117,7 @@ class ReportCenter:
         delay: float = 0.0,
         success: float = 1.0,
         verbose: Callable[[], bool] = lambda: False,
+        lock: threading.RLock | None = None,
     ) -> None:
         self._clock = clock
         self._verbose = verbose
@@ -160,7 +127,8 @@ class ReportCenter:
             _delay(delay),
             _ratio(success),
         )
-        self._condition = threading.Condition()
+        # ``lock``: the sandbox's state shares its lock, so a reset is one step for both.
+        self._condition = threading.Condition(lock)
         self._reports: list[_Pending] = []
         self._replies: list[_Pending] = []
         self._pushes: list[Push] = []
@@ -174,7 +142,7 @@ class ReportCenter:
 
     def configure(self, **changes: Any) -> None:
         """Change ``callback_url``, ``reply_callback_url``, ``delay`` or ``success``."""
-        checks = {
+        checks: dict[str, Callable[[Any], Any]] = {
             "callback_url": lambda v: validate_url(v, "callback_url"),
             "reply_callback_url": lambda v: validate_url(v, "reply_callback_url"),
             "delay": _delay,
@@ -189,10 +157,25 @@ class ReportCenter:
                 setattr(self._config, name, value)
             self._condition.notify_all()
 
-    def setting(self, name: str) -> Any:
+    @property
+    def callback_url(self) -> str | None:
         with self._condition:
-            value = getattr(self._config, name)
-        return float(value) if name == "success" else value
+            return self._config.callback_url
+
+    @property
+    def reply_callback_url(self) -> str | None:
+        with self._condition:
+            return self._config.reply_callback_url
+
+    @property
+    def delay(self) -> float:
+        with self._condition:
+            return self._config.delay
+
+    @property
+    def success(self) -> float:
+        with self._condition:
+            return float(self._config.success)
 
     # Life cycle -----------------------------------------------------------------------------
 
@@ -341,29 +324,7 @@ class ReportCenter:
         generation: int,
     ) -> None:
         assert url is not None  # only due items with a URL are pushed
-        push = Push(kind, url, body)
-        # validate_url allowed http and https only.
-        request = urllib.request.Request(  # noqa: S310
-            url,
-            data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            headers={"Content-Type": "application/json", "User-Agent": "TencentSmsSandbox"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=PUSH_TIMEOUT) as response:  # noqa: S310
-                push.status = response.status
-                text = response.read(4096).decode("utf-8", errors="replace")
-        except urllib.error.HTTPError as exc:
-            push.status = exc.code
-            text = exc.read(4096).decode("utf-8", errors="replace")
-        except (OSError, ValueError) as exc:
-            text = f"{type(exc).__name__}: {exc}"
-        push.answer = text
-        if push.status == 200:
-            try:
-                push.ok = json.loads(text).get("result") == 0
-            except (ValueError, AttributeError):
-                push.ok = False
+        push = post_callback(kind, url, body)
         with self._condition:
             if generation != self._generation:
                 return  # reset meanwhile: these items belong to the past
@@ -373,7 +334,7 @@ class ReportCenter:
                     pending.pushable = False
                     _insert(queue, pending)  # back where it was, for a pull
         if self._verbose():
-            outcome = "ok" if push.ok else f"failed ({push.status or text})"
+            outcome = "ok" if push.ok else f"failed ({push.status or push.answer})"
             print(
                 f"[sandbox] pushed {len(items)} {kind} item(s) to the callback -> {outcome}",
                 file=sys.stderr,
@@ -388,49 +349,22 @@ def pull_limit(value: object) -> int | None:
     return None
 
 
-PULL_ENDPOINT = "pullstatus"
-
-
-def evaluate_pullstatus(
-    query: dict[str, str],
-    data: object,
-    *,
-    account: Any,
-    now: float,
-    center: ReportCenter,
-) -> dict[str, Any]:
-    """The legacy ``pullstatus`` answer (reference §4.4): Tencent's checks in its order (body,
-    ``sig`` present, app, time, signature without a number), then up to ``max`` items of
-    ``type`` 0 (reports) or 1 (replies), each handed out once."""
-
-    def refused(code: int, detail: str = "") -> dict[str, Any]:
-        verdict = refusal(code, detail)
-        return {"result": verdict.result, "errmsg": verdict.errmsg}
-
-    if data is NOT_JSON or not isinstance(data, dict):
-        return refused(1004, "the body is not a JSON object")
-    if not data.get("sig"):
-        return refused(1003)
-    if query.get("sdkappid") != account.sdk_app_id:
-        return refused(1019)
-    stamp = data.get("time")
-    if not isinstance(stamp, int) or isinstance(stamp, bool):
-        return refused(1004, "time must be an integer")
-    if abs(stamp - now) > MAX_TIME_SKEW:
-        return refused(1021)
-    expected = v5_signature(account.app_key, query.get("random", ""), stamp)
-    if not isinstance(data["sig"], str) or not hmac.compare_digest(
-        data["sig"].encode("utf-8"), expected.encode("ascii")
-    ):
-        return refused(1001)
-    kind = data.get("type")
-    if kind not in (0, 1) or isinstance(kind, bool):
-        return refused(1004, "type must be 0 (delivery reports) or 1 (replies)")
-    limit = pull_limit(data.get("max"))
-    if limit is None:
-        return refused(1004, f"max must be a whole number from 1 to {MAX_PULL}")
-    if kind == 0:
-        items = [r.callback_item() for r in center.take_reports(limit)]
-    else:
-        items = [r.callback_item() for r in center.take_replies(limit)]
-    return {"result": 0, "errmsg": "OK", "count": len(items), "data": items}
+def make_reply(phone: str, text: str, *, sign: str, extend: str = "", now: float) -> IncomingReply:
+    """What a person at ``phone`` (E.164, or a number in mainland China) answering ``text`` at
+    ``now`` (Unix seconds) looks like to Tencent. ``ValueError`` for a bad number."""
+    try:
+        number = phonenumbers.parse(phone, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{phone!r} is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError(f"{phone!r} is not a phone number")
+    if not isinstance(text, str) or not isinstance(extend, str):
+        raise TypeError("text and extend must be strings")
+    return IncomingReply(
+        nationcode=str(number.country_code),
+        mobile=phonenumbers.national_significant_number(number),
+        text=text,
+        replied_at=datetime.fromtimestamp(int(now), timezone.utc),
+        sign=sign,
+        extend=extend,
+    )

@@ -204,9 +204,32 @@ class SandboxHTTPServer(ThreadingHTTPServer):
                     if self._stop_requested.is_set():
                         break
                     if any(key.fileobj is self for key, _ in ready):
-                        self._handle_request_noblock()
+                        self._accept()
         finally:
             self._stopped.set()
+
+    def _accept(self) -> None:
+        """Take one waiting connection and hand it to a handler thread."""
+        try:
+            sock, client_address = self.get_request()
+        except OSError:
+            return
+        if not self.verify_request(sock, client_address):
+            self.shutdown_request(sock)
+            return
+        try:
+            self.process_request(sock, client_address)
+        except Exception:
+            self.handle_error(sock, client_address)
+            self.shutdown_request(sock)
+        except BaseException:
+            self.shutdown_request(sock)
+            raise
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return self.server_port
 
     def stop_serving(self) -> None:
         """Make :meth:`serve` return, and wait for it (call from another thread)."""
@@ -223,7 +246,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can stall.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def track(self, sock: socket.socket) -> bool:
         with self._sockets_lock:

@@ -52,19 +52,13 @@ pytestmark = pytest.mark.django_db
 
 PHONE = "+8613711112222"
 
-#: The fixture behind each API generation, the backend it configures, and its secret setting.
+#: The backend each API generation of the ``sandbox`` fixture configures, and its secret setting.
 GENERATIONS = {
-    "v5": ("sms_sandbox", TencentBackend, "APP_KEY", SANDBOX_APP_KEY),
-    "cloud": ("sms_sandbox_cloud", TencentCloudBackend, "SECRET_KEY", SANDBOX_SECRET_KEY),
+    "v5": (TencentBackend, "APP_KEY", SANDBOX_APP_KEY),
+    "cloud": (TencentCloudBackend, "SECRET_KEY", SANDBOX_SECRET_KEY),
 }
 legacy_only = pytest.mark.parametrize("sandbox", ["v5"], indirect=True)
 cloud_only = pytest.mark.parametrize("sandbox", ["cloud"], indirect=True)
-
-
-@pytest.fixture(params=list(GENERATIONS))
-def sandbox(request):
-    """The emulator, with ``TENCENT_SMS`` pointing one API generation's backend at it."""
-    return request.getfixturevalue(GENERATIONS[request.param][0])
 
 
 @pytest.fixture
@@ -76,7 +70,7 @@ def api(sandbox, request):
 @pytest.fixture
 def secret(api):
     """``(setting, value)`` of the secret the backend signs with."""
-    return GENERATIONS[api][2:]
+    return GENERATIONS[api][1:]
 
 
 @pytest.fixture
@@ -464,7 +458,7 @@ def test_the_app_key_appears_in_no_message_repr_or_row(sandbox, template, caplog
 
 def test_shared_backend_is_reused_and_replaced_when_settings_change(sandbox, settings, api):
     first = get_backend()
-    assert get_backend() is first and isinstance(first, GENERATIONS[api][1])
+    assert get_backend() is first and isinstance(first, GENERATIONS[api][0])
     settings.TENCENT_SMS = {**settings.TENCENT_SMS, "TIMEOUT": 2}
     assert get_backend() is not first and get_backend().timeout == 2.0
 

@@ -1,51 +1,76 @@
 """`manage.py tencent_sms_sandbox`: the emulator with the site's credentials and templates."""
 
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from io import StringIO
+from typing import Any
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.management.commands import tencent_sms_sandbox
 from django_tencent_sms.models import SmsLog, SmsTemplate
+from django_tencent_sms.sandbox import cli
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TOKEN = "sandbox-callback-token-0123456789"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_command_serves_the_sites_templates_with_its_credentials(settings, monkeypatch, capsys):
-    started = {}
+@dataclass
+class Started:
+    """What the command built and handed to ``serve``: the sandbox and the notes it prints."""
 
-    def serve(sandbox, notes, stdout=None):
-        started["sandbox"], started["notes"] = sandbox, notes
-        sandbox.start()
+    sandbox: Any = None
+    notes: list[str] = field(default_factory=list)
 
-    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)
+
+@pytest.fixture
+def run(monkeypatch):
+    """``run(*args, start=False)``: the command with ``serve`` replaced by one that keeps what it
+    gets (and starts the sandbox with ``start``); every sandbox started is stopped afterwards."""
+    runs = []
+
+    def run(*args: str, start: bool = False) -> Started:
+        started = Started()
+
+        def serve(sandbox, notes, stdout=None):
+            started.sandbox, started.notes = sandbox, notes
+            if start:
+                sandbox.start()
+
+        monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)
+        call_command("tencent_sms_sandbox", "--port", "0", *args)
+        runs.append(started)
+        return started
+
+    yield run
+    for started in runs:
+        started.sandbox.stop()
+
+
+def test_command_serves_the_sites_templates_with_its_credentials(settings, run):
     settings.TENCENT_SMS = {
         "SDK_APP_ID": "1400123456",
         "APP_KEY": "site-key-from-settings",
         "SIGN": "测试",
     }
-    call_command("tencent_sms_sandbox", "--port", "0", "--limits", "1,,")
-    sandbox = started["sandbox"]
-    try:
-        settings.TENCENT_SMS = {**settings.TENCENT_SMS, "API_URL": sandbox.url}
-        # Added after the emulator started, as a person would in the admin.
-        SmsTemplate.objects.create(name="hello", tpl_id=31, text="Hello {1}")
-        log = send_sms("+8613711112222", "hello", ["Li"])
-        assert log.status == SmsLog.Status.SENT
-        assert sandbox.messages[0].text == "【测试】Hello Li"
-        assert sandbox.limits.per_30s == 1 and sandbox.limits.per_hour is None
-        assert not any("site-key-from-settings" in note for note in started["notes"])
-    finally:
-        sandbox.stop()
+    started = run("--limits", "1,,", start=True)
+    sandbox = started.sandbox
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "API_URL": sandbox.url}
+    # Added after the emulator started, as a person would in the admin.
+    SmsTemplate.objects.create(name="hello", tpl_id=31, text="Hello {1}")
+    log = send_sms("+8613711112222", "hello", ["Li"])
+    assert log.status == SmsLog.Status.SENT
+    assert sandbox.messages[0].text == "【测试】Hello Li"
+    assert sandbox.limits.per_30s == 1 and sandbox.limits.per_hour is None
+    assert not any("site-key-from-settings" in note for note in started.notes)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_command_checks_api3_signatures_with_the_sites_key_pair(settings, monkeypatch):
-    started = {}
-
-    def serve(sandbox, notes, stdout=None):
-        started["sandbox"], started["notes"] = sandbox, notes
-        sandbox.start()
-
-    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)
+def test_command_checks_api3_signatures_with_the_sites_key_pair(settings, run):
     settings.TENCENT_SMS = {
         "BACKEND": "django_tencent_sms.backends.tencentcloud.TencentCloudBackend",
         "SDK_APP_ID": "1400123456",
@@ -53,14 +78,47 @@ def test_command_checks_api3_signatures_with_the_sites_key_pair(settings, monkey
         "SECRET_KEY": "site-secret-key-from-settings",
         "SIGN": "测试",
     }
-    call_command("tencent_sms_sandbox", "--port", "0")
-    sandbox = started["sandbox"]
-    try:
-        settings.TENCENT_SMS = {**settings.TENCENT_SMS, "ENDPOINT": sandbox.cloud_endpoint}
-        SmsTemplate.objects.create(name="hello", tpl_id=31, text="Hello {1}")
-        log = send_sms("+8613711112222", "hello", ["Li"])
-        assert log.status == SmsLog.Status.SENT
-        assert sandbox.messages[0].text == "【测试】Hello Li"
-        assert not any("site-secret-key-from-settings" in note for note in started["notes"])
-    finally:
-        sandbox.stop()
+    started = run(start=True)
+    sandbox = started.sandbox
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "ENDPOINT": sandbox.cloud_endpoint}
+    SmsTemplate.objects.create(name="hello", tpl_id=31, text="Hello {1}")
+    log = send_sms("+8613711112222", "hello", ["Li"])
+    assert log.status == SmsLog.Status.SENT
+    assert sandbox.messages[0].text == "【测试】Hello Li"
+    assert not any("site-secret-key-from-settings" in note for note in started.notes)
+
+
+def test_command_prints_where_it_listens_to_its_stdout_line_by_line(settings, monkeypatch):
+    def serve_and_stop(sandbox, notes, stdout=None):
+        stop = threading.Event()
+        stop.set()
+        cli.serve(sandbox, notes, stdout=stdout, stop_event=stop)
+
+    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve_and_stop)
+    settings.TENCENT_SMS = {"SDK_APP_ID": "1400123456", "APP_KEY": "site-key-from-settings"}
+    out = StringIO()
+    call_command("tencent_sms_sandbox", "--port", "0", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("Tencent SMS sandbox listening on http://127.0.0.1:")
+    assert "\n\n" not in text and text.endswith("Press Ctrl-C to stop.\n")
+    assert "site-key-from-settings" not in text
+
+
+# Delivery reports and replies -----------------------------------------------------------------
+
+
+def test_the_management_command_pushes_to_the_sites_callbacks(settings, run):
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CALLBACK_TOKEN": TOKEN}
+    started = run("--site-url", "http://127.0.0.1:8000/", "--report-delay", "2")
+    sandbox = started.sandbox
+    assert sandbox.callback_url == f"http://127.0.0.1:8000/sms/callbacks/status/{TOKEN}/"
+    assert sandbox.reply_callback_url == f"http://127.0.0.1:8000/sms/callbacks/reply/{TOKEN}/"
+    assert sandbox.report_delay == 2
+    assert not any(TOKEN in note for note in started.notes)
+    assert any("<CALLBACK_TOKEN>" in note for note in started.notes)
+
+
+def test_the_management_command_needs_a_token_for_site_url(settings):
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CALLBACK_TOKEN": ""}
+    with pytest.raises(CommandError, match="CALLBACK_TOKEN"):
+        call_command("tencent_sms_sandbox", "--port", "0", "--site-url", "http://x/")

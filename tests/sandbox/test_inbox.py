@@ -1,6 +1,6 @@
 """The sandbox's inbox page, ``GET /_sandbox/inbox``, and ``GET /_sandbox/messages?phone=``.
 
-No Django: run with ``-p no:django``. Requests go over a real socket; the clock is faked and no
+No Django needed. Requests go over a real socket; the clock is faked and no
 test sleeps. The last tests drive headless Chromium (skipped as a missing service without it).
 """
 
@@ -19,6 +19,7 @@ from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.sandbox import Sandbox, SandboxMessage
 from django_tencent_sms.sandbox.cli import serve
 from django_tencent_sms.sandbox.inbox import filter_messages, render_inbox, verification_code
+from tests.sandbox.helpers import sandbox_fixtures
 from tests.waiting import wait_until
 
 APP_ID = "1400000000"
@@ -33,23 +34,7 @@ TEMPLATES = {
 }
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def sandbox(clock):
-    with Sandbox(APP_ID, KEY, templates=TEMPLATES, clock=clock) as sb:
-        yield sb
+clock, sandbox = sandbox_fixtures(now=NOW, sdk_app_id=APP_ID, app_key=KEY, templates=TEMPLATES)
 
 
 def send(

@@ -13,15 +13,13 @@ from io import StringIO
 
 import pytest
 import requests
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.urls import reverse
 
 from django_tencent_sms import send_sms
-from django_tencent_sms.management.commands import tencent_sms_sandbox
 from django_tencent_sms.models import SmsLog, SmsReply, SmsTemplate
 from django_tencent_sms.protocol.reports import DeliveryReport
 from django_tencent_sms.sandbox import Sandbox, SandboxMessage
-from django_tencent_sms.sandbox.cli import main, sandbox_from_options
 from django_tencent_sms.sandbox.reports import ReportCenter
 from tests.waiting import wait_until
 
@@ -49,9 +47,9 @@ def site(live_server, settings, transactional_db):
     }
 
 
-@pytest.fixture(params=["sms_sandbox", "sms_sandbox_cloud"])
-def sandbox(request, site):
-    sandbox = request.getfixturevalue(request.param)
+@pytest.fixture
+def sandbox(site, sandbox):
+    """The shared ``sandbox`` (both API generations), knowing the "note" template."""
     SmsTemplate.objects.create(name="note", tpl_id=7, text="Order {1} shipped")
     return sandbox
 
@@ -182,7 +180,7 @@ def test_report_settings_are_checked(change):
 def test_a_push_to_nowhere_is_recorded_and_the_report_kept_for_a_pull():
     port = free_port()  # nothing listens there
     with Sandbox(callback_url=f"http://127.0.0.1:{port}/status/") as sandbox:
-        report = sandbox._reports.message_accepted(message())
+        report = sandbox.state.reports.message_accepted(message())
         assert wait_until(lambda: sandbox.pushes)
         (push,) = sandbox.pushes
         assert push.status is None and not push.ok and "Error" in push.answer
@@ -211,7 +209,7 @@ def pullstatus(sandbox, kind: int, limit: int, **changes) -> dict:
 def test_pullstatus_serves_reports_and_replies_once():
     with Sandbox() as sandbox:
         for i in range(3):
-            sandbox._reports.message_accepted(message(f"sid-{i}"))
+            sandbox.state.reports.message_accepted(message(f"sid-{i}"))
         sandbox.reply(PHONE, "hi")
         answer = pullstatus(sandbox, 0, 2)
         assert (answer["result"], answer["count"]) == (0, 2)
@@ -244,7 +242,7 @@ def test_pullstatus_serves_reports_and_replies_once():
 )
 def test_pullstatus_refuses_what_tencent_would(changes, result):
     with Sandbox() as sandbox:
-        sandbox._reports.message_accepted(message())
+        sandbox.state.reports.message_accepted(message())
         assert pullstatus(sandbox, 0, 10, **changes)["result"] == result
         assert len(sandbox.pending_reports) == 1  # nothing handed out
 
@@ -265,7 +263,7 @@ def test_reply_control_endpoint_checks_its_body():
 
 def test_reset_forgets_reports_replies_and_pushes_but_keeps_the_settings():
     with Sandbox(report_delay=5, report_success=0.5) as sandbox:
-        sandbox._reports.message_accepted(message())
+        sandbox.state.reports.message_accepted(message())
         sandbox.reply(PHONE, "x")
         sandbox.reset()
         assert sandbox.pending_reports == [] and sandbox.pending_replies == []
@@ -282,85 +280,3 @@ def test_reports_round_trip_through_both_pull_shapes():
     assert parse_status_report(report.callback_item()) == report
     cloud = parse_cloud_status_report(report.cloud_item())
     assert (cloud.sid, cloud.code, cloud.received_at) == (report.sid, "DELIVRD", report.received_at)
-
-
-# Command line and management command --------------------------------------------------------
-
-
-def test_cli_options_configure_reports():
-    import argparse
-
-    from django_tencent_sms.sandbox.cli import add_arguments
-
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    options = parser.parse_args(
-        [
-            "--port",
-            "0",
-            "--callback-url",
-            "http://127.0.0.1:8000/sms/callbacks/status/t/",
-            "--report-delay",
-            "2.5",
-            "--report-success",
-            "90%",
-        ]
-    )
-    sandbox, notes = sandbox_from_options(options, environ={})
-    assert sandbox.callback_url == "http://127.0.0.1:8000/sms/callbacks/status/t/"
-    assert (sandbox.report_delay, sandbox.report_success) == (2.5, 0.9)
-    assert any(
-        "pushed to http://127.0.0.1:8000" in note and "90% delivered" in note for note in notes
-    )
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["--report-delay", "-1"],
-        ["--report-success", "2"],
-        ["--report-success", "abc"],
-    ],
-)
-def test_cli_refuses_bad_report_options(argv, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--port", "0", *argv], environ={})
-    assert exit_info.value.code == 2
-
-
-def test_cli_refuses_a_callback_url_that_is_not_http(capsys):
-    assert main(["--port", "0", "--callback-url", "ftp://x/"], environ={}) == 2
-    assert "callback_url must be an http(s) URL" in capsys.readouterr().err
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_management_command_pushes_to_the_sites_callbacks(settings, monkeypatch):
-    started = {}
-
-    def serve(sandbox, notes, stdout=None):
-        started["sandbox"], started["notes"] = sandbox, notes
-
-    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)
-    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CALLBACK_TOKEN": TOKEN}
-    call_command(
-        "tencent_sms_sandbox",
-        "--port",
-        "0",
-        "--site-url",
-        "http://127.0.0.1:8000/",
-        "--report-delay",
-        "2",
-    )
-    sandbox = started["sandbox"]
-    assert sandbox.callback_url == f"http://127.0.0.1:8000/sms/callbacks/status/{TOKEN}/"
-    assert sandbox.reply_callback_url == f"http://127.0.0.1:8000/sms/callbacks/reply/{TOKEN}/"
-    assert sandbox.report_delay == 2
-    assert not any(TOKEN in note for note in started["notes"])
-    assert any("<CALLBACK_TOKEN>" in note for note in started["notes"])
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_management_command_needs_a_token_for_site_url(settings):
-    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CALLBACK_TOKEN": ""}
-    with pytest.raises(CommandError, match="CALLBACK_TOKEN"):
-        call_command("tencent_sms_sandbox", "--port", "0", "--site-url", "http://x/")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import close_old_connections
 from django.urls import NoReverseMatch, reverse
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.sandbox import Sandbox
+from django_tencent_sms.sandbox.accounts import (
+    DEFAULT_SDK_APP_ID,
+    DEVELOPMENT_APP_KEY,
+    DEVELOPMENT_SECRET_ID,
+    DEVELOPMENT_SECRET_KEY,
+)
 from django_tencent_sms.sandbox.cli import add_server_arguments, report_notes, serve
-from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID, DEVELOPMENT_SECRET_KEY
-from django_tencent_sms.sandbox.core import DEFAULT_SDK_APP_ID, DEVELOPMENT_APP_KEY
 
 
 def templates_from_database() -> dict[int, str]:
@@ -25,6 +29,21 @@ def templates_from_database() -> dict[int, str]:
         return dict(SmsTemplate.objects.filter(is_active=True).values_list("tpl_id", "text"))
     finally:
         close_old_connections()
+
+
+class _Verbatim:
+    """A command's output as the text stream ``serve`` prints to: written as is (the command's
+    ``OutputWrapper`` would end every write, even ``print``'s separate newline, with one)."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        self.out.write(text, ending="")
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 class Command(BaseCommand):
@@ -110,4 +129,4 @@ class Command(BaseCommand):
             if url and token
         }
         notes.extend(report_notes(sandbox, shown))
-        serve(sandbox, notes, stdout=self.stdout._out)
+        serve(sandbox, notes, stdout=_Verbatim(self.stdout))

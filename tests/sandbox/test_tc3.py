@@ -14,6 +14,7 @@ import requests
 
 from django_tencent_sms.protocol.signing import tc3_authorization
 from django_tencent_sms.sandbox import FrequencyLimits, Sandbox
+from tests.sandbox.helpers import FakeClock, sandbox_fixtures
 
 APP_ID = "1400006666"
 SECRET_ID = "AKIDsandboxUnitTest"
@@ -24,29 +25,9 @@ PHONE = "+8613711112222"
 SID = re.compile(r"^2019:[0-9a-f]{20}$")
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def sandbox(clock):
-    with Sandbox(
-        sdk_app_id=APP_ID,
-        templates=TEMPLATES,
-        clock=clock,
-        secret_id=SECRET_ID,
-        secret_key=SECRET_KEY,
-    ) as sb:
-        yield sb
+clock, sandbox = sandbox_fixtures(
+    now=NOW, sdk_app_id=APP_ID, templates=TEMPLATES, secret_id=SECRET_ID, secret_key=SECRET_KEY
+)
 
 
 def body(**fields) -> dict:
@@ -354,7 +335,7 @@ def test_verbose_logs_one_line_without_secrets(sandbox, capsys):
 
 
 def test_the_sandbox_repr_and_credentials_repr_hide_the_secret_key(sandbox):
-    assert SECRET_KEY not in repr(sandbox) + repr(sandbox._cloud)
+    assert SECRET_KEY not in repr(sandbox) + repr(sandbox.account)
 
 
 # --- command line -----------------------------------------------------------------------
@@ -363,21 +344,21 @@ def test_the_sandbox_repr_and_credentials_repr_hide_the_secret_key(sandbox):
 def test_the_cli_takes_the_api3_key_pair_from_the_environment_only():
     import argparse
 
+    from django_tencent_sms.sandbox.accounts import DEVELOPMENT_SECRET_ID
     from django_tencent_sms.sandbox.cli import add_arguments, sandbox_from_options
-    from django_tencent_sms.sandbox.cloudapi import DEVELOPMENT_SECRET_ID
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     sb, notes = sandbox_from_options(parser.parse_args(["--port", "0"]), environ={})
-    assert sb._cloud.secret_id == DEVELOPMENT_SECRET_ID
+    assert sb.account.secret_id == DEVELOPMENT_SECRET_ID
     assert any("public" in note for note in notes)
 
     env = {"TENCENT_SMS_SECRET_ID": "AKIDfromEnv", "TENCENT_SMS_SECRET_KEY": "key-from-env"}
     sb, notes = sandbox_from_options(parser.parse_args(["--port", "0"]), environ=env)
     assert "key-from-env" not in "".join(notes) and "AKIDfromEnv" in "".join(notes)
-    sb._clock = FakeClock(NOW)
+    sb.clock = FakeClock(NOW)
     with sb:
-        data = body(SmsSdkAppId=sb._account.sdk_app_id, TemplateId="1")
+        data = body(SmsSdkAppId=sb.account.sdk_app_id, TemplateId="1")
         response = post(sb, data, secret_id="AKIDfromEnv", secret_key="key-from-env")
         assert statuses(response)[0]["Code"] == "Ok"
 

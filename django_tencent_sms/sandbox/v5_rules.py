@@ -1,70 +1,64 @@
-"""The checks Tencent's ``sendsms`` and ``sendmultisms2`` make, as a function of the request and
-the sandbox's state.
+"""The checks the legacy API's endpoints make, in Tencent's order, and the answers they give.
 
-No I/O: the HTTP server hands in the query and the parsed body and sends back the verdict.
+For ``sendsms``, ``sendmultisms2`` and ``pullstatus``. Pure: the handler (``v5.py``) hands in
+the query, the parsed body and what the sandbox remembers, and sends back the verdict.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hmac
-import json
-import re
-import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-import phonenumbers
 
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE, sms_fee
 from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.result_codes import lookup
+from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import SandboxMessage
+from django_tencent_sms.sandbox.reports import MAX_PULL, ReportCenter, pull_limit
+from django_tencent_sms.sandbox.rules import (
+    MAX_CONTENT_LENGTH,
+    MAX_PARAM_LENGTH,
+    NOT_JSON,
+    is_int,
+    is_text,
+    lenient_content,
+    new_sid,
+    valid_number,
+)
 from django_tencent_sms.sandbox.templates import placeholder_count, render
 
 __all__ = [
-    "MAX_CONTENT_LENGTH",
+    "ENDPOINTS",
     "MAX_MULTI_NUMBERS",
-    "MAX_PARAM_LENGTH",
     "MAX_TIME_SKEW",
-    "NOT_JSON",
-    "Account",
+    "MULTI_ENDPOINT",
+    "PULL_ENDPOINT",
+    "SEND_ENDPOINT",
     "Detail",
     "Verdict",
+    "echo_ext",
     "evaluate",
-    "new_sid",
-    "parse_json",
-    "valid_number",
+    "evaluate_pullstatus",
+    "refusal",
 ]
 
 SEND_ENDPOINT = "sendsms"
 MULTI_ENDPOINT = "sendmultisms2"
-#: The endpoints emulated; anything else under ``/v5/tlssmssvr/`` gets 1011.
+PULL_ENDPOINT = "pullstatus"
+#: The sending endpoints; anything else under ``/v5/tlssmssvr/`` but ``pullstatus`` gets 1011.
 ENDPOINTS = (SEND_ENDPOINT, MULTI_ENDPOINT)
 #: Numbers per ``sendmultisms2`` request (1046 beyond).
 MAX_MULTI_NUMBERS = 200
+#: Seconds the body's ``time`` may be away from the sandbox clock (1021 beyond).
 MAX_TIME_SKEW = 600
-MAX_PARAM_LENGTH = 12
-MAX_CONTENT_LENGTH = 450
 
-#: Stands for a body that is not JSON.
-NOT_JSON: Any = object()
-
-_DIGITS = re.compile(r"[0-9]+")
 # Tencent's own wording for the two kinds of 1014 seen in the wild (reference §6.1).
 _UNKNOWN_TEMPLATE = "package format error, sdkappid not have this tpl_id"
 _PARAMS_MISMATCH = "package format error, template params error"
-
-
-@dataclass(frozen=True)
-class Account:
-    """The emulated Tencent application."""
-
-    sdk_app_id: str
-    app_key: str = field(repr=False)
-    default_sign: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,41 +119,10 @@ def refusal(code: int, detail: str = "", ext: str = "") -> Verdict:
     return Verdict(code, f"{meaning}: {detail}" if detail else meaning, ext)
 
 
-def new_sid() -> str:
-    """A fresh send id shaped like Tencent's."""
-    return "2019:" + secrets.token_hex(10)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json(body: bytes) -> Any:
-    """The parsed body, or :data:`NOT_JSON`. Raw UTF-8 and ``\\uXXXX`` escapes are both fine."""
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return NOT_JSON
-
-
-def _is_text(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a \ud800-style escape
-        return False
-    return True
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def echo_ext(data: object) -> str:
     """The ``ext`` to echo: the request's, when it is a string, else ``""``."""
-    if isinstance(data, dict) and _is_text(data.get("ext")):
-        return data["ext"]
+    if isinstance(data, dict) and is_text(data.get("ext")):
+        return str(data["ext"])
     return ""
 
 
@@ -177,9 +140,25 @@ class _Body:
 
 
 def _read_tel(tel: object) -> tuple[str, str] | None:
-    if isinstance(tel, dict) and _is_text(tel.get("nationcode")) and _is_text(tel.get("mobile")):
+    if isinstance(tel, dict) and is_text(tel.get("nationcode")) and is_text(tel.get("mobile")):
         return tel["nationcode"], tel["mobile"]
     return None
+
+
+def _read_tels(tel: object, *, multi: bool) -> tuple[tuple[str, str], ...] | str:
+    """The numbers of ``tel`` (an object, or with ``multi`` an array of them), or what is wrong."""
+    if not multi:
+        if not isinstance(tel, dict):
+            return "tel must be an object"
+        number = _read_tel(tel)
+        return "tel.nationcode and tel.mobile must be strings" if number is None else (number,)
+    if not isinstance(tel, list) or not tel:
+        return "tel must be a non-empty array"
+    numbers = [_read_tel(t) for t in tel]
+    readable = tuple(n for n in numbers if n is not None)
+    if len(readable) != len(numbers):
+        return "each tel must be an object with string nationcode and mobile"
+    return readable
 
 
 def _read_body(data: object, *, multi: bool = False) -> _Body | str:
@@ -189,33 +168,23 @@ def _read_body(data: object, *, multi: bool = False) -> _Body | str:
         return "the body is not JSON in UTF-8"
     if not isinstance(data, dict):
         return "the body is not a JSON object"
-    tel = data.get("tel")
-    if multi:
-        if not isinstance(tel, list) or not tel:
-            return "tel must be a non-empty array"
-        tels = tuple(_read_tel(t) for t in tel)
-        if any(t is None for t in tels):
-            return "each tel must be an object with string nationcode and mobile"
-    else:
-        if not isinstance(tel, dict):
-            return "tel must be an object"
-        if _read_tel(tel) is None:
-            return "tel.nationcode and tel.mobile must be strings"
-        tels = (_read_tel(tel),)
-    if not _is_int(data.get("tpl_id")):
+    tels = _read_tels(data.get("tel"), multi=multi)
+    if isinstance(tels, str):
+        return tels
+    if not is_int(data.get("tpl_id")):
         return "tpl_id must be an integer"
     params = data.get("params")
-    if not isinstance(params, list) or not all(_is_text(p) for p in params):
+    if not isinstance(params, list) or not all(is_text(p) for p in params):
         return "params must be a list of strings"
-    if not _is_int(data.get("time")):
+    if not is_int(data.get("time")):
         return "time must be an integer"
     for name in ("sign", "ext", "extend"):
-        if name in data and not _is_text(data[name]):
+        if name in data and not is_text(data[name]):
             return f"{name} must be a string"
-    if "sig" in data and data["sig"] is not None and not _is_text(data["sig"]):
+    if "sig" in data and data["sig"] is not None and not is_text(data["sig"]):
         return "sig must be a string"
     return _Body(
-        tels=tels,  # type: ignore[arg-type]  # no None left
+        tels=tels,
         tpl_id=data["tpl_id"],
         params=list(params),
         sig=data.get("sig"),
@@ -226,19 +195,52 @@ def _read_body(data: object, *, multi: bool = False) -> _Body | str:
     )
 
 
-def valid_number(nationcode: str, mobile: str) -> bool:
-    """Whether Tencent would take ``mobile`` in country ``nationcode`` (result 1016 if not)."""
-    if not (_DIGITS.fullmatch(nationcode) and _DIGITS.fullmatch(mobile)):
-        return False
-    if nationcode == DOMESTIC_NATIONCODE:
-        return len(mobile) == 11 and mobile.startswith("1")
-    if len(nationcode) > 3 or len(mobile) > 17:
-        return False
-    try:
-        number = phonenumbers.parse(f"+{nationcode}{mobile}")
-    except phonenumbers.NumberParseException:
-        return False
-    return number.country_code == int(nationcode) and phonenumbers.is_valid_number(number)
+def _content(
+    body: _Body, templates: Mapping[int, str], lenient: bool, account: Account
+) -> tuple[str, str] | Verdict:
+    """``(sign, text)`` of the message the body asks for, or the refusal (1014, 1036, 1017)."""
+    template = templates.get(body.tpl_id)
+    if template is None:
+        if not lenient:
+            return Verdict(1014, _UNKNOWN_TEMPLATE)
+        content = lenient_content(body.tpl_id, body.params)
+    elif len(body.params) != placeholder_count(template):
+        return Verdict(1014, _PARAMS_MISMATCH)
+    else:
+        content = render(template, body.params)
+    if any(len(p) > MAX_PARAM_LENGTH for p in body.params):
+        return refusal(1036)
+    sign = body.sign or account.default_sign
+    text = f"【{sign}】{content}" if sign else content
+    if len(text) > MAX_CONTENT_LENGTH:
+        return refusal(1017, f"{len(text)} characters, at most {MAX_CONTENT_LENGTH}")
+    return sign, text
+
+
+def _request_refusal(
+    endpoint: str, query: Mapping[str, str], body: _Body, *, account: Account, now: float
+) -> Verdict | None:
+    """The refusal of the whole request by sig, app, time and (for several numbers) their
+    count and kind, else ``None``."""
+    if not body.sig:
+        return refusal(1003)
+    if query.get("sdkappid") != account.sdk_app_id:
+        return refusal(1019)
+    if abs(body.time - now) > MAX_TIME_SKEW:
+        return refusal(1021)
+    expected = v5_signature(
+        account.app_key, query.get("random", ""), body.time, mobiles=[m for _, m in body.tels]
+    )
+    if not hmac.compare_digest(str(body.sig).encode("utf-8"), expected.encode("ascii")):
+        return refusal(1001)
+    if endpoint == MULTI_ENDPOINT:
+        if len(body.tels) > MAX_MULTI_NUMBERS:
+            return refusal(1046, f"{len(body.tels)} numbers, at most {MAX_MULTI_NUMBERS}")
+        if len({nationcode == DOMESTIC_NATIONCODE for nationcode, _ in body.tels}) > 1:
+            return refusal(1034)
+    elif not valid_number(*body.tels[0]):
+        return refusal(1016)
+    return None
 
 
 def evaluate(
@@ -265,29 +267,12 @@ def evaluate(
     ext = echo_ext(data)
     if endpoint not in ENDPOINTS:
         return refusal(1011, f"{endpoint!r} is not emulated; use {' or '.join(ENDPOINTS)}", ext)
-    multi = endpoint == MULTI_ENDPOINT
-    body = _read_body(data, multi=multi)
+    body = _read_body(data, multi=endpoint == MULTI_ENDPOINT)
     if isinstance(body, str):
         return refusal(1004, body, ext)
-    if not body.sig:
-        return refusal(1003, ext=ext)
-    if query.get("sdkappid") != account.sdk_app_id:
-        return refusal(1019, ext=ext)
-    if abs(body.time - now) > MAX_TIME_SKEW:
-        return refusal(1021, ext=ext)
-    expected = v5_signature(
-        account.app_key, query.get("random", ""), body.time, mobiles=[m for _, m in body.tels]
-    )
-    if not hmac.compare_digest(str(body.sig).encode("utf-8"), expected.encode("ascii")):
-        return refusal(1001, ext=ext)
-    if multi:
-        if len(body.tels) > MAX_MULTI_NUMBERS:
-            return refusal(1046, f"{len(body.tels)} numbers, at most {MAX_MULTI_NUMBERS}", ext)
-        if len({nationcode == DOMESTIC_NATIONCODE for nationcode, _ in body.tels}) > 1:
-            return refusal(1034, ext=ext)
-    elif not valid_number(*body.tels[0]):
-        return refusal(1016, ext=ext)
-
+    refused = _request_refusal(endpoint, query, body, account=account, now=now)
+    if refused is not None:
+        return dataclasses.replace(refused, ext=ext)
     content = _content(body, templates, lenient, account)
     if isinstance(content, Verdict):
         return dataclasses.replace(content, ext=ext)
@@ -310,7 +295,7 @@ def evaluate(
             received_at=received_at,
         )
 
-    if not multi:
+    if endpoint == SEND_ENDPOINT:
         code = frequency.refusal(body.tels[0], now, limits)
         if code is not None:
             return refusal(code, ext=ext)
@@ -328,23 +313,47 @@ def evaluate(
     return Verdict(0, "OK", ext, detail=tuple(detail))
 
 
-def _content(
-    body: _Body, templates: Mapping[int, str], lenient: bool, account: Account
-) -> tuple[str, str] | Verdict:
-    """``(sign, text)`` of the message the body asks for, or the refusal (1014, 1036, 1017)."""
-    template = templates.get(body.tpl_id)
-    if template is None:
-        if not lenient:
-            return Verdict(1014, _UNKNOWN_TEMPLATE)
-        content = f"template {body.tpl_id}" + (": " + ", ".join(body.params) if body.params else "")
-    elif len(body.params) != placeholder_count(template):
-        return Verdict(1014, _PARAMS_MISMATCH)
+def _pull_refusal(code: int, detail: str = "") -> dict[str, Any]:
+    verdict = refusal(code, detail)
+    return {"result": verdict.result, "errmsg": verdict.errmsg}
+
+
+def evaluate_pullstatus(
+    query: Mapping[str, str],
+    data: object,
+    *,
+    account: Account,
+    now: float,
+    center: ReportCenter,
+) -> dict[str, Any]:
+    """The legacy ``pullstatus`` answer (reference §4.4): Tencent's checks in its order (body,
+    ``sig`` present, app, time, signature without a number), then up to ``max`` items of
+    ``type`` 0 (reports) or 1 (replies), each handed out once."""
+    if data is NOT_JSON or not isinstance(data, dict):
+        return _pull_refusal(1004, "the body is not a JSON object")
+    if not data.get("sig"):
+        return _pull_refusal(1003)
+    if query.get("sdkappid") != account.sdk_app_id:
+        return _pull_refusal(1019)
+    stamp = data.get("time")
+    if not is_int(stamp):
+        return _pull_refusal(1004, "time must be an integer")
+    if abs(stamp - now) > MAX_TIME_SKEW:
+        return _pull_refusal(1021)
+    expected = v5_signature(account.app_key, query.get("random", ""), stamp)
+    sig = data["sig"]
+    if not isinstance(sig, str) or not hmac.compare_digest(
+        sig.encode("utf-8"), expected.encode("ascii")
+    ):
+        return _pull_refusal(1001)
+    kind = data.get("type")
+    if kind not in (0, 1) or isinstance(kind, bool):
+        return _pull_refusal(1004, "type must be 0 (delivery reports) or 1 (replies)")
+    limit = pull_limit(data.get("max"))
+    if limit is None:
+        return _pull_refusal(1004, f"max must be a whole number from 1 to {MAX_PULL}")
+    if kind == 0:
+        items = [r.callback_item() for r in center.take_reports(limit)]
     else:
-        content = render(template, body.params)
-    if any(len(p) > MAX_PARAM_LENGTH for p in body.params):
-        return refusal(1036)
-    sign = body.sign or account.default_sign
-    text = f"【{sign}】{content}" if sign else content
-    if len(text) > MAX_CONTENT_LENGTH:
-        return refusal(1017, f"{len(text)} characters, at most {MAX_CONTENT_LENGTH}")
-    return sign, text
+        items = [r.callback_item() for r in center.take_replies(limit)]
+    return {"result": 0, "errmsg": "OK", "count": len(items), "data": items}

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from django_tencent_sms.sandbox import Sandbox
+from tests.sandbox.helpers import sandbox_fixtures
 
 qcloudsms_py = pytest.importorskip("qcloudsms_py")
 from qcloudsms_py import SmsSingleSender  # noqa: E402
@@ -29,11 +30,8 @@ def sdk_json_on_python39(monkeypatch):
     )
 
 
-@pytest.fixture
-def sandbox():
-    # The SDK takes time.time() itself, so the sandbox uses the real clock here.
-    with Sandbox(sdk_app_id=APP_ID, app_key=APP_KEY, templates=TEMPLATES) as sb:
-        yield sb
+# The SDK takes time.time() itself, so the sandbox uses the real clock here.
+clock, sandbox = sandbox_fixtures(now=None, sdk_app_id=APP_ID, app_key=APP_KEY, templates=TEMPLATES)
 
 
 def send(sb: Sandbox, appid: str = APP_ID, appkey: str = APP_KEY) -> dict:

@@ -1,6 +1,6 @@
-"""The sandbox's ``sendmultisms2``: Tencent's bulk send, tested over a real socket.
+"""The legacy API's ``sendmultisms2`` (Tencent's bulk send) on the sandbox, over a real socket.
 
-No Django: run with ``-p no:django``. No test sleeps; the clock is faked.
+No Django needed. No test sleeps; the clock is faked.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import requests
 from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox import FrequencyLimits, Sandbox
+from tests.sandbox.helpers import sandbox_fixtures
 
 KEY = "5f03a35d00ee52a21327ab048186a2c4"
 RANDOM = "7226249334"
@@ -22,23 +23,7 @@ TEMPLATES = {20: "Your order {1} has shipped.", 21: "Hello."}
 A, B, C = "13788888888", "13788888889", "13788888890"
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def sandbox(clock):
-    with Sandbox(sdk_app_id=APP_ID, app_key=KEY, templates=TEMPLATES, clock=clock) as sb:
-        yield sb
+clock, sandbox = sandbox_fixtures(now=NOW, sdk_app_id=APP_ID, app_key=KEY, templates=TEMPLATES)
 
 
 def tels(*mobiles: str, nationcode: str = "86") -> list[dict]:

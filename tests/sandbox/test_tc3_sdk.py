@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from django_tencent_sms.sandbox import Sandbox
+from tests.sandbox.helpers import sandbox_fixtures
 
 pytest.importorskip("tencentcloud.sms.v20210111")
 from tencentcloud.common import credential
@@ -33,13 +34,10 @@ SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
 TEMPLATES = {1234: "Your code is {1}, valid for {2} minutes."}
 
 
-@pytest.fixture
-def sandbox():
-    # The SDK takes time.time() itself, so the sandbox uses the real clock here.
-    with Sandbox(
-        sdk_app_id=APP_ID, templates=TEMPLATES, secret_id=SECRET_ID, secret_key=SECRET_KEY
-    ) as sb:
-        yield sb
+# The SDK takes time.time() itself, so the sandbox uses the real clock here.
+clock, sandbox = sandbox_fixtures(
+    now=None, sdk_app_id=APP_ID, templates=TEMPLATES, secret_id=SECRET_ID, secret_key=SECRET_KEY
+)
 
 
 def client(
