@@ -361,9 +361,34 @@ def test_no_import_cycle(package):
     assert not found, "Import cycles:\n" + "\n".join(found)
 
 
+#: Django internals the app relies on because Django offers no public way, each with the reason.
+#: Keyed by ``path: expression`` as the check reports it, without the line number.
+DJANGO_INTERNALS = {
+    "django_tencent_sms/reports/callbacks.py: response._has_been_logged": (
+        "a refused callback's URL holds the callback token; marking the response as logged is "
+        "the only way to keep Django's 'Bad Request: <path>' line from writing it to the log"
+    ),
+    "django_tencent_sms/rows.py: obj._prepare_related_fields_for_save": (
+        "the row writer's INSERT must refuse an unsaved related object exactly as Model.save "
+        "does, and this is Model.save's own check"
+    ),
+}
+
+
+def without_line(report: str) -> str:
+    path, _, rest = report.partition(":")
+    return f"{path}:{rest.partition(':')[2]}"
+
+
 def test_no_module_reads_another_modules_private_names(package):
-    found = private_reads(package)
+    found = [r for r in private_reads(package) if without_line(r) not in DJANGO_INTERNALS]
     assert not found, "Private names read across modules:\n" + "\n".join(found)
+
+
+def test_each_allowed_django_internal_is_still_read(package):
+    """An entry of DJANGO_INTERNALS that nothing reads any more must go."""
+    read = {without_line(r) for r in private_reads(package)}
+    assert set(DJANGO_INTERNALS) <= read, set(DJANGO_INTERNALS) - read
 
 
 def test_every_module_starts_with_a_docstring_naming_its_job(package):
