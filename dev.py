@@ -8,7 +8,9 @@
 Environment variables:
     TENCENT_SMS_PYTHON   interpreter for the virtualenv (default: the one running this script)
     TENCENT_SMS_DJANGO   pip requirement for Django (default: what setup.cfg allows)
-    DATABASE_URL         postgres://user@host:port/name to run the tests on PostgreSQL
+    DATABASE_URL         postgres://user@host:port/name to run the tests on PostgreSQL,
+                         mysql://user@host:port/name on MariaDB (or MySQL); installs the
+                         `mysql` extra, whose mysqlclient compiles: see README "Running the tests"
     DEMO_PORT, SANDBOX_PORT, DEMO_USERNAME, DEMO_PASSWORD   for the demo
 """
 
@@ -90,10 +92,31 @@ def venv_python(extras: str) -> Path:
     return py
 
 
+#: DATABASE_URL's schemes, as tests/settings.py reads them, and the databases they name.
+SCHEMES = {
+    "postgres": "PostgreSQL",
+    "postgresql": "PostgreSQL",
+    "mysql": "MariaDB/MySQL",
+    "mariadb": "MariaDB/MySQL",
+}
+
+
+def database() -> str:
+    """The database the tests run on, by DATABASE_URL."""
+    scheme = os.environ.get("DATABASE_URL", "").partition(":")[0]
+    return SCHEMES.get(scheme, scheme) if scheme else "SQLite"
+
+
+def test_extras() -> str:
+    """The extras the tests install. mysqlclient compiles against the MariaDB client library, so
+    only a MariaDB/MySQL run asks for it: a plain run needs no C build dependencies."""
+    return "test,postgres,lint" + (",mysql" if database() == "MariaDB/MySQL" else "")
+
+
 def test(args: list[str]) -> int:
-    py = venv_python("test,postgres,lint")
+    py = venv_python(test_extras())
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    db = database()
     version = subprocess.run(
         [py, "-c", "import django, sys; print(django.get_version(), sys.version.split()[0])"],
         check=True, capture_output=True, text=True,

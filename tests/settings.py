@@ -1,7 +1,8 @@
 """Settings for the test suite.
 
-``DATABASE_URL`` selects the database (``postgres://user@host:port/name``); without it the suite
-runs on SQLite in memory.
+``DATABASE_URL`` selects the database (``postgres://user@host:port/name`` or
+``mysql://user@host:port/name`` for MariaDB or MySQL); without it the suite runs on SQLite in
+memory.
 """
 
 import os
@@ -63,15 +64,25 @@ TEMPLATES = [
 
 def database_from_url(url: str) -> dict:
     parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
+    if parts.scheme in ("postgres", "postgresql"):
+        engine, options, test = "django.db.backends.postgresql", {}, {}
+    elif parts.scheme in ("mysql", "mariadb"):
+        engine = "django.db.backends.mysql"
+        # The app stores Chinese text (and users' emoji): utf8mb4 on the connection and for the
+        # test database, whatever the server's defaults are.
+        options = {"charset": "utf8mb4"}
+        test = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    else:
         raise ValueError(f"Unsupported DATABASE_URL scheme: {parts.scheme!r}")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": engine,
         "NAME": unquote(parts.path.lstrip("/")) or "test",
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
+        "OPTIONS": options,
+        "TEST": test,
     }
 
 

@@ -14,7 +14,19 @@ from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -146,13 +158,63 @@ def days_between(start: date, end: date) -> list[date]:
 # -- Data -------------------------------------------------------------------------------------
 
 
+def local_day(name: str, low: datetime, high: datetime, tz: tzinfo) -> TruncDate:
+    """The day in ``tz`` of the aware datetime field ``name``, for values from ``low`` to
+    ``high``, worked out without the database's time zone data.
+
+    ``TruncDate(name, tzinfo=tz)`` has the database convert to the named zone, which MySQL and
+    MariaDB do only once their time zone tables are loaded: without them ``CONVERT_TZ`` gives
+    NULL and every message falls on no day. Here Python finds where ``tz`` changes its UTC
+    offset within the range (never for Asia/Shanghai, twice a year with summer time), and each
+    stretch of the range is shifted by its own offset and truncated in UTC, which every
+    database does on its own.
+    """
+    utc = dt_timezone.utc
+
+    def offset(second: int) -> timedelta:
+        return datetime.fromtimestamp(second, tz).utcoffset() or timedelta(0)
+
+    # Each stretch of one offset that ends in the range: (its end, its offset). Probed a day
+    # apart (zones change their offset months apart), each change found to the second, as
+    # the time zone database states it.
+    stretches: list[tuple[datetime, timedelta]] = []
+    first, last = int(low.timestamp()), int(high.timestamp())
+    current, probe = offset(first), first
+    while probe < last:
+        step = min(probe + 86_400, last)
+        if offset(step) != current:
+            before, after = probe, step  # the first second of the new offset is in (before, after]
+            while after - before > 1:
+                middle = (before + after) // 2
+                if offset(middle) == current:
+                    before = middle
+                else:
+                    after = middle
+            stretches.append((datetime.fromtimestamp(after, utc), current))
+            current = offset(after)
+        probe = step
+
+    def shifted(by: timedelta) -> ExpressionWrapper:
+        return ExpressionWrapper(F(name) + Value(by), output_field=DateTimeField())
+
+    day: ExpressionWrapper | Case = shifted(current)
+    if stretches:
+        day = Case(
+            *(When(**{f"{name}__lt": end}, then=shifted(by)) for end, by in stretches),
+            default=day,
+            output_field=DateTimeField(),
+        )
+    return TruncDate(day, tzinfo=utc)
+
+
 def aggregate(
     queryset: QuerySet[SmsLog], start: date, end: date, tz: tzinfo | None = None
 ) -> list[Mapping[str, Any]]:
     """One query: messages and fee grouped by local day, template name, tpl_id and status.
 
     ``template_name`` is the log's template, else the name of a template with the log's
-    ``tpl_id`` (an active one first), else ``None``. A NULL fee counts as 0.
+    ``tpl_id`` (an active one first), else ``None``. A NULL fee counts as 0. Days are told
+    by :func:`local_day`, so MySQL and MariaDB need no time zone tables for them.
     """
     tz = tz or timezone.get_current_timezone()
     low, high = day_bounds(start, end, tz)
@@ -164,7 +226,11 @@ def aggregate(
     return list(
         queryset.filter(created_at__gte=low, created_at__lt=high)
         .annotate(
-            day=TruncDate("created_at", tzinfo=tz if settings.USE_TZ else None),
+            day=(
+                local_day("created_at", low, high, tz)
+                if settings.USE_TZ
+                else TruncDate("created_at")
+            ),
             template_name=Coalesce("template__name", Subquery(same_tpl_id)),
         )
         .order_by()

@@ -2,7 +2,9 @@
 selection, permissions, query count, the app index link and the SVG charts."""
 
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -281,6 +283,54 @@ def test_aggregation_is_one_query(logs, django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = aggregate(SmsLog.objects.all(), DAYS[0], DAYS[-1], SHANGHAI)
     assert sum(row["messages"] for row in rows) == 9
+
+
+#: Offset changes (UTC) of zones with summer time: clocks on at 02:00 and back at 03:00; on
+#: at midnight (the 4th of November 2018 began at 01:00 in São Paulo) and back to 23:00; and
+#: Lord Howe Island's half hour.
+OFFSET_CHANGES = {
+    "Europe/Berlin": ["2024-03-31 01:00", "2024-10-27 01:00"],
+    "America/Sao_Paulo": ["2018-11-04 03:00", "2019-02-17 02:00"],
+    "Australia/Lord_Howe": ["2024-04-06 15:00", "2024-10-05 15:30"],
+}
+
+
+@pytest.mark.parametrize("zone", OFFSET_CHANGES)
+def test_days_follow_the_zone_through_its_offset_changes(db, zone):
+    # A change is counted to the microsecond, and a range may hold several. The database's
+    # own time zone data is never needed (MySQL and MariaDB may have none loaded).
+    tz = ZoneInfo(zone)
+    changes = [
+        datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=dt_timezone.utc)
+        for text in OFFSET_CHANGES[zone]
+    ]
+    for change in changes:  # the table above is right
+        assert (change - timedelta(seconds=1)).astimezone(tz).utcoffset() != (
+            change.astimezone(tz).utcoffset()
+        )
+    instants = []
+    for change in changes:
+        local = change.astimezone(tz)
+        midnights = [
+            datetime.combine(local.date() + timedelta(days=n), datetime.min.time(), tz)
+            for n in (-1, 0, 1)
+        ]
+        for moment in (change, *midnights):
+            for delta in (-3600, -1, -0.000001, 0, 0.000001, 1, 3600):
+                instants.append(moment + timedelta(seconds=delta))
+    for n, instant in enumerate(instants):
+        SmsLog.objects.create(
+            phone="+8613800138000", tpl_id=1, status="sent", fee=n % 3, created_at=instant
+        )
+    start = changes[0].astimezone(tz).date() - timedelta(days=2)
+    end = changes[-1].astimezone(tz).date() + timedelta(days=2)
+
+    rows = aggregate(SmsLog.objects.all(), start, end, tz)
+    days = Counter()
+    for row in rows:
+        days[row["day"]] += row["messages"]
+    expected = Counter(instant.astimezone(tz).date() for instant in instants)
+    assert days == expected
 
 
 def test_app_index_links_to_the_dashboard(db, client, django_user_model, admin_client):

@@ -12,6 +12,7 @@ from django.db import connections
 from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
 
+from django_tencent_sms import otp
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import send_code
 from django_tencent_sms.otp.session import verified_phone
@@ -36,6 +37,9 @@ pytestmark = pytest.mark.django_db
 #: Most queries of one step; the session (read, write, new key at login) takes half of them.
 ASK_QUERIES = 12
 VERIFY_QUERIES = 14
+#: Asking where otp_queries runs the ORM (databases other than PostgreSQL and SQLite): the
+#: limits take a query more, and the code is finished by two UPDATEs in a savepoint, not one.
+ASK_QUERIES_ORM = 14
 
 
 @pytest.fixture(autouse=True)
@@ -338,7 +342,8 @@ def test_asking_and_verifying_take_few_queries_however_many_codes_exist(
         """The queries of asking for a code and of signing in with it, for a new user."""
         User.objects.create_user(phone)
         client.logout()
-        with django_assert_max_num_queries(ASK_QUERIES) as asking:
+        most = ASK_QUERIES if otp.queries.fast(connections["default"]) else ASK_QUERIES_ORM
+        with django_assert_max_num_queries(most) as asking:
             assert request_code(client, phone).status_code == 302
         code = last_code(sms_outbox)
         with django_assert_max_num_queries(VERIFY_QUERIES) as verifying:

@@ -4,7 +4,7 @@ pure request builders and answer parsers behind it."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from io import StringIO
 
 import pytest
@@ -252,7 +252,7 @@ def test_pullstatus_answers_parse_into_reports_and_replies():
     }
     batch = v5.parse_pullstatus_response(200, json.dumps(answer).encode(), v5.PULL_REPORTS)
     assert [r.sid for r in batch.items] == ["sid-1", "sid-3"]
-    assert batch.items[0].received_at == datetime(2015, 10, 17, 0, 3, 4, tzinfo=UTC)
+    assert batch.items[0].received_at == datetime(2015, 10, 17, 0, 3, 4, tzinfo=timezone.utc)
     assert len(batch.rejected) == 1 and "item 1" in batch.rejected[0]
     assert batch.fetched == 3
     replies = {

@@ -1,4 +1,5 @@
-"""Many threads sending through the one shared backend, with the log on PostgreSQL."""
+"""Many threads sending through the one shared backend, with the log on a database server
+(PostgreSQL or MariaDB)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,14 +11,14 @@ from django_tencent_sms.models import SmsLog, SmsTemplate
 
 
 @pytest.fixture
-def postgres():
-    # SQLite serialises writers, so it cannot show this; CI's PostgreSQL run executes it.
-    if connection.vendor != "postgresql":
-        pytest.skip("needs the PostgreSQL run (DATABASE_URL=postgres://…)")
+def server():
+    # SQLite serialises writers, so it cannot show this; CI's PostgreSQL and MariaDB runs do.
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a database server (DATABASE_URL=postgres://… or mysql://…)")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_sends_share_one_pool_and_each_log_one_row(postgres, sms_sandbox):
+def test_concurrent_sends_share_one_pool_and_each_log_one_row(server, sms_sandbox):
     SmsTemplate.objects.create(name="n", tpl_id=7, text="Order {1} shipped")
     phones = [f"+86137{i:08d}" for i in range(40)]
 
