@@ -221,6 +221,11 @@ class HTTPStatusError(TransportError):
         self.may_have_reached_tencent = status >= 500
         super().__init__(f"HTTP {status} from the SMS API")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its own arguments (pickle, copy): BaseException's default would pass the
+        # message as ``status``, which __init__ compares with 500.
+        return type(self), (self.status, self.body), self.__dict__
+
 
 class InvalidResponse(TransportError):
     """An HTTP 200 whose body is not the JSON Tencent sends: the outcome is unknown."""

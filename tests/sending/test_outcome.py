@@ -1,10 +1,14 @@
 """outcome.Outcome: one mapping from a backend's answer or exception to the log's fields."""
 
+import copy
+import pickle
+
 import pytest
 
 from django_tencent_sms.exceptions import (
     ConfigurationError,
     ConnectError,
+    HTTPStatusError,
     ResponseTimeout,
     TencentInputError,
     TencentRateLimitError,
@@ -84,3 +88,14 @@ def test_a_number_not_sent_says_what_stopped_the_send():
     assert not_sent_errmsg(exc) == (
         "Not sent: the bulk send stopped before this number's turn (ConnectError: refused)."
     )
+
+
+@pytest.mark.parametrize(("status", "outcome"), [(503, Status.UNKNOWN), (400, Status.FAILED)])
+@pytest.mark.parametrize("duplicate", [copy.copy, lambda exc: pickle.loads(pickle.dumps(exc))])
+def test_an_http_status_error_survives_copying_and_pickling(status, outcome, duplicate):
+    # A copy (a task result, a log handler in another process) keeps the status the
+    # failed-or-unknown decision rests on, as it did when that decision was a property.
+    again = duplicate(HTTPStatusError(status, "body"))
+    assert (again.status, again.body) == (status, "body")
+    assert str(again) == f"HTTP {status} from the SMS API"
+    assert Outcome.raised(again).status == outcome
