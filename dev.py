@@ -2,7 +2,7 @@
 """Set up a development environment and run the demo or the tests. Standard library only.
 
     python3 dev.py demo     # virtualenv, install, migrate, sample data; emulator + site
-    python3 dev.py test     # virtualenv, install; lint, migration check, test suite
+    python3 dev.py test     # virtualenv, install; lint, types, migration check, test suite
     python3 dev.py test -k sandbox -x   # extra arguments go to pytest
 
 Environment variables:
@@ -125,6 +125,8 @@ def test(args: list[str]) -> int:
     log("Lint (ruff)")
     run(py, "-m", "ruff", "check", ".")
     run(py, "-m", "ruff", "format", "--check", ".")
+    log("Types (mypy, configured in pyproject.toml)")
+    run(py, "-m", "mypy", env=env)
     log("Migrations match the models")
     run(py, "-m", "django", "makemigrations", "--check", "--dry-run", env=env)
     log("Test suite")
