@@ -12,9 +12,9 @@ from django.db import connections
 from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
 
-from django_tencent_sms import otp
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import send_code
+from django_tencent_sms.otp import service as otp
 from django_tencent_sms.otp.session import verified_phone
 from tests.helpers import PHONE, last_code, wrong
 from tests.otp import flows
