@@ -16,7 +16,7 @@ from django_tencent_sms.sandbox.accounts import (
     Account,
 )
 from django_tencent_sms.sandbox.control import CONTROL_PREFIX, handle_control
-from django_tencent_sms.sandbox.faults import Fault
+from django_tencent_sms.sandbox.faults import HUGE_SIZE, Fault
 from django_tencent_sms.sandbox.limits import FrequencyLimits
 from django_tencent_sms.sandbox.pushes import Push
 from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
@@ -294,12 +294,13 @@ class Sandbox:
         delay: float = 1.0,
         result: int = 1008,
         errmsg: str | None = None,
+        size: int = HUGE_SIZE,
     ) -> None:
         """Make the next ``count`` SMS requests fail with ``kind`` (see ``faults.FAULT_KINDS``).
 
         Faults queue up first in, first out; each request on an SMS endpoint consumes one.
         """
-        fault = Fault(kind, status=status, delay=delay, result=result, errmsg=errmsg)
+        fault = Fault(kind, status=status, delay=delay, result=result, errmsg=errmsg, size=size)
         self._state.add_faults(fault, count)
 
     # HTTP application -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import socket
 import socketserver
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -44,6 +45,14 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     #: Close the connection without answering.
     drop: bool = False
+    #: The body, made as it is written (instead of ``body``): generated chunks.
+    stream: Callable[[], Iterator[bytes]] | None = None
+    #: The ``Content-Length`` announced for ``stream``; ``None``: sent chunked.
+    length: int | None = None
+    #: Seconds between the bytes of the response, written one at a time (None: all at once).
+    trickle: float | None = None
+    #: How a trickled response pauses: ``wait(seconds)``, true when it should stop instead.
+    wait: Callable[[float], bool] | None = None
 
 
 def json_reply(data: Any, status: int = 200) -> Reply:
@@ -158,19 +167,45 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, reply: Reply) -> None:
         reason = self.responses.get(reply.status, ("",))[0]
+        if reply.stream is None:
+            framing = f"Content-Length: {len(reply.body)}"
+        elif reply.length is not None:
+            framing = f"Content-Length: {reply.length}"
+        else:
+            framing = "Transfer-Encoding: chunked"
         lines = [
             f"{self.protocol_version} {reply.status} {reason}",
             f"Server: {self.server_version}",
             f"Date: {self.date_time_string()}",
             f"Content-Type: {reply.content_type}",
-            f"Content-Length: {len(reply.body)}",
+            framing,
             *(f"{name}: {value}" for name, value in reply.headers),
         ]
-        if self.close_connection:
+        if self.close_connection or reply.trickle is not None or reply.stream is not None:
+            self.close_connection = True  # the client may give up half-way
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        # One write: headers and body in separate segments would meet the client's delayed ACK.
-        self.wfile.write(head + reply.body)
+        if reply.stream is not None:
+            self.wfile.write(head)
+            for chunk in reply.stream():
+                if reply.length is None:
+                    chunk = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+                self.wfile.write(chunk)
+            if reply.length is None:
+                self.wfile.write(b"0\r\n\r\n")
+        elif reply.trickle is not None:
+            self._trickle(head + reply.body, reply.trickle, reply.wait)
+        else:
+            # One write: headers and body in separate segments would meet the client's delayed
+            # ACK.
+            self.wfile.write(head + reply.body)
+
+    def _trickle(self, data: bytes, interval: float, wait: Callable[[float], bool] | None) -> None:
+        pause = wait or threading.Event().wait
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            if pause(interval):
+                return
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet; the application logs when asked to
