@@ -17,6 +17,7 @@ from django_tencent_sms.sandbox.accounts import (
 )
 from django_tencent_sms.sandbox.control import CONTROL_PREFIX, handle_control
 from django_tencent_sms.sandbox.faults import HUGE_SIZE, Fault
+from django_tencent_sms.sandbox.guard import control_refusal
 from django_tencent_sms.sandbox.limits import FrequencyLimits
 from django_tencent_sms.sandbox.pushes import Push
 from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
@@ -47,6 +48,9 @@ class Sandbox:
     the share ``report_success`` of messages), pushed to ``callback_url`` when one is set and
     otherwise served by ``pullstatus`` (API 3.0: ``PullSmsSendStatus``); :meth:`reply` makes a
     person's reply, pushed to ``reply_callback_url`` or pulled. See ``sandbox.reports``.
+
+    The control and inbox pages (``/_sandbox/``) answer only this machine's own origin: a
+    foreign ``Host`` or a cross-site request gets a 403 (``sandbox.guard``).
     """
 
     def __init__(
@@ -314,5 +318,6 @@ class Sandbox:
         if request.path.startswith(LEGACY_PREFIX):
             return self._legacy.handle(request, verbose=self.verbose)
         if request.path.startswith(CONTROL_PREFIX):
-            return handle_control(self, request)
+            refusal = control_refusal(request, bound=self._host, port=self.port)
+            return refusal or handle_control(self, request)
         return text_reply(404, "Not Found\n")
