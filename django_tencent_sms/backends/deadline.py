@@ -5,7 +5,8 @@ just inside the read timeout, again and again, keeps a worker forever. The adapt
 connections whose responses (the status line, the headers and the body alike) read through
 :class:`DeadlineReader`, which shortens each read's timeout to what is left before the deadline
 set by :func:`deadline` and raises ``TimeoutError`` (``socket.timeout``) once it has passed;
-urllib3 reports that as the read timeout it is.
+urllib3 reports that as the read timeout it is. (Connecting, the TLS handshake included, is
+bounded by the connect timeout, which is never longer than the whole.)
 """
 
 from __future__ import annotations
