@@ -1,14 +1,16 @@
-"""The real backends' HTTP base: credentials, a bounded timeout, a pool, and safe retries.
+"""The real backends' HTTP base: credentials, a total deadline, a pool, and safe retries.
 
-A pool of keep-alive connections; retries only of connection attempts that provably never sent
-anything (never of a request that may have).
+A pool of keep-alive connections; a deadline and a size cap for every answer; retries only of
+connection attempts that provably never sent anything (never of a request that may have).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -22,15 +24,18 @@ from requests.utils import check_header_validity
 
 from django_tencent_sms import __version__
 from django_tencent_sms.backends.base import BaseBackend
+from django_tencent_sms.backends.deadline import DeadlineAdapter, deadline
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import (
     ConfigurationError,
     ConnectError,
     ConnectionLost,
+    InvalidResponse,
     ResponseTimeout,
 )
 
 __all__ = [
+    "MAX_ANSWER_SIZE",
     "MAX_TIMEOUT",
     "USER_AGENT",
     "HttpBackend",
@@ -38,6 +43,7 @@ __all__ = [
     "never_sent",
     "normalize_connect_retries",
     "normalize_timeout",
+    "total_timeout",
 ]
 
 USER_AGENT = f"django-tencent-sms/{__version__} requests/{requests.__version__}"
@@ -46,10 +52,19 @@ Timeout = float | tuple[float, float]
 
 MAX_TIMEOUT = 30
 
+#: The largest answer read (bytes). Tencent's are a few KiB even for 200 numbers.
+MAX_ANSWER_SIZE = 1 << 20
+
+_CHUNK = 64 * 1024
+
 
 def normalize_timeout(value: Any) -> Timeout:
     """Validate ``TIMEOUT``: a positive number or a ``(connect, read)`` pair of them, at most
-    30 seconds each (a request must never hang a worker for long)."""
+    30 seconds each (a request must never hang a worker for long).
+
+    It bounds each attempt as a whole, not each read: connecting, sending and reading the entire
+    answer end within :func:`total_timeout` (the number, or connect + read), however slowly the
+    answer trickles in."""
     parts = list(value) if isinstance(value, (tuple, list)) else [value]
     if len(parts) not in (1, 2) or not all(
         isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p <= MAX_TIMEOUT
@@ -60,6 +75,12 @@ def normalize_timeout(value: Any) -> Timeout:
             f"(connect, read) pair of them, not {value!r}."
         )
     return float(parts[0]) if len(parts) == 1 else (float(parts[0]), float(parts[1]))
+
+
+def total_timeout(timeout: Timeout) -> float:
+    """The deadline of one whole attempt (connect, send, and read the entire answer) under
+    ``timeout``: the number itself, or the sum of a ``(connect, read)`` pair."""
+    return sum(timeout) if isinstance(timeout, tuple) else timeout
 
 
 def normalize_connect_retries(value: Any) -> int:
@@ -119,11 +140,12 @@ class HttpBackend(BaseBackend):
     instance is safe to share between threads.
 
     Requests go straight to ``requests``' ``HTTPAdapter`` (urllib3's pool, TLS verification,
-    proxies), not through a ``Session``: a session spends more CPU per post than the rest of a
-    send together (cookies, hooks, redirects and the environment read again for every request),
-    and none of it applies to a signed API call. What a session takes from the environment is
-    read once per process instead: ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` for the API's
-    URL, and ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` when ``TENCENT_SMS['CA_BUNDLE']`` is not
+    proxies; the subclass in ``backends.deadline``, which bounds the whole answer), not through
+    a ``Session``: a session spends more CPU per post than the rest of a send together
+    (cookies, hooks, redirects and the environment read again for every request), and none of
+    it applies to a signed API call. What a session takes from the environment is read once per
+    process instead: ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` for the API's URL, and
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` when ``TENCENT_SMS['CA_BUNDLE']`` is not
     set.
     """
 
@@ -185,7 +207,7 @@ class HttpBackend(BaseBackend):
                 adapter = self._adapter
                 if adapter is None:
                     # No urllib3 retries at all: this backend decides what may be retried.
-                    adapter = self._adapter = HTTPAdapter(
+                    adapter = self._adapter = DeadlineAdapter(
                         pool_connections=1, pool_maxsize=self.pool_size, max_retries=0
                     )
         return adapter
@@ -253,30 +275,50 @@ class HttpBackend(BaseBackend):
         *,
         target: str,
     ) -> requests.Response:
-        """Post what ``build()`` returns (``url, body, headers``) and return the response.
+        """Post what ``build()`` returns (``url, body, headers``) and return the response, its
+        body read (at most :data:`MAX_ANSWER_SIZE` bytes).
+
+        Each attempt has a deadline, :func:`total_timeout` of ``timeout`` after it starts:
+        connecting, sending and reading the whole answer (status line, headers and body, however
+        slowly they trickle in) end within it, give or take one scheduling delay, and then raise
+        ``ResponseTimeout``. A larger answer raises ``InvalidResponse`` without being read into
+        memory: announced by its ``Content-Length``, or counted as it streams in.
 
         ``build`` is called again for every attempt, so each one is signed afresh. Only a
         connection that provably never sent anything is tried again (``connect_retries``
         times); a timeout or a broken connection after sending raises at once. ``target`` names
         the server in the ``ConnectError`` message.
         """
+        total = total_timeout(self.timeout)
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (total, total)
         attempt = 0
         while True:
             request, checked = self._prepare(*build())
+            at = time.monotonic() + total
             try:
-                response = self.adapter.send(
-                    request,
-                    timeout=self.timeout,
-                    verify=self.verify,
-                    proxies=checked.proxies,
-                )
-                response.content  # noqa: B018 - read the body here, where its errors are mapped
+                with deadline(at):
+                    response = self.adapter.send(
+                        request,
+                        stream=True,
+                        timeout=(connect, read),
+                        verify=self.verify,
+                        proxies=checked.proxies,
+                    )
+                    raw = response.raw
+                    try:
+                        body = self._read_answer(response, at)
+                    except BaseException:
+                        raw.close()  # unread: the connection cannot be reused
+                        raise
+                    finally:
+                        raw.release_conn()
+                response.raw = io.BytesIO(body)
+                response.content  # noqa: B018 - the body just read, kept for the caller
                 return response
             except requests.ReadTimeout as exc:
-                raise ResponseTimeout(
-                    f"No answer from the SMS API within {self.timeout} s; the message may "
-                    "still be delivered."
-                ) from exc
+                raise self._timed_out() from exc
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise self._timed_out() from exc
             except requests.ConnectionError as exc:
                 if not never_sent(exc):
                     raise ConnectionLost(
@@ -298,10 +340,40 @@ class HttpBackend(BaseBackend):
                 raise ConfigurationError(
                     f"Invalid TENCENT_SMS[{self.url_setting!r}]: {exc}"
                 ) from exc
-            except requests.RequestException as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                 # Anything else (a broken chunked body, an undecodable answer) happened after
                 # the request went out.
                 raise ConnectionLost(
                     f"The SMS API's answer could not be read ({type(exc).__name__}); the "
                     "message may still be delivered."
                 ) from exc
+
+    def _timed_out(self) -> ResponseTimeout:
+        return ResponseTimeout(
+            f"No complete answer from the SMS API within {total_timeout(self.timeout):g} s; "
+            "the message may still be delivered."
+        )
+
+    def _read_answer(self, response: requests.Response, at: float) -> bytes:
+        """The body of ``response``, read in chunks until ``at``; ``InvalidResponse`` as soon
+        as it proves larger than :data:`MAX_ANSWER_SIZE`."""
+        announced = response.headers.get("Content-Length", "").strip()
+        if announced.isdigit() and int(announced) > MAX_ANSWER_SIZE:
+            raise _too_large(f"announced {int(announced)} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := response.raw.read(_CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > MAX_ANSWER_SIZE:
+                raise _too_large(f"more than {size} bytes")
+            if time.monotonic() >= at:
+                raise self._timed_out()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _too_large(size: str) -> InvalidResponse:
+    return InvalidResponse(
+        f"The SMS API's answer is larger than {MAX_ANSWER_SIZE // 1024} KiB ({size}); it was "
+        "not read. The message may still be delivered."
+    )

@@ -28,6 +28,7 @@ from django_tencent_sms.sandbox.accounts import (
     DEVELOPMENT_SECRET_KEY,
 )
 from django_tencent_sms.sandbox.core import Sandbox
+from django_tencent_sms.sandbox.guard import WILDCARD_HOSTS
 from django_tencent_sms.sandbox.limits import FrequencyLimits
 
 __all__ = [
@@ -271,6 +272,10 @@ def serve(
         print(f"  ENDPOINT (API 3.0): {sandbox.cloud_endpoint}", file=out)
         for note in notes:
             print(f"  {note}", file=out)
+        # The control pages answer a loopback Host only: a wildcard address is not one.
+        if sandbox.host.strip().lower() in WILDCARD_HOSTS:
+            loopback = "[::1]" if ":" in sandbox.host else "127.0.0.1"
+            base = f"http://{loopback}:{sandbox.port}"
         print(f"  Inbox: {base}/_sandbox/inbox", file=out)
         print(f"  Messages (JSON): {base}/_sandbox/messages", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)

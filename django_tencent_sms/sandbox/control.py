@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.sandbox.faults import HUGE_SIZE
 from django_tencent_sms.sandbox.inbox import (
     INBOX_HEADERS,
     filter_messages,
@@ -63,6 +64,7 @@ class Controlled(Protocol):
         delay: float = 1.0,
         result: int = 1008,
         errmsg: str | None = None,
+        size: int = HUGE_SIZE,
     ) -> None: ...
 
     def reply(
@@ -70,7 +72,7 @@ class Controlled(Protocol):
     ) -> IncomingReply: ...
 
 
-_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg"}
+_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg", "size"}
 
 
 class _Invalid(Exception):

@@ -16,16 +16,19 @@ from django_tencent_sms.sandbox.accounts import (
     Account,
 )
 from django_tencent_sms.sandbox.control import CONTROL_PREFIX, handle_control
-from django_tencent_sms.sandbox.faults import Fault
+from django_tencent_sms.sandbox.faults import HUGE_SIZE, Fault
+from django_tencent_sms.sandbox.guard import control_refusal
 from django_tencent_sms.sandbox.limits import FrequencyLimits
+from django_tencent_sms.sandbox.listener import DEFAULT_WORKERS, SandboxHTTPServer
 from django_tencent_sms.sandbox.pushes import Push
 from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
 from django_tencent_sms.sandbox.reports import make_reply
-from django_tencent_sms.sandbox.server import HttpRequest, Reply, SandboxHTTPServer, text_reply
+from django_tencent_sms.sandbox.server import HttpRequest, Reply, text_reply
 from django_tencent_sms.sandbox.state import SandboxState
 from django_tencent_sms.sandbox.tc3 import CloudApi, is_cloud_request
 from django_tencent_sms.sandbox.templates import TemplateSource
 from django_tencent_sms.sandbox.v5 import LEGACY_PREFIX, LegacyApi
+from django_tencent_sms.sandbox.workers import validate_size
 
 __all__ = ["Sandbox"]
 
@@ -47,6 +50,12 @@ class Sandbox:
     the share ``report_success`` of messages), pushed to ``callback_url`` when one is set and
     otherwise served by ``pullstatus`` (API 3.0: ``PullSmsSendStatus``); :meth:`reply` makes a
     person's reply, pushed to ``reply_callback_url`` or pulled. See ``sandbox.reports``.
+
+    ``workers`` threads answer requests (more wait their turn, none is refused); idle
+    keep-alive connections hold none.
+
+    The control and inbox pages (``/_sandbox/``) answer only this machine's own origin: a
+    foreign ``Host`` or a cross-site request gets a 403 (``sandbox.guard``).
     """
 
     def __init__(
@@ -67,11 +76,13 @@ class Sandbox:
         reply_callback_url: str | None = None,
         report_delay: float = 0.0,
         report_success: float = 1.0,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         # API 3.0 (POST / with X-TC-Action) checks TC3 signatures with the key pair.
         self._account = Account(str(sdk_app_id), app_key, default_sign or "", secret_id, secret_key)
         self._host = host
         self._port = port
+        self._workers = validate_size(workers)
         self.verbose = verbose
         self._state = SandboxState(
             clock=clock,
@@ -100,7 +111,7 @@ class Sandbox:
         with self._lock:
             if self._server is not None:
                 raise RuntimeError("the sandbox is already running")
-            server = SandboxHTTPServer((self._host, self._port), self)
+            server = SandboxHTTPServer((self._host, self._port), self, workers=self._workers)
             thread = threading.Thread(
                 target=server.serve,
                 name=f"tencent-sms-sandbox-{server.port}",
@@ -294,12 +305,13 @@ class Sandbox:
         delay: float = 1.0,
         result: int = 1008,
         errmsg: str | None = None,
+        size: int = HUGE_SIZE,
     ) -> None:
         """Make the next ``count`` SMS requests fail with ``kind`` (see ``faults.FAULT_KINDS``).
 
         Faults queue up first in, first out; each request on an SMS endpoint consumes one.
         """
-        fault = Fault(kind, status=status, delay=delay, result=result, errmsg=errmsg)
+        fault = Fault(kind, status=status, delay=delay, result=result, errmsg=errmsg, size=size)
         self._state.add_faults(fault, count)
 
     # HTTP application -----------------------------------------------------------------------
@@ -313,5 +325,6 @@ class Sandbox:
         if request.path.startswith(LEGACY_PREFIX):
             return self._legacy.handle(request, verbose=self.verbose)
         if request.path.startswith(CONTROL_PREFIX):
-            return handle_control(self, request)
+            refusal = control_refusal(request, bound=self._host, port=self.port)
+            return refusal or handle_control(self, request)
         return text_reply(404, "Not Found\n")

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django_tencent_sms.sandbox.server import Reply, text_reply
 
-__all__ = ["FAULT_KINDS", "Fault", "transport_reply", "validate_count"]
+__all__ = ["FAULT_KINDS", "HUGE_SIZE", "Fault", "delivered", "transport_reply", "validate_count"]
 
 #: ``http_error``: answer HTTP ``status`` with a text body.
 #: ``slow``: wait ``delay`` seconds, then answer normally.
 #: ``drop``: read the request, then close the connection without answering.
 #: ``not_json``: HTTP 200 with an HTML body.
 #: ``result``: answer ``{"result": result, "errmsg": errmsg, …}`` without checking anything.
-FAULT_KINDS = ("http_error", "slow", "drop", "not_json", "result")
+#: ``trickle``: answer normally, but write the response one byte every ``delay`` seconds.
+#: ``huge``: HTTP 200 announcing a body of ``size`` bytes (``Content-Length``) and streaming it.
+#: ``huge_chunked``: the same without announcing it (``Transfer-Encoding: chunked``).
+FAULT_KINDS = (
+    "http_error",
+    "slow",
+    "drop",
+    "not_json",
+    "result",
+    "trickle",
+    "huge",
+    "huge_chunked",
+)
+
+#: The body a ``huge`` fault streams by default: 200 MB, generated as it is written.
+HUGE_SIZE = 200 * 1000 * 1000
+_HUGE_CHUNK = b" " * (64 * 1024)
 
 
 def _is_int(value: object) -> bool:
@@ -29,6 +47,7 @@ class Fault:
     delay: float = 1.0
     result: int = 1008
     errmsg: str | None = None
+    size: int = HUGE_SIZE
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -43,6 +62,8 @@ class Fault:
             raise ValueError("result must be an int")
         if self.errmsg is not None and not isinstance(self.errmsg, str):
             raise ValueError("errmsg must be a str or None")
+        if not _is_int(self.size) or not 0 <= self.size <= 1 << 40:
+            raise ValueError("size must be a number of bytes (0 to 1 TiB)")
 
 
 def validate_count(count: object) -> int:
@@ -63,4 +84,27 @@ def transport_reply(fault: Fault | None, not_json_page: str) -> Reply | None:
         return Reply(drop=True)
     if fault.kind == "not_json":
         return text_reply(200, not_json_page, "text/html")
+    if fault.kind in ("huge", "huge_chunked"):
+        size = fault.size
+        return Reply(
+            200,
+            stream=lambda: _spaces(size),
+            length=size if fault.kind == "huge" else None,
+        )
     return None
+
+
+def delivered(reply: Reply, fault: Fault | None, wait: Callable[[float], bool]) -> Reply:
+    """``reply`` as the connection delivers it: trickled for a ``trickle`` fault, pausing with
+    ``wait(seconds)`` (true: stop, the sandbox is being reset or stopped)."""
+    if fault is None or fault.kind != "trickle":
+        return reply
+    return dataclasses.replace(reply, trickle=fault.delay, wait=wait)
+
+
+def _spaces(size: int) -> Iterator[bytes]:
+    """``size`` bytes of JSON whitespace, in chunks, never all in memory."""
+    while size > 0:
+        chunk = _HUGE_CHUNK[:size]
+        size -= len(chunk)
+        yield chunk

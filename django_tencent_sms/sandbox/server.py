@@ -1,28 +1,35 @@
-"""The HTTP/1.1 plumbing: keep-alive, one write per response, quiet, prompt to stop.
+"""The HTTP/1.1 plumbing of one connection: keep-alive, one write per response, quiet.
 
 It knows nothing of Tencent: an application object turns each :class:`HttpRequest` into a
-:class:`Reply`.
+:class:`Reply`. ``sandbox.listener`` runs the connections.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-import selectors
 import socket
-import socketserver
-import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["HttpRequest", "Reply", "SandboxHTTPServer", "json_reply", "text_reply"]
+__all__ = [
+    "Application",
+    "ConnectionHandler",
+    "ConnectionOwner",
+    "HttpRequest",
+    "Reply",
+    "json_reply",
+    "text_reply",
+]
 
 MAX_BODY = 1 << 20
-#: Seconds an idle keep-alive connection is kept open.
-IDLE_TIMEOUT = 300
+#: Seconds a worker waits for the rest of a request it started reading (or to write).
+REQUEST_TIMEOUT = 30
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,14 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     #: Close the connection without answering.
     drop: bool = False
+    #: The body, made as it is written (instead of ``body``): generated chunks.
+    stream: Callable[[], Iterator[bytes]] | None = None
+    #: The ``Content-Length`` announced for ``stream``; ``None``: sent chunked.
+    length: int | None = None
+    #: Seconds between the bytes of the response, written one at a time (None: all at once).
+    trickle: float | None = None
+    #: How a trickled response pauses: ``wait(seconds)``, true when it should stop instead.
+    wait: Callable[[float], bool] | None = None
 
 
 def json_reply(data: Any, status: int = 200) -> Reply:
@@ -56,9 +71,24 @@ def text_reply(status: int, text: str, content_type: str = "text/plain; charset=
 
 
 class Application(Protocol):
+    """What answers the requests: ``Sandbox``."""
+
     def handle_http(self, request: HttpRequest) -> Reply: ...
 
     def connection_opened(self) -> int: ...
+
+
+class ConnectionOwner(Protocol):
+    """What a :class:`ConnectionHandler` needs of its server."""
+
+    app: Application
+    closing: bool
+
+    def track(self, sock: socket.socket) -> bool: ...
+
+    def untrack(self, sock: socket.socket) -> None: ...
+
+    def shutdown_request(self, request: Any) -> None: ...
 
 
 class _BadRequest(Exception):
@@ -67,29 +97,65 @@ class _BadRequest(Exception):
         self.status = status
 
 
-class _Handler(BaseHTTPRequestHandler):
+class ConnectionHandler(BaseHTTPRequestHandler):
+    """One keep-alive connection: :meth:`serve_waiting` answers what has arrived on it."""
+
     protocol_version = "HTTP/1.1"
     server_version = "TencentSmsSandbox"
     sys_version = ""
-    timeout = IDLE_TIMEOUT
-    server: SandboxHTTPServer
+    timeout = REQUEST_TIMEOUT
+
+    def __init__(self, request: socket.socket, client_address: Any, server: Any) -> None:
+        # Not BaseRequestHandler's, which serves the connection to its end right here: the
+        # server calls serve_waiting() whenever a request has arrived, then close().
+        self.request, self.client_address, self.server = request, client_address, server
+        self.owner: ConnectionOwner = server
+        self.close_connection = False
+        self.setup()
+
+    def serve_waiting(self) -> bool:
+        """Answer the requests that have arrived; whether to keep the connection open."""
+        while True:
+            self.handle_one_request()
+            if self.close_connection or self.owner.closing:
+                return False
+            if not self._buffered():
+                return True
+
+    def _buffered(self) -> bool:
+        """Whether more of a request is already read into ``rfile`` (a pipelining client)."""
+        try:
+            self.connection.setblocking(False)
+            return isinstance(self.rfile, io.BufferedReader) and bool(self.rfile.peek(1))
+        except OSError:
+            return False
+        finally:
+            with contextlib.suppress(OSError):
+                self.connection.settimeout(self.timeout)
+
+    def close(self) -> None:
+        try:
+            with contextlib.suppress(OSError):
+                self.finish()
+        finally:
+            self.owner.shutdown_request(self.connection)
 
     def setup(self) -> None:
         super().setup()
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.serial = self.server.app.connection_opened()
-        if not self.server.track(self.connection):
+        self.serial = self.owner.app.connection_opened()
+        if not self.owner.track(self.connection):
             self.close_connection = True
 
     def finish(self) -> None:
         try:
             super().finish()
         finally:
-            self.server.untrack(self.connection)
+            self.owner.untrack(self.connection)
 
     def handle_one_request(self) -> None:
-        if self.server.closing:
+        if self.owner.closing:
             self.close_connection = True
             return
         super().handle_one_request()
@@ -113,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             connection=self.serial,
         )
-        reply = self.server.app.handle_http(request)
+        reply = self.owner.app.handle_http(request)
         if reply.drop:
             self.close_connection = True
             return
@@ -158,118 +224,45 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, reply: Reply) -> None:
         reason = self.responses.get(reply.status, ("",))[0]
+        if reply.stream is None:
+            framing = f"Content-Length: {len(reply.body)}"
+        elif reply.length is not None:
+            framing = f"Content-Length: {reply.length}"
+        else:
+            framing = "Transfer-Encoding: chunked"
         lines = [
             f"{self.protocol_version} {reply.status} {reason}",
             f"Server: {self.server_version}",
             f"Date: {self.date_time_string()}",
             f"Content-Type: {reply.content_type}",
-            f"Content-Length: {len(reply.body)}",
+            framing,
             *(f"{name}: {value}" for name, value in reply.headers),
         ]
-        if self.close_connection:
+        if self.close_connection or reply.trickle is not None or reply.stream is not None:
+            self.close_connection = True  # the client may give up half-way
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        # One write: headers and body in separate segments would meet the client's delayed ACK.
-        self.wfile.write(head + reply.body)
+        if reply.stream is not None:
+            self.wfile.write(head)
+            for chunk in reply.stream():
+                if reply.length is None:
+                    chunk = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+                self.wfile.write(chunk)
+            if reply.length is None:
+                self.wfile.write(b"0\r\n\r\n")
+        elif reply.trickle is not None:
+            self._trickle(head + reply.body, reply.trickle, reply.wait)
+        else:
+            # One write: headers and body in separate segments would meet the client's delayed
+            # ACK.
+            self.wfile.write(head + reply.body)
+
+    def _trickle(self, data: bytes, interval: float, wait: Callable[[float], bool] | None) -> None:
+        pause = wait or threading.Event().wait
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            if pause(interval):
+                return
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet; the application logs when asked to
-
-
-class SandboxHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that can close its open keep-alive connections on shutdown."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], app: Application) -> None:
-        self.app = app
-        self.closing = False
-        self._sockets: set[socket.socket] = set()
-        self._sockets_lock = threading.Lock()
-        self._stop_requested = threading.Event()
-        self._stopped = threading.Event()
-        self._wake_r, self._wake_w = socket.socketpair()
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-
-    def serve(self) -> None:
-        """Accept connections until :meth:`stop_serving`; woken at once, no polling interval."""
-        try:
-            with selectors.DefaultSelector() as selector:
-                selector.register(self, selectors.EVENT_READ)
-                selector.register(self._wake_r, selectors.EVENT_READ)
-                while not self._stop_requested.is_set():
-                    ready = selector.select()
-                    if self._stop_requested.is_set():
-                        break
-                    if any(key.fileobj is self for key, _ in ready):
-                        self._accept()
-        finally:
-            self._stopped.set()
-
-    def _accept(self) -> None:
-        """Take one waiting connection and hand it to a handler thread."""
-        try:
-            sock, client_address = self.get_request()
-        except OSError:
-            return
-        if not self.verify_request(sock, client_address):
-            self.shutdown_request(sock)
-            return
-        try:
-            self.process_request(sock, client_address)
-        except Exception:
-            self.handle_error(sock, client_address)
-            self.shutdown_request(sock)
-        except BaseException:
-            self.shutdown_request(sock)
-            raise
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        return self.server_port
-
-    def stop_serving(self) -> None:
-        """Make :meth:`serve` return, and wait for it (call from another thread)."""
-        self._stop_requested.set()
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"x")
-        self._stopped.wait()
-
-    def server_close(self) -> None:
-        super().server_close()
-        self._wake_r.close()
-        self._wake_w.close()
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can stall.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.socket.getsockname()[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def track(self, sock: socket.socket) -> bool:
-        with self._sockets_lock:
-            if self.closing:
-                return False
-            self._sockets.add(sock)
-            return True
-
-    def untrack(self, sock: socket.socket) -> None:
-        with self._sockets_lock:
-            self._sockets.discard(sock)
-
-    def close_connections(self) -> None:
-        """Refuse further requests and shut down every open connection."""
-        with self._sockets_lock:
-            self.closing = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], OSError):
-            return  # the client went away, or stop() closed the connection
-        super().handle_error(request, client_address)

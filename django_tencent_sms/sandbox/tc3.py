@@ -15,7 +15,7 @@ import uuid
 
 from django_tencent_sms.result_codes import cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
-from django_tencent_sms.sandbox.faults import Fault, transport_reply
+from django_tencent_sms.sandbox.faults import Fault, delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.rules import parse_json
 from django_tencent_sms.sandbox.server import HttpRequest, Reply
@@ -84,7 +84,7 @@ class CloudApi:
         self.state.answered(arrival.record, verdict.result, verdict.code)
         if verbose:
             _log(arrival, data, verdict)
-        return _json_reply(verdict)
+        return delivered(_json_reply(verdict), arrival.fault, arrival.wake.wait)
 
     def _verdict(
         self, arrival: Arrival, request: HttpRequest, headers: dict[str, str], data: object

@@ -12,7 +12,7 @@ from typing import Any
 
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox.accounts import Account
-from django_tencent_sms.sandbox.faults import transport_reply
+from django_tencent_sms.sandbox.faults import delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import ReceivedRequest
 from django_tencent_sms.sandbox.rules import parse_json
@@ -60,7 +60,7 @@ class LegacyApi:
         self.state.answered(arrival.record, result)
         if verbose:
             _log(request, data, arrival.record)
-        return reply
+        return delivered(reply, arrival.fault, arrival.wake.wait)
 
     def _answer(
         self, arrival: Arrival, endpoint: str, request: HttpRequest, data: object

@@ -180,3 +180,24 @@ def test_cli_refuses_bad_report_options(argv, capsys):
 def test_cli_refuses_a_callback_url_that_is_not_http(capsys):
     assert main(["--port", "0", "--callback-url", "ftp://x/"], environ={}) == 2
     assert "callback_url must be an http(s) URL" in capsys.readouterr().err
+
+
+def test_cli_on_every_interface_prints_control_pages_on_loopback_and_guards_them():
+    out = io.StringIO()
+    stop = threading.Event()
+    argv = ["--port=0", "--host=0.0.0.0"]
+    thread = threading.Thread(
+        target=lambda: main(argv, stdout=out, stop_event=stop, environ={}), daemon=True
+    )
+    thread.start()
+    try:
+        assert wait_until(lambda: "Ctrl-C" in out.getvalue())
+        messages = re.search(r"Messages \(JSON\): (\S+)", out.getvalue()).group(1)
+        assert messages.startswith("http://127.0.0.1:")
+        assert requests.get(messages, timeout=5).json() == []
+        # Reached by another name (a LAN address, a rebound DNS name): refused.
+        refused = requests.get(messages, headers={"Host": "192.168.1.20"}, timeout=5)
+        assert refused.status_code == 403
+    finally:
+        stop.set()
+        thread.join(5)

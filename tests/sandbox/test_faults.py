@@ -134,6 +134,48 @@ def test_fault_result(sandbox):
     assert sandbox.messages == []
 
 
+def test_fault_trickle_answers_normally_and_closes(sandbox):
+    """(How slowly it trickles is the client's concern: ``tests/backends/test_deadline.py``.)"""
+    sandbox.fail_next("trickle", delay=0)
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as conn:
+        query = f"sdkappid={APP_ID}&random=7226249334"
+        body = json.dumps(make_body(sandbox)).encode()
+        conn.sendall(
+            f"POST /v5/tlssmssvr/sendsms?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        pieces = []
+        while piece := conn.recv(65536):
+            pieces.append(piece)
+    answer = b"".join(pieces)
+    assert answer.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in answer
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["result"] == 0
+    assert len(sandbox.messages) == 1
+
+
+def test_reset_wakes_a_trickling_answer(sandbox):
+    sandbox.fail_next("trickle", delay=60)
+    thread, outcome = _send_in_thread(sandbox)
+    assert wait_until(lambda: len(sandbox.requests) == 1)
+    started = time.monotonic()
+    sandbox.reset()
+    thread.join(5)
+    assert time.monotonic() - started < 2
+    assert isinstance(outcome.get("error"), requests.RequestException)
+
+
+@pytest.mark.parametrize("kind", ["huge", "huge_chunked"])
+def test_fault_huge_streams_an_answer_of_the_size_asked(sandbox, kind):
+    sandbox.fail_next(kind, size=3 * 65536 + 5)
+    response = post(sandbox, make_body(sandbox))
+    assert response.status_code == 200
+    assert response.content == b" " * (3 * 65536 + 5)
+    announced = response.headers.get("Content-Length")
+    assert announced == (str(3 * 65536 + 5) if kind == "huge" else None)
+    assert (sandbox.requests[0].fault, sandbox.messages) == (kind, [])
+
+
 def test_faults_are_first_in_first_out_and_counted(sandbox):
     sandbox.fail_next("http_error", count=2, status=502)
     sandbox.fail_next("not_json")
@@ -159,6 +201,8 @@ def test_reset_clears_pending_faults(sandbox):
         {"kind": "slow", "delay": -1},
         {"kind": "result", "result": "1008"},
         {"kind": "result", "errmsg": 5},
+        {"kind": "huge", "size": -1},
+        {"kind": "huge", "size": "1"},
     ],
 )
 def test_fail_next_validates(sandbox, kwargs):
