@@ -18,6 +18,8 @@ __all__ = ["SmsLog", "SmsReply", "SmsTemplate", "VerificationCode"]
 
 #: Tencent's limit for one submission, signature included.
 MAX_CONTENT_LENGTH = 450
+#: The largest ``fee`` and ``result`` the log stores (a 32-bit column on every database).
+MAX_FEE = MAX_RESULT = 2**31 - 1
 
 PLACEHOLDER_RE = re.compile(r"\{(\d+)\}")
 
@@ -131,8 +133,8 @@ class SmsLog(models.Model):
     )
     result = models.IntegerField(_("Tencent result"), null=True, blank=True)
     errmsg = models.TextField(_("error message"), blank=True)
-    sid = models.CharField(_("Tencent sid"), max_length=64, blank=True)
-    fee = models.PositiveSmallIntegerField(_("fee"), null=True, blank=True)
+    sid = models.CharField(_("Tencent sid"), max_length=128, blank=True)
+    fee = models.PositiveIntegerField(_("fee"), null=True, blank=True)
     request_id = models.CharField(
         _("request ID"),
         max_length=64,
