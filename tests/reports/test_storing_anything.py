@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 TOKEN = "t0ken-for-tests-only_0123456789"
 PHONE = "+8613711112222"
 OK = {"result": 0, "errmsg": "OK"}
-#: A reply of 1,200 Chinese characters: 3,600 bytes, more than a B-tree index entry may hold.
-LONG = "退订请回复TD，谢谢。" * 109 + "好"
+#: A reply of 1,500 Chinese characters that hardly repeat (so hardly compress): 4,500 bytes,
+#: more than one entry of a B-tree index may hold.
+LONG = "".join(chr(0x4E00 + (i * 7919 + i * i * 31) % 20900) for i in range(1500))
 POISON = "the database refuses this one"
 
 
@@ -96,10 +97,10 @@ def refuse(monkeypatch):
 
 
 def test_a_reply_of_any_length_tencent_may_send_is_stored(client):
-    body = [reply(LONG), reply(LONG * 4, time=1457336870), reply("好的", time=1457336871)]
+    body = [reply(LONG), reply(LONG * 3, time=1457336870), reply("好的", time=1457336871)]
     assert post(client, "reply", body).json() == OK
     texts = sorted(SmsReply.objects.values_list("text", flat=True), key=len)
-    assert texts == ["好的", LONG, LONG * 4]
+    assert texts == ["好的", LONG, LONG * 3]
     assert post(client, "reply", body).json() == OK  # a replay stores nothing twice
     assert SmsReply.objects.count() == 3
 
@@ -186,11 +187,11 @@ def pull(*args):
 
 
 def test_a_pulled_reply_of_any_length_is_stored(sandbox):
-    sandbox.reply(PHONE, LONG * 4)
+    sandbox.reply(PHONE, LONG * 3)
     out, err, error = pull("--kind", "replies")
     assert error is None and err == ""
     assert "Replies: 1 fetched in 1 request(s), 1 stored" in out
-    assert SmsReply.objects.get().text == LONG * 4
+    assert SmsReply.objects.get().text == LONG * 3
 
 
 def test_the_pull_goes_on_past_an_item_it_cannot_store_and_reports_it(sandbox, refuse):
