@@ -152,8 +152,9 @@ def _fitted(log: SmsLog, name: str, value: str, max_length: int) -> str:
 
 
 def describe(exc: BaseException) -> str:
-    """``exc`` as a log line names it: its type and its message."""
-    return f"{type(exc).__name__}: {exc}"
+    """``exc`` as a log line names it: its type and its message, on one line (the message may
+    quote Tencent's errmsg)."""
+    return printable(f"{type(exc).__name__}: {exc}")
 
 
 def not_sent_errmsg(exc: BaseException) -> str:

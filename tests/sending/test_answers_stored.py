@@ -106,6 +106,16 @@ def test_a_refusal_with_nul_and_line_breaks_in_its_errmsg_is_stored_cleaned(
     assert all("\n" not in r.getMessage() for r in caplog.records)
 
 
+def test_a_bulk_refusal_with_line_breaks_in_its_errmsg_forges_no_log_line(sandbox, notice, caplog):
+    sandbox.fail_next("result", result=1014, errmsg="bad\nERROR django_tencent_sms: forged")
+    with caplog.at_level(logging.INFO, "django_tencent_sms"), pytest.raises(TencentSmsError):
+        send_bulk([PHONE, "+8613711113333"], "notice", ["A1"])
+    assert "bad\\nERROR django_tencent_sms: forged" in caplog.text
+    assert all("\n" not in r.getMessage() for r in caplog.records)
+    for row in SmsLog.objects.all():  # API 3.0's after its code
+        assert row.errmsg.endswith("bad\\nERROR django_tencent_sms: forged")
+
+
 def test_broken_characters_and_numbers_out_of_range_never_fail_the_save(notice):
     # What a parsed JSON answer can hold and the emulator cannot send: lone surrogates.
     log = SmsLog.objects.create(phone=PHONE, tpl_id=7, status=SmsLog.Status.PENDING)
