@@ -5,6 +5,7 @@ Sent through the emulator over a real socket, so "nothing sent" means no request
 """
 
 import pytest
+from django.utils import translation
 
 from django_tencent_sms import send_bulk, send_sms
 from django_tencent_sms.exceptions import InvalidMessage
@@ -117,3 +118,23 @@ def test_what_is_within_every_limit_still_goes_out(sms_sandbox):
     sms_sandbox.add_template(7002, "".join(f"{{{n}}}" for n in range(1, 45)))
     summary = send_bulk([PHONE], 7002, ["一二三四五六七八九十"] * 44, sign="腾讯云")
     assert summary.sent == 1
+
+
+def test_the_new_refusals_are_translated(notice):
+    with translation.override("zh-hans"):
+        messages = []
+        for template, params, kwargs in [
+            ("notice", ["A\x00"], {}),
+            (-1, ["A1"], {}),
+            (7001, ["1"] * (MAX_PARAMS + 1), {}),
+            ("notice", ["A1"], {"ext": "\x00"}),
+        ]:
+            with pytest.raises(InvalidMessage) as info:
+                send_sms(PHONE, template, params, **kwargs)
+            messages.append(info.value.messages[0])
+    assert messages == [
+        "第 1 个参数含有控制字符（如 NUL 或换行）或损坏的字符，腾讯不会发送。",
+        "-1 不是腾讯模板 ID：模板 ID 为正整数。",
+        f"模板最多接受 {MAX_PARAMS} 个参数，实际给出 {MAX_PARAMS + 1} 个。",
+        "会话上下文（ext）含有 NUL 或损坏的字符。",
+    ]
