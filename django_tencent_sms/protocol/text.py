@@ -1,9 +1,8 @@
-"""Text from the outside made safe to store and to log: broken characters replaced, control
-characters escaped. Pure.
+"""Text from outside made safe to store and to log: broken characters out, controls escaped.
 
 Every database the app supports refuses NUL in a text column (PostgreSQL) or a lone surrogate
 (none can encode it), and a newline in a value that reaches a log line forges a line. Tencent's
-answers and reports are stored whatever they hold, so they go through these first.
+answers and reports are stored whatever they hold, so they go through these first. Pure.
 """
 
 from __future__ import annotations
