@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from django_tencent_sms.masking import mask_phone
@@ -194,12 +194,14 @@ def _apply_chunk(
 def _apply_one_by_one(
     sids: list[str], newest: dict[str, DeliveryReport], now: datetime
 ) -> ReportOutcome:
-    """A chunk the database refused, sid by sid: one it refuses costs only its own report."""
+    """A chunk the database refused, sid by sid: one whose values it refuses costs only its own
+    report. Any other database error (a lost connection, a lock) is raised: nothing here could
+    store the others either."""
     outcome = ReportOutcome()
     for sid in sids:
         try:
             outcome += _apply_chunk([sid], newest, now)
-        except DatabaseError as exc:
+        except (DataError, IntegrityError) as exc:
             logger.error(
                 "The delivery report for sid %s (%s) could not be stored: %s",
                 sid,
@@ -237,8 +239,8 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
 
     One query finds those already stored and one inserts the rest; should that insert fail
     (another process stored one of them meanwhile, or the database refuses one), the rows are
-    inserted one by one instead, each in a savepoint: a reply the database refuses is logged
-    as an error and counted in ``failed``, and the others are stored.
+    inserted one by one instead, each in a savepoint: a reply whose values the database refuses
+    (``DataError``) is logged as an error and counted in ``failed``, and the others are stored.
     """
     now = now or timezone.now()
     outcome = ReplyOutcome()
@@ -295,7 +297,7 @@ def _insert(rows: list[SmsReply]) -> tuple[list[SmsReply], list[SmsReply]]:
         except IntegrityError:
             row.pk = None
             continue
-        except DatabaseError as exc:
+        except DataError as exc:  # these values refused; any other error is raised
             row.pk = None
             logger.error("%s could not be stored: %s", _name(row), printable(str(exc)))
             failed.append(row)

@@ -12,7 +12,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.urls import reverse
 
 from django_tencent_sms import send_sms
@@ -67,7 +67,7 @@ def refuse(monkeypatch):
     """Make the database refuse (``DataError``) every row whose ``text``/``sid`` is POISON,
     whether inserted or updated in bulk or one by one."""
 
-    def install(model, attribute):
+    def install(model, attribute, error=DataError):
         def poisoned(row):
             return getattr(row, attribute) == POISON
 
@@ -77,7 +77,7 @@ def refuse(monkeypatch):
 
             def bulk(rows, *args, _original=original, **kwargs):
                 if any(poisoned(row) for row in rows):
-                    raise DataError("refused by the test")
+                    raise error("refused by the test")
                 return _original(rows, *args, **kwargs)
 
             monkeypatch.setattr(manager, name, bulk)
@@ -85,7 +85,7 @@ def refuse(monkeypatch):
 
         def one(self, *args, **kwargs):
             if poisoned(self):
-                raise DataError("refused by the test")
+                raise error("refused by the test")
             return save(self, *args, **kwargs)
 
         monkeypatch.setattr(model, "save", one)
@@ -137,6 +137,14 @@ def test_a_reply_the_database_refuses_costs_only_itself(client, refuse, caplog):
     (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert "+86 137****2222" in error.getMessage() and "could not be stored" in error.getMessage()
     assert "13711112222" not in caplog.text  # the number masked
+
+
+def test_a_database_that_fails_otherwise_is_an_error_not_a_silent_loss(client, refuse):
+    # A lost connection or a lock is no fault of the item: answered 500, so Tencent pushes
+    # the batch again (what was stored is not stored twice).
+    refuse(SmsReply, "text", OperationalError)
+    body = [reply("before"), reply(POISON, time=1457336870)]
+    assert post(client, "reply", body).status_code == 500
 
 
 def test_a_malformed_item_still_refuses_the_whole_batch_with_400(client):
