@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,10 +16,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from django_tencent_sms.masking import mask_phone
 
-__all__ = ["SmsLog", "SmsReply", "SmsTemplate", "VerificationCode"]
+__all__ = ["SmsLog", "SmsReply", "SmsTemplate", "VerificationCode", "reply_text_hash"]
 
 #: Tencent's limit for one submission, signature included.
 MAX_CONTENT_LENGTH = 450
+#: The largest ``fee`` and ``result`` the log stores (a 32-bit column on every database).
+MAX_FEE = MAX_RESULT = 2**31 - 1
 
 PLACEHOLDER_RE = re.compile(r"\{(\d+)\}")
 
@@ -131,8 +135,8 @@ class SmsLog(models.Model):
     )
     result = models.IntegerField(_("Tencent result"), null=True, blank=True)
     errmsg = models.TextField(_("error message"), blank=True)
-    sid = models.CharField(_("Tencent sid"), max_length=64, blank=True)
-    fee = models.PositiveSmallIntegerField(_("fee"), null=True, blank=True)
+    sid = models.CharField(_("Tencent sid"), max_length=128, blank=True)
+    fee = models.PositiveIntegerField(_("fee"), null=True, blank=True)
     request_id = models.CharField(
         _("request ID"),
         max_length=64,
@@ -291,11 +295,19 @@ class VerificationCode(models.Model):
         )
 
 
+def reply_text_hash(text: str) -> str:
+    """What tells two replies' texts apart in ``SmsReply``'s unique constraint: the SHA-256 of
+    the exact text (no collation folds case or emoji, and any length fits an index)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class SmsReply(models.Model):
     """A message a person sent back (Tencent's MO push, or pullstatus)."""
 
     phone = PhoneNumberField(_("phone"))
     text = models.TextField(_("text"))
+    #: ``reply_text_hash(text)``, set on save (and by ``reports.apply`` for its bulk inserts).
+    text_hash = models.CharField(_("text hash"), max_length=64, editable=False)
     sign = models.CharField(_("signature"), max_length=32, blank=True)
     extend = models.CharField(_("extend code"), max_length=32, blank=True)
     replied_at = models.DateTimeField(_("sent by the person"))
@@ -311,11 +323,17 @@ class SmsReply(models.Model):
             models.Index(fields=["-replied_at"], name="tencent_sms_reply_time"),
         ]
         constraints = [
-            # A replayed push or an overlapping pull stores each reply once.
+            # A replayed push or an overlapping pull stores each reply once. By the text's
+            # hash: an index on the text itself fails for a long reply (PostgreSQL's B-tree
+            # takes about 2,700 bytes) and folds case and emoji on MariaDB (utf8mb4_*_ci).
             models.UniqueConstraint(
-                fields=["phone", "replied_at", "text"], name="tencent_sms_reply_once"
+                fields=["phone", "replied_at", "text_hash"], name="tencent_sms_reply_once"
             )
         ]
 
     def __str__(self) -> str:
         return _("Reply from %(phone)s") % {"phone": mask_phone(self.phone)}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.text_hash = reply_text_hash(self.text)
+        super().save(*args, **kwargs)

@@ -1,8 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 import django_tencent_sms
-from django_tencent_sms.models import SmsTemplate
+from django_tencent_sms.models import SmsReply, SmsTemplate, reply_text_hash
 from django_tencent_sms.testing import SmsTestMixin
 
 
@@ -53,3 +55,23 @@ def test_template_errors_are_translated():
             SmsTemplate(name="t", tpl_id=1, text="Hello {2}").full_clean()
         # Lazy messages are rendered in the language active when they are read.
         assert info.value.message_dict["text"] == ["占位符必须按 {1}、{2}… 连续编号；当前为 {2}。"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reply_hash_migration_fills_the_hash_of_stored_replies():
+    before = [("tencent_sms", "0008_log_wider_sid_fee")]
+    after = [("tencent_sms", "0009_reply_unique_by_text_hash")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("tencent_sms", "SmsReply")
+        for text in ["OK", "退订"]:
+            old.objects.create(phone="+8613711112222", text=text, replied_at="2026-01-01T00:00Z")
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("tencent_sms"))
+    hashes = dict(SmsReply.objects.values_list("text", "text_hash"))
+    assert hashes == {"OK": reply_text_hash("OK"), "退订": reply_text_hash("退订")}

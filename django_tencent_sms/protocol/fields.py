@@ -20,6 +20,7 @@ from django_tencent_sms.protocol.reports import (
     TIME_FORMAT,
     MalformedReport,
 )
+from django_tencent_sms.protocol.text import printable
 
 __all__ = [
     "china_time",
@@ -79,13 +80,12 @@ def china_time(value: Any, name: str) -> datetime | None:
 
 
 def serial_number(value: str, name: str) -> str:
-    """The message's ``sid`` (``SerialNo``): not blank, and short enough for the log."""
+    """The message's ``sid`` (``SerialNo``), not blank, as the log stores a sid: on one line
+    (control characters escaped) and cut to ``MAX_SID_LENGTH``, so that it finds its log."""
     sid = value.strip()
     if not sid:
         raise MalformedReport(f"{name!r} is empty")
-    if len(sid) > MAX_SID_LENGTH:
-        raise MalformedReport(f"{name!r} is longer than {MAX_SID_LENGTH} characters")
-    return sid
+    return printable(sid, MAX_SID_LENGTH)
 
 
 def outcome(value: str, name: str) -> bool:

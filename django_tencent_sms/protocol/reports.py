@@ -39,7 +39,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SUCCESS = "SUCCESS"
 FAIL = "FAIL"
 #: The longest values the log keeps (``SmsLog.sid``, ``report_code``, ``report_description``).
-MAX_SID_LENGTH = 64
+MAX_SID_LENGTH = 128
 MAX_CODE_LENGTH = 32
 MAX_DESCRIPTION_LENGTH = 255
 #: ``SmsReply.sign`` and ``extend``.

@@ -25,12 +25,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from django_tencent_sms.masking import mask_phone
-from django_tencent_sms.models import SmsLog, SmsReply
-from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.models import SmsLog, SmsReply, reply_text_hash
+from django_tencent_sms.protocol.reports import (
+    MAX_CODE_LENGTH,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_EXTEND_LENGTH,
+    MAX_SIGN_LENGTH,
+    DeliveryReport,
+    IncomingReply,
+)
+from django_tencent_sms.protocol.text import printable, storable
 from django_tencent_sms.signals import notify, sms_delivery_report, sms_reply_received
 
 __all__ = ["ReplyOutcome", "ReportOutcome", "apply_delivery_reports", "store_replies"]
@@ -48,8 +56,9 @@ SHOWN_SIDS = 10
 @dataclass
 class ReportOutcome:
     """What one batch of reports did. Every report is counted once, in one of ``applied``,
-    ``unchanged`` (a replay, an older report, or a later duplicate in the batch) and
-    ``unknown`` (no log has its ``sid``)."""
+    ``unchanged`` (a replay, an older report, or a later duplicate in the batch), ``unknown``
+    (no log has its ``sid``) and ``failed`` (its log could not be updated: logged as an error,
+    the rest of the batch applied)."""
 
     received: int = 0
     applied: int = 0
@@ -58,6 +67,8 @@ class ReportOutcome:
     unknown_sids: list[str] = field(default_factory=list)
     #: The logs updated, with their new values.
     logs: list[SmsLog] = field(default_factory=list)
+    failed: int = 0
+    failed_sids: list[str] = field(default_factory=list)
 
     def __add__(self, other: ReportOutcome) -> ReportOutcome:
         return ReportOutcome(
@@ -67,18 +78,24 @@ class ReportOutcome:
             self.unknown + other.unknown,
             self.unknown_sids + other.unknown_sids,
             self.logs + other.logs,
+            self.failed + other.failed,
+            self.failed_sids + other.failed_sids,
         )
 
 
 @dataclass
 class ReplyOutcome:
     """What one batch of replies did: ``stored`` new ones, ``duplicates`` already stored (or
-    repeated in the batch)."""
+    repeated in the batch), ``failed`` ones the database refused (logged as errors, the rest of
+    the batch stored)."""
 
     received: int = 0
     stored: int = 0
     duplicates: int = 0
     replies: list[SmsReply] = field(default_factory=list)
+    failed: int = 0
+    #: How each reply that could not be stored is named in the log: masked number and time.
+    failed_replies: list[str] = field(default_factory=list)
 
     def __add__(self, other: ReplyOutcome) -> ReplyOutcome:
         return ReplyOutcome(
@@ -86,6 +103,8 @@ class ReplyOutcome:
             self.stored + other.stored,
             self.duplicates + other.duplicates,
             self.replies + other.replies,
+            self.failed + other.failed,
+            self.failed_replies + other.failed_replies,
         )
 
 
@@ -114,7 +133,11 @@ def apply_delivery_reports(
     outcome.unchanged = outcome.received - len(newest)
     sids = sorted(newest)
     for start in range(0, len(sids), CHUNK):
-        outcome += _apply_chunk(sids[start : start + CHUNK], newest, now)
+        chunk = sids[start : start + CHUNK]
+        try:
+            outcome += _apply_chunk(chunk, newest, now)
+        except DatabaseError:  # rolled back whole: find the culprit
+            outcome += _apply_one_by_one(chunk, newest, now)
     if outcome.unknown:
         logger.warning(
             "%d delivery report(s) name a sid no SMS log has (sent by another system, or the "
@@ -125,11 +148,13 @@ def apply_delivery_reports(
         )
     if outcome.received:
         logger.info(
-            "Delivery reports: %d received, %d applied, %d unchanged, %d for unknown sids",
+            "Delivery reports: %d received, %d applied, %d unchanged, %d for unknown sids, "
+            "%d failed",
             outcome.received,
             outcome.applied,
             outcome.unchanged,
             outcome.unknown,
+            outcome.failed,
         )
     for log in outcome.logs:
         notify(sms_delivery_report, SmsLog, log=log, report=newest[log.sid])
@@ -150,14 +175,15 @@ def _apply_chunk(
             if not _supersedes(report, log.delivered_at, log.reported_at is not None):
                 continue
             log.status = SmsLog.Status.DELIVERED if report.delivered else SmsLog.Status.UNDELIVERED
-            log.report_code = report.code
-            log.report_description = report.description
+            # On one line and cut, as every database stores them (callbacks cut them already).
+            log.report_code = printable(report.code, MAX_CODE_LENGTH)
+            log.report_description = printable(report.description, MAX_DESCRIPTION_LENGTH)
             log.delivered_at = report.received_at
             log.reported_at = now
             outcome.logs.append(log)
-            applied.add(log.sid)
         if outcome.logs:
             SmsLog.objects.bulk_update(outcome.logs, REPORT_FIELDS)
+            applied = {log.sid for log in outcome.logs}
     outcome.applied = len(applied)
     outcome.unknown_sids = [sid for sid in sids if sid not in matched]
     outcome.unknown = len(outcome.unknown_sids)
@@ -165,68 +191,105 @@ def _apply_chunk(
     return outcome
 
 
-def _key(phone: object, replied_at: datetime, text: str) -> tuple[str, datetime, str]:
+def _apply_one_by_one(
+    sids: list[str], newest: dict[str, DeliveryReport], now: datetime
+) -> ReportOutcome:
+    """A chunk the database refused, sid by sid: one whose values it refuses costs only its own
+    report. Any other database error (a lost connection, a lock) is raised: nothing here could
+    store the others either."""
+    outcome = ReportOutcome()
+    for sid in sids:
+        try:
+            outcome += _apply_chunk([sid], newest, now)
+        except (DataError, IntegrityError) as exc:
+            logger.error(
+                "The delivery report for sid %s (%s) could not be stored: %s",
+                sid,
+                printable(newest[sid].code),
+                printable(str(exc)),
+            )
+            outcome.failed += 1
+            outcome.failed_sids.append(sid)
+    return outcome
+
+
+def _key(phone: object, replied_at: datetime, text_hash: str) -> tuple[str, datetime, str]:
     e164 = getattr(phone, "as_e164", None) or str(phone)
-    return e164, replied_at, text
+    return e164, replied_at, text_hash
+
+
+def _row(reply: IncomingReply, now: datetime) -> SmsReply:
+    """The unsaved row of ``reply``, as every database stores it: the text whole (NUL and
+    broken characters replaced), the signature and extend code on one line and cut."""
+    text = storable(reply.text)
+    return SmsReply(
+        phone=reply.phone,
+        text=text,
+        text_hash=reply_text_hash(text),
+        sign=printable(reply.sign, MAX_SIGN_LENGTH),
+        extend=printable(reply.extend, MAX_EXTEND_LENGTH),
+        replied_at=reply.replied_at,
+        received_at=now,
+    )
 
 
 def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = None) -> ReplyOutcome:
     """Store each reply once (by number, time and text, as ``SmsReply``'s unique constraint
     says), then send ``sms_reply_received`` for each new one. ``now`` is the ``received_at``.
 
-    One query finds those already stored and one inserts the rest; should another process store
-    the same reply meanwhile, the rows are inserted one by one instead, each in a savepoint.
+    One query finds those already stored and one inserts the rest; should that insert fail
+    (another process stored one of them meanwhile, or the database refuses one), the rows are
+    inserted one by one instead, each in a savepoint: a reply whose values the database refuses
+    (``DataError``) is logged as an error and counted in ``failed``, and the others are stored.
     """
     now = now or timezone.now()
     outcome = ReplyOutcome()
-    unique: dict[tuple[str, datetime, str], IncomingReply] = {}
+    unique: dict[tuple[str, datetime, str], SmsReply] = {}
     for reply in replies:
         outcome.received += 1
-        unique.setdefault(_key(reply.phone, reply.replied_at, reply.text), reply)
+        row = _row(reply, now)
+        unique.setdefault(_key(row.phone, row.replied_at, row.text_hash), row)
     if unique:
         with transaction.atomic():
             stored = stored_keys(unique)
-            new = [
-                SmsReply(
-                    phone=reply.phone,
-                    text=reply.text,
-                    sign=reply.sign,
-                    extend=reply.extend,
-                    replied_at=reply.replied_at,
-                    received_at=now,
-                )
-                for key, reply in unique.items()
-                if key not in stored
-            ]
-            outcome.replies = _insert(new)
+            new = [row for key, row in unique.items() if key not in stored]
+            outcome.replies, failed = _insert(new)
+        outcome.failed = len(failed)
+        outcome.failed_replies = [_name(row) for row in failed]
     outcome.stored = len(outcome.replies)
-    outcome.duplicates = outcome.received - outcome.stored
+    outcome.duplicates = outcome.received - outcome.stored - outcome.failed
     for row in outcome.replies:
         logger.info("Reply from %s stored (#%s)", mask_phone(row.phone), row.pk)
         notify(sms_reply_received, SmsReply, reply=row)
     return outcome
 
 
+def _name(row: SmsReply) -> str:
+    return f"the reply from {mask_phone(row.phone)} at {row.replied_at.isoformat()}"
+
+
 def stored_keys(
     keys: Iterable[tuple[str, datetime, str]],
 ) -> set[tuple[str, datetime, str]]:
-    """Which of ``keys`` (number, time, text) are stored already: one query."""
+    """Which of ``keys`` (number, time, text hash) are stored already: one query."""
     keys = list(keys)
     rows = SmsReply.objects.filter(
         phone__in={key[0] for key in keys}, replied_at__in={key[1] for key in keys}
-    ).values_list("phone", "replied_at", "text")
+    ).values_list("phone", "replied_at", "text_hash")
     return {_key(*row) for row in rows}
 
 
-def _insert(rows: list[SmsReply]) -> list[SmsReply]:
+def _insert(rows: list[SmsReply]) -> tuple[list[SmsReply], list[SmsReply]]:
+    """Insert ``rows``; returns those inserted and those the database refused (duplicates
+    stored meanwhile are neither)."""
     if not rows:
-        return []
+        return [], []
     try:
         with transaction.atomic():
-            return SmsReply.objects.bulk_create(rows)
-    except IntegrityError:
-        pass  # stored meanwhile by a concurrent push or pull: find out which, one by one
-    created = []
+            return SmsReply.objects.bulk_create(rows), []
+    except DatabaseError:
+        pass  # stored meanwhile by a concurrent push or pull, or refused: one by one
+    created, failed = [], []
     for row in rows:
         try:
             with transaction.atomic():
@@ -234,5 +297,10 @@ def _insert(rows: list[SmsReply]) -> list[SmsReply]:
         except IntegrityError:
             row.pk = None
             continue
+        except DataError as exc:  # these values refused; any other error is raised
+            row.pk = None
+            logger.error("%s could not be stored: %s", _name(row), printable(str(exc)))
+            failed.append(row)
+            continue
         created.append(row)
-    return created
+    return created, failed

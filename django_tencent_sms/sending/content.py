@@ -20,9 +20,11 @@ from django_tencent_sms.message import BulkMessage, SmsMessage
 from django_tencent_sms.models import SmsLog, SmsTemplate
 from django_tencent_sms.sending.template_cache import template_by_name
 from django_tencent_sms.sending.validation import (
+    check_ext,
     check_extend,
     check_length,
     check_sign,
+    check_tpl_id,
     normalize_params,
     normalize_phone,
 )
@@ -140,6 +142,7 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
             ) from None
     elif isinstance(template, int) and not isinstance(template, bool):
         # A bare Tencent ID: validate against the matching row when the site has one.
+        check_tpl_id(template)
         return SmsTemplate.objects.filter(tpl_id=template).first(), template
     else:
         raise TypeError(
@@ -151,6 +154,7 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
             code="inactive_template",
             params={"name": obj.name},
         )
+    check_tpl_id(obj.tpl_id)
     return obj, obj.tpl_id
 
 
@@ -174,14 +178,20 @@ def prepare_content(
     )
     if sign is None:
         sign = (template_obj.sign if template_obj is not None else "") or sms_settings.SIGN
+    if not isinstance(sign, str):
+        raise TypeError(f"sign must be a string, not {type(sign).__name__}")
     sign = sign.strip()
     check_sign(sign)
-    check_extend(extend)
+    extend = check_extend(extend)
+    ext = check_ext(ext)
     text = None
     if template_obj is not None:
         text = template_obj.render(values)
         check_length(text, sign)
-    return Content(template_obj, tpl_id, values, sign, str(ext), str(extend), text)
+    else:
+        # The text is Tencent's to render: it holds every parameter, so it is at least as long.
+        check_length("".join(values), sign)
+    return Content(template_obj, tpl_id, values, sign, ext, extend, text)
 
 
 def prepare_message(

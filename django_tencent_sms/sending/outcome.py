@@ -6,6 +6,7 @@ whichever way it went out. Nothing here touches the database.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -13,12 +14,19 @@ from django.utils.translation import gettext as _
 
 from django_tencent_sms.exceptions import ConfigurationError, SmsError, TencentSmsError
 from django_tencent_sms.message import RecipientResult, SendResult
-from django_tencent_sms.models import SmsLog
+from django_tencent_sms.models import MAX_FEE, MAX_RESULT, SmsLog
+from django_tencent_sms.protocol.text import printable
 from django_tencent_sms.result_codes import lookup
 
 __all__ = ["DELIVERED_FIELDS", "STUCK", "Outcome", "describe", "not_sent_errmsg"]
 
+logger = logging.getLogger("django_tencent_sms")
+
 Status = SmsLog.Status
+
+#: The longest ``sid`` and ``request_id`` the log keeps.
+MAX_SID_LENGTH = SmsLog._meta.get_field("sid").max_length or 128
+MAX_REQUEST_ID_LENGTH = SmsLog._meta.get_field("request_id").max_length or 64
 
 #: What recording an outcome writes on the log once the backend has answered (or failed).
 DELIVERED_FIELDS = (
@@ -91,13 +99,19 @@ class Outcome:
         return cls(Status.FAILED, errmsg=recipient.errmsg or "Not sent", request_id=request_id)
 
     def apply_to(self, log: SmsLog, *, finished_at: datetime, duration: timedelta) -> None:
-        """Set ``DELIVERED_FIELDS`` on ``log`` (not saved)."""
+        """Set ``DELIVERED_FIELDS`` on ``log`` (not saved), as every database stores them.
+
+        Whatever Tencent answered, the row can be saved: text is written on one line (control
+        characters escaped, NUL and broken characters included), a ``sid`` longer than the
+        column is cut and a number outside its column's range becomes unknown (``None``), each
+        with a warning.
+        """
         log.status = self.status
-        log.result = self.result
-        log.errmsg = self.errmsg
-        log.sid = self.sid
-        log.fee = self.fee
-        log.request_id = self.request_id
+        log.result = _in_range(log, "result", self.result, -MAX_RESULT - 1, MAX_RESULT)
+        log.errmsg = printable(self.errmsg)
+        log.sid = _fitted(log, "sid", self.sid, MAX_SID_LENGTH)
+        log.fee = _in_range(log, "fee", self.fee, 0, MAX_FEE)
+        log.request_id = _fitted(log, "request_id", self.request_id, MAX_REQUEST_ID_LENGTH)
         log.finished_at = finished_at
         log.duration = duration
 
@@ -111,9 +125,36 @@ class Outcome:
         return self.error if isinstance(self.error, SmsError) else None
 
 
+def _in_range(log: SmsLog, name: str, value: int | None, low: int, high: int) -> int | None:
+    if value is None or low <= value <= high:
+        return value
+    logger.warning(
+        "SMS #%s: Tencent's %s %s is outside what the log can store; recorded as unknown",
+        log.pk,
+        name,
+        value,
+    )
+    return None
+
+
+def _fitted(log: SmsLog, name: str, value: str, max_length: int) -> str:
+    text = printable(value)
+    if len(text) <= max_length:
+        return text
+    logger.warning(
+        "SMS #%s: Tencent's %s is longer than the log keeps (%d characters); stored cut: %s",
+        log.pk,
+        name,
+        max_length,
+        text,
+    )
+    return printable(value, max_length)  # cut where a report's sid is cut (protocol.fields)
+
+
 def describe(exc: BaseException) -> str:
-    """``exc`` as a log line names it: its type and its message."""
-    return f"{type(exc).__name__}: {exc}"
+    """``exc`` as a log line names it: its type and its message, on one line (the message may
+    quote Tencent's errmsg)."""
+    return printable(f"{type(exc).__name__}: {exc}")
 
 
 def not_sent_errmsg(exc: BaseException) -> str:

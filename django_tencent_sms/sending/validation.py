@@ -12,17 +12,27 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from django_tencent_sms.exceptions import InvalidMessage
 from django_tencent_sms.models import MAX_CONTENT_LENGTH
+from django_tencent_sms.protocol.text import is_unsafe
 
 __all__ = [
+    "MAX_PARAMS",
+    "MAX_TPL_ID",
+    "check_ext",
     "check_extend",
     "check_length",
     "check_sign",
+    "check_tpl_id",
     "normalize_params",
     "normalize_phone",
 ]
 
 MAX_SIGN_LENGTH = 12
 MAX_EXTEND_LENGTH = 32
+#: The largest template ID the log's column holds on every database (a positive 32-bit integer).
+MAX_TPL_ID = 2**31 - 1
+#: The most placeholders a template Tencent accepts can hold: ``{1}`` to ``{9}`` take 3 of its
+#: 450 characters each, ``{10}`` on 4. The limit for a template the site has no row for.
+MAX_PARAMS = 9 + (MAX_CONTENT_LENGTH - 9 * 3) // 4
 
 _NOT_MOBILE = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE})
 
@@ -67,7 +77,23 @@ def normalize_params(
             raise InvalidMessage(
                 _("Parameter %(index)d is empty."), code="invalid_param", params={"index": index}
             )
-        values.append(str(value))
+        text = str(value)
+        if any(is_unsafe(char) for char in text):
+            raise InvalidMessage(
+                _(
+                    "Parameter %(index)d contains a control character (such as NUL or a line "
+                    "break) or a broken character, which Tencent does not send."
+                ),
+                code="invalid_param",
+                params={"index": index},
+            )
+        values.append(text)
+    if expected is None and len(values) > MAX_PARAMS:
+        raise InvalidMessage(
+            _("A template takes at most %(max)d parameters, %(given)d given."),
+            code="param_count",
+            params={"max": MAX_PARAMS, "given": len(values)},
+        )
     if expected is not None and len(values) != expected:
         raise InvalidMessage(
             ngettext(
@@ -100,10 +126,25 @@ def check_length(text: str, sign: str) -> None:
         )
 
 
+def check_tpl_id(tpl_id: int) -> None:
+    """A Tencent template ID is a positive integer (and fits the log's column)."""
+    if not 1 <= tpl_id <= MAX_TPL_ID:
+        raise InvalidMessage(
+            _("%(tpl_id)s is not a Tencent template ID: those are positive whole numbers."),
+            code="invalid_tpl_id",
+            params={"tpl_id": tpl_id},
+        )
+
+
 def check_sign(sign: str) -> None:
-    """Tencent's signatures are 2 to 12 characters (result 1012 otherwise); empty uses the
-    account's default signature."""
-    if sign and not 2 <= len(sign) <= MAX_SIGN_LENGTH:
+    """Tencent's signatures are 2 to 12 characters (result 1012 otherwise), without 【】 or
+    control characters; empty uses the account's default signature."""
+    if sign and (
+        not 2 <= len(sign) <= MAX_SIGN_LENGTH
+        or "【" in sign
+        or "】" in sign
+        or any(is_unsafe(char) for char in sign)
+    ):
         raise InvalidMessage(
             _("The signature must be 2 to %(max)d characters long, without 【】."),
             code="invalid_sign",
@@ -111,10 +152,29 @@ def check_sign(sign: str) -> None:
         )
 
 
-def check_extend(extend: str) -> None:
-    if extend and not (extend.isascii() and extend.isdigit() and len(extend) <= MAX_EXTEND_LENGTH):
+def check_extend(extend: Any) -> str:
+    """The extend code as text: up to 32 ASCII digits, or empty; a whole number ``>= 0`` is
+    taken as its digits."""
+    if isinstance(extend, int) and not isinstance(extend, bool) and extend >= 0:
+        extend = str(extend)
+    if not isinstance(extend, str) or (
+        extend and not (extend.isascii() and extend.isdigit() and len(extend) <= MAX_EXTEND_LENGTH)
+    ):
         raise InvalidMessage(
             _("The extend code must be at most %(max)d digits."),
             code="invalid_extend",
             params={"max": MAX_EXTEND_LENGTH},
         )
+    return extend
+
+
+def check_ext(ext: Any) -> str:
+    """The session context (``ext``) as text: anything a database can store, so not NUL or a
+    broken character."""
+    ext = str(ext)
+    if any(char == "\0" or "\ud800" <= char <= "\udfff" for char in ext):
+        raise InvalidMessage(
+            _("The session context (ext) contains NUL or a broken character."),
+            code="invalid_ext",
+        )
+    return ext

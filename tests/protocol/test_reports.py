@@ -129,8 +129,11 @@ def test_field_readers_name_the_field():
     assert fields.outcome(" success ", "status") is True
     with pytest.raises(MalformedReport, match="'time' must be a Unix time"):
         fields.unix_time(True, "time")
-    with pytest.raises(MalformedReport, match="'sid' is longer than 64"):
-        fields.serial_number("x" * 65, "sid")
+    assert fields.serial_number(" " + "x" * 128 + " ", "sid") == "x" * 128
+    # As the log stores a sid Tencent answered: on one line, cut to 128 characters.
+    assert fields.serial_number("a\nb\x00" + "x" * 200, "sid") == ("a\\nb\\x00" + "x" * 200)[:128]
+    with pytest.raises(MalformedReport, match="'sid' is empty"):
+        fields.serial_number("  ", "sid")
     with pytest.raises(MalformedReport, match="'mobile' must be a phone number's digits"):
         fields.phone_number("86", "137-1111", ("nationcode", "mobile"))
     with pytest.raises(MalformedReport, match="'extend' is longer than 32"):

@@ -79,10 +79,17 @@ class Command(BaseCommand):
                 "can. Nothing was fetched."
             )
         kinds = ["reports", "replies"] if options["kind"] == "all" else [options["kind"]]
+        failed = 0
         for kind in kinds:
-            self._pull(backend, kind, options["limit"], options["max_calls"])
+            failed += self._pull(backend, kind, options["limit"], options["max_calls"])
+        if failed:
+            raise CommandError(
+                f"{failed} fetched item(s) could not be stored (named above, and in the log "
+                "of django_tencent_sms); the others were."
+            )
 
-    def _pull(self, backend: Any, kind: str, limit: int, max_calls: int) -> None:
+    def _pull(self, backend: Any, kind: str, limit: int, max_calls: int) -> int:
+        """Fetch and apply one kind; returns how many items could not be stored."""
         fetch = backend.pull_reports if kind == "reports" else backend.pull_replies
         reports, replies = ReportOutcome(), ReplyOutcome()
         fetched = rejected = calls = 0
@@ -99,9 +106,15 @@ class Command(BaseCommand):
             for problem in batch.rejected:
                 self.stderr.write(f"Skipped a malformed {kind[:-1]} ({problem}).")
             if kind == "reports":
-                reports += apply_delivery_reports(batch.items)
+                applied = apply_delivery_reports(batch.items)
+                for sid in applied.failed_sids:
+                    self.stderr.write(f"Could not store the delivery report for sid {sid}.")
+                reports += applied
             else:
-                replies += store_replies(batch.items)
+                stored = store_replies(batch.items)
+                for name in stored.failed_replies:
+                    self.stderr.write(f"Could not store {name}.")
+                replies += stored
             if batch.fetched < limit:
                 complete = True
                 break
@@ -111,6 +124,7 @@ class Command(BaseCommand):
                 f"Stopped after {calls} requests (--max-calls): Tencent may have more {kind}; "
                 "they are fetched by the next run."
             )
+        return reports.failed + replies.failed
 
     def _summary(
         self,
@@ -129,6 +143,9 @@ class Command(BaseCommand):
             )
         else:
             line += f", {replies.stored} stored, {replies.duplicates} already stored"
+        failed = reports.failed if kind == "reports" else replies.failed
+        if failed:
+            line += f", {failed} could not be stored"
         if rejected:
             line += f", {rejected} malformed"
         self.stdout.write(line + ".")
