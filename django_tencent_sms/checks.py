@@ -1,8 +1,10 @@
 """System checks for ``settings.TENCENT_SMS`` (ids ``tencent_sms.E0xx`` / ``W0xx``).
 
-``check_settings`` runs one small function per concern: the backend and its credentials, the
-transport (timeout, retries, CA bundle), numbers, retention, the template cache, the callbacks,
-and the verification codes (``otp.checks``). ``check_callback_urls`` looks at the URLconf."""
+``check_settings`` runs one small function per concern: the backend and its credentials
+(``credential_checks``), the transport (timeout, retries, CA bundle), numbers, retention, the
+template cache, the callbacks, the signature, and the verification codes (``otp.checks``).
+Whatever the setting holds, it reports and never raises (E027 for what no check foresaw).
+``check_callback_urls`` looks at the URLconf."""
 
 from __future__ import annotations
 
