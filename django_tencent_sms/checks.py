@@ -1,26 +1,30 @@
 """System checks for ``settings.TENCENT_SMS`` (ids ``tencent_sms.E0xx`` / ``W0xx``).
 
-``check_settings`` runs one small function per concern: the backend and its credentials, the
-transport (timeout, retries, CA bundle), numbers, retention, the template cache, the callbacks,
-and the verification codes (``otp.checks``). ``check_callback_urls`` looks at the URLconf."""
+``check_settings`` runs one small function per concern: the backend and its credentials
+(``credential_checks``), the transport (timeout, retries, CA bundle), numbers, retention, the
+template cache, the callbacks, the signature, and the verification codes (``otp.checks``).
+Whatever the setting holds, it reports and never raises (E027 for what no check foresaw).
+``check_callback_urls`` looks at the URLconf."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
-import phonenumbers
+from django.conf import settings
 from django.core import checks
 
 from django_tencent_sms.conf import DEFAULTS, SETTING_NAME, sms_settings
+from django_tencent_sms.credential_checks import (
+    check_cloud_settings,
+    check_legacy_settings,
+    check_sdk_app_id,
+)
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.otp.checks import check_otp_settings
-
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-#: Tencent Cloud region names: "ap-guangzhou", "na-siliconvalley", "eu-frankfurt", …
-_REGION = re.compile(r"[a-z]+(-[a-z0-9]+)+")
+from django_tencent_sms.setting_values import REGION_HINT, is_region_code, unknown_keys
 
 
 def _error(msg: str, id: str, hint: str | None = None) -> checks.CheckMessage:
@@ -45,20 +49,32 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         _check_template_cache,
         _check_callbacks,
         _check_ca_bundle,
+        _check_sign,
+        _check_max_param_length,
         check_otp_settings,
     ):
-        found += concern()
+        try:
+            found += concern()
+        except Exception as exc:  # a value no check foresaw: say so, never crash `check`
+            found.append(
+                _error(
+                    f"A {SETTING_NAME} value could not be checked ({concern.__name__} failed "
+                    f"with {type(exc).__name__}).",
+                    "E027",
+                    hint="Compare each value with the settings table in README.",
+                )
+            )
     return found
 
 
 def _check_known_keys() -> list[checks.CheckMessage]:
     """W002: keys this version does not know (a typo, or a key of another app)."""
-    unknown = sorted(set(sms_settings.user_settings) - set(DEFAULTS))
+    unknown = unknown_keys(sms_settings.user_settings, DEFAULTS)
     if not unknown:
         return []
     return [
         checks.Warning(
-            f"Unknown {SETTING_NAME} keys: {', '.join(unknown)}.",
+            f"Unknown {SETTING_NAME} keys: {unknown}.",
             hint=f"Known keys: {', '.join(DEFAULTS)}.",
             id="tencent_sms.W002",
         )
@@ -72,51 +88,20 @@ def _check_backend() -> list[checks.CheckMessage]:
     from django_tencent_sms.backends.tencent import TencentBackend
     from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 
+    path = sms_settings.BACKEND
+    if not isinstance(path, str):
+        return [_error(f"{SETTING_NAME}['BACKEND'] must be a dotted path, not {path!r}.", "E002")]
     try:
-        backend_class = load_backend_class(sms_settings.BACKEND)
+        backend_class = load_backend_class(path)
     except ConfigurationError as exc:
         return [_error(str(exc), "E002")]
     found: list[checks.CheckMessage] = []
     if issubclass(backend_class, TencentCloudBackend):
-        found += _check_sdk_app_id()
-        found += _check_cloud_settings()
+        found += check_sdk_app_id()
+        found += check_cloud_settings()
     if issubclass(backend_class, TencentBackend):
-        found += _check_sdk_app_id()
-        found += _check_legacy_settings()
-    return found
-
-
-def _check_legacy_settings() -> list[checks.CheckMessage]:
-    """The legacy API's key and URL (E005 to E007, W001)."""
-    found: list[checks.CheckMessage] = []
-    app_key = sms_settings.APP_KEY
-    if not app_key:
-        found.append(
-            _error(
-                f"{SETTING_NAME}['APP_KEY'] is not set.",
-                "E005",
-                hint="Read it from the environment, not from a committed file.",
-            )
-        )
-    elif not isinstance(app_key, str) or any(ch.isspace() for ch in app_key):
-        found.append(_error(f"{SETTING_NAME}['APP_KEY'] contains whitespace.", "E006"))
-    url = sms_settings.API_URL
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        parts and parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        found.append(_error(f"{SETTING_NAME}['API_URL'] is not an http(s) URL.", "E007"))
-    elif parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
-        found.append(
-            checks.Warning(
-                f"{SETTING_NAME}['API_URL'] does not use HTTPS.",
-                hint="Plain HTTP exposes the signed request; only the local emulator "
-                "(on localhost) should be reached without TLS.",
-                id="tencent_sms.W001",
-            )
-        )
+        found += check_sdk_app_id()
+        found += check_legacy_settings()
     return found
 
 
@@ -134,9 +119,15 @@ def _check_timeout() -> list[checks.CheckMessage]:
 def _check_default_region() -> list[checks.CheckMessage]:
     """E009: the region numbers without a country code are read in."""
     region = sms_settings.DEFAULT_REGION
-    if region in phonenumbers.SUPPORTED_REGIONS:
+    if is_region_code(region):
         return []
-    return [_error(f"{SETTING_NAME}['DEFAULT_REGION'] {region!r} is not a region code.", "E009")]
+    return [
+        _error(
+            f"{SETTING_NAME}['DEFAULT_REGION'] {region!r} is not a region code.",
+            "E009",
+            hint=REGION_HINT,
+        )
+    ]
 
 
 def _check_connect_retries() -> list[checks.CheckMessage]:
@@ -169,7 +160,12 @@ def _check_log_retention() -> list[checks.CheckMessage]:
 def _check_template_cache() -> list[checks.CheckMessage]:
     """E019: the seconds a template looked up by name is remembered."""
     timeout = sms_settings.TEMPLATE_CACHE_TIMEOUT
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and not timeout < 0:
+    if (
+        isinstance(timeout, (int, float))
+        and not isinstance(timeout, bool)
+        and math.isfinite(timeout)
+        and timeout >= 0
+    ):
         return []
     return [
         _error(
@@ -180,10 +176,49 @@ def _check_template_cache() -> list[checks.CheckMessage]:
     ]
 
 
+def _check_sign() -> list[checks.CheckMessage]:
+    """E021: the default signature, as Tencent accepts one (2 to 12 characters, no 【】)."""
+    from django_tencent_sms.sending.validation import MAX_SIGN_LENGTH
+
+    sign = sms_settings.SIGN
+    if sign in (None, "") or (
+        isinstance(sign, str)
+        and 2 <= len(sign) <= MAX_SIGN_LENGTH
+        and not set(sign) & set("【】")
+        and sign.strip() == sign
+    ):
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['SIGN'] must be the text of an approved signature, 2 to "
+            f"{MAX_SIGN_LENGTH} characters without 【】 or surrounding spaces, not {sign!r}.",
+            "E021",
+            hint="Tencent refuses any other signature (result 1012); leave it empty to use the "
+            "account's default signature.",
+        )
+    ]
+
+
+def _check_max_param_length() -> list[checks.CheckMessage]:
+    """E022: the longest template parameter sent (Tencent's limit is 12, result 1036)."""
+    length = sms_settings.MAX_PARAM_LENGTH
+    if length is None or (isinstance(length, int) and not isinstance(length, bool) and length >= 1):
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['MAX_PARAM_LENGTH'] must be a whole number of characters (1 or "
+            f"more) or None, not {length!r}.",
+            "E022",
+        )
+    ]
+
+
 def _check_ca_bundle() -> list[checks.CheckMessage]:
     """E020: the CA bundle the API's certificate is verified with, when one is named."""
     ca_bundle = sms_settings.CA_BUNDLE
-    if ca_bundle is None or (isinstance(ca_bundle, str) and os.path.isfile(ca_bundle)):
+    if ca_bundle is None or (
+        isinstance(ca_bundle, str) and "\x00" not in ca_bundle and os.path.isfile(ca_bundle)
+    ):
         return []
     return [
         _error(
@@ -192,73 +227,6 @@ def _check_ca_bundle() -> list[checks.CheckMessage]:
             "E020",
         )
     ]
-
-
-def _check_sdk_app_id() -> list[checks.CheckMessage]:
-    """E003, E004: the SDK AppID both backends sign with."""
-    app_id = sms_settings.SDK_APP_ID
-    if not app_id:
-        return [
-            _error(
-                f"{SETTING_NAME}['SDK_APP_ID'] is not set.",
-                "E003",
-                hint="Copy the SDK AppID from Tencent's SMS console.",
-            )
-        ]
-    if not app_id.isdigit():
-        return [_error(f"{SETTING_NAME}['SDK_APP_ID'] must be digits (like 1400006666).", "E004")]
-    return []
-
-
-def _check_cloud_settings() -> list[checks.CheckMessage]:
-    """The API 3.0 backend's credentials, region and endpoint (E014 to E018, W004)."""
-    from django_tencent_sms.protocol.tc3.action import parse_endpoint
-
-    found: list[checks.CheckMessage] = []
-    for name, id in (("SECRET_ID", "E014"), ("SECRET_KEY", "E015")):
-        value = getattr(sms_settings, name)
-        if not value or not isinstance(value, str):
-            found.append(
-                _error(
-                    f"{SETTING_NAME}[{name!r}] is not set.",
-                    id,
-                    hint="Create an API key in Tencent Cloud's access management (CAM) console; "
-                    "read it from the environment, not from a committed file.",
-                )
-            )
-        elif any(ch.isspace() for ch in value):
-            found.append(_error(f"{SETTING_NAME}[{name!r}] contains whitespace.", "E018"))
-    try:
-        endpoint = parse_endpoint(sms_settings.ENDPOINT)
-    except ValueError as exc:
-        found.append(
-            _error(
-                f"{SETTING_NAME}['ENDPOINT'] is not usable: {exc}.",
-                "E016",
-                hint="A host name such as 'sms.tencentcloudapi.com' (HTTPS), or a URL with its "
-                "scheme such as 'http://127.0.0.1:8765' for the local emulator.",
-            )
-        )
-    else:
-        if not endpoint.is_https and endpoint.hostname not in LOOPBACK_HOSTS:
-            found.append(
-                checks.Warning(
-                    f"{SETTING_NAME}['ENDPOINT'] does not use HTTPS.",
-                    hint="Plain HTTP exposes the signed request; only the local emulator "
-                    "(on localhost) should be reached without TLS.",
-                    id="tencent_sms.W004",
-                )
-            )
-    region = sms_settings.REGION
-    if not isinstance(region, str) or not _REGION.fullmatch(region):
-        found.append(
-            _error(
-                f"{SETTING_NAME}['REGION'] must be a Tencent Cloud region such as "
-                f"'ap-guangzhou', not {region!r}.",
-                "E017",
-            )
-        )
-    return found
 
 
 #: What a callback token may hold: it is a path segment of the URL given to Tencent.
@@ -290,8 +258,8 @@ def _check_callbacks() -> list[checks.CheckMessage]:
     if resolver is not None:
         try:
             func = import_string(resolver) if isinstance(resolver, str) else resolver
-        except ImportError as exc:
-            func, problem = None, str(exc)
+        except Exception as exc:  # ImportError, or whatever importing the module raised
+            func, problem = None, f"{type(exc).__name__}: {exc}"
         else:
             problem = "it is not callable"
         if not callable(func):
@@ -306,6 +274,8 @@ def check_callback_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     """W030: the callback URLs are mounted, but no ``CALLBACK_TOKEN`` opens them."""
     from django.urls import NoReverseMatch, reverse
 
+    if not isinstance(getattr(settings, SETTING_NAME, None), (dict, type(None))):
+        return []  # check_settings reports it (E001)
     try:
         reverse("tencent_sms_callbacks:status", kwargs={"token": "x"})
     except NoReverseMatch:

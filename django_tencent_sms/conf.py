@@ -90,7 +90,9 @@ class SmsSettings:
 
     @property
     def user_settings(self) -> dict[str, Any]:
-        value = getattr(settings, SETTING_NAME, None) or {}
+        value = getattr(settings, SETTING_NAME, None)
+        if value is None:
+            return {}
         if not isinstance(value, dict):
             raise ConfigurationError(f"settings.{SETTING_NAME} must be a dict.")
         return value

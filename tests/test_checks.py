@@ -1,8 +1,13 @@
 """Every system check fires on the setting it guards, and only then."""
 
+from io import StringIO
+
 import pytest
 from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
+from django.urls import include, path
 
 from django_tencent_sms.checks import check_settings
 
@@ -94,7 +99,7 @@ PHONE_BACKEND = ["django_tencent_sms.otp.auth.PhoneCodeBackend"]
 )
 def test_phone_backend_must_be_able_to_find_users(otp, expected):
     with override_settings(AUTHENTICATION_BACKENDS=PHONE_BACKEND):
-        assert check_ids({**GOOD, "OTP": otp}) == expected
+        assert check_ids({**GOOD, "OTP": {"TEMPLATE": "login-code", **otp}}) == expected
 
 
 def test_phone_backend_check_is_off_without_the_backend():
@@ -163,3 +168,152 @@ def test_api3_keys_with_surrounding_whitespace_are_stripped_not_flagged():
 
 def test_api3_checks_do_not_run_for_the_legacy_backend():
     assert check_ids({**GOOD, "ENDPOINT": "ftp://nowhere", "REGION": ""}) == set()
+
+
+# Settings that cannot surprise ----------------------------------------------------------------
+
+LOGIN_OTP = {"TEMPLATE": "login-code"}
+NOT_CALLABLE = "an IP"
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"SIGN": "腾讯云腾讯云腾讯云腾讯云腾"}, "tencent_sms.E021"),  # 13 characters
+        ({"SIGN": "云"}, "tencent_sms.E021"),
+        ({"SIGN": "【腾讯云】"}, "tencent_sms.E021"),
+        ({"SIGN": " 腾讯云"}, "tencent_sms.E021"),
+        ({"SIGN": 5}, "tencent_sms.E021"),
+        ({"MAX_PARAM_LENGTH": "12"}, "tencent_sms.E022"),
+        ({"MAX_PARAM_LENGTH": 12.5}, "tencent_sms.E022"),
+        ({"MAX_PARAM_LENGTH": 0}, "tencent_sms.E022"),
+        ({"CONNECT_RETRIES": 2.0}, "tencent_sms.E010"),
+        ({"LOG_RETENTION_DAYS": 30.5}, "tencent_sms.E011"),
+        ({"TEMPLATE_CACHE_TIMEOUT": float("nan")}, "tencent_sms.E019"),
+        ({"DEFAULT_REGION": "cn"}, "tencent_sms.E009"),
+        ({"DEFAULT_REGION": ["CN"]}, "tencent_sms.E009"),
+        ({"BACKEND": None}, "tencent_sms.E002"),
+        ({"CA_BUNDLE": "/etc/ssl/ca\x00.pem"}, "tencent_sms.E020"),
+        ({"APP_KEY": 123456}, "tencent_sms.E006"),
+        ({"OTP": {**LOGIN_OTP, "TTL": 300.0}}, "tencent_sms.E012"),
+        ({"OTP": {**LOGIN_OTP, "MAX_ATTEMPTS": "5"}}, "tencent_sms.E012"),
+        ({"OTP": {"TEMPLATE": -1}}, "tencent_sms.E012"),
+        ({"OTP": {"TEMPLATE": " "}}, "tencent_sms.E012"),
+        ({"OTP": {**LOGIN_OTP, "CLIENT_IP": "no.such.module.client_ip"}}, "tencent_sms.E024"),
+        ({"OTP": {**LOGIN_OTP, "CLIENT_IP": "tests.test_checks.NOT_CALLABLE"}}, "tencent_sms.E024"),
+        ({"OTP": {**LOGIN_OTP, "CLIENT_IP": 42}}, "tencent_sms.E024"),
+        ({"OTP": {**LOGIN_OTP, "ALLOWED_REGIONS": ["CN", "hk"]}}, "tencent_sms.E025"),
+        ({"OTP": {**LOGIN_OTP, "ALLOWED_REGIONS": ["UK"]}}, "tencent_sms.E025"),
+        ({"OTP": {**LOGIN_OTP, "TTL": 300_000}}, "tencent_sms.E026"),  # milliseconds
+        ({"OTP": {**LOGIN_OTP, "TTL": 10}}, "tencent_sms.E026"),
+        ({"OTP": {**LOGIN_OTP, "MAX_ATTEMPTS": 1000}}, "tencent_sms.E026"),
+        ({"OTP": {**LOGIN_OTP, "LENGTH": 4}}, "tencent_sms.W005"),  # 5 tries: 1 in 2,000
+    ],
+)
+def test_each_new_check_fires(override, expected):
+    assert check_ids({**GOOD, **override}) == {expected}
+
+
+@pytest.mark.parametrize(
+    "otp",
+    [
+        {**LOGIN_OTP, "LENGTH": 4, "MAX_ATTEMPTS": 1},
+        {**LOGIN_OTP, "LENGTH": 5, "MAX_ATTEMPTS": 10, "TTL": 86400},
+        {**LOGIN_OTP, "TTL": 30, "ALLOWED_REGIONS": ["CN", "HK", "GB"]},
+        {**LOGIN_OTP, "CLIENT_IP": "tests.test_checks.find_user"},
+        {"TEMPLATE": 123456},
+    ],
+)
+def test_sane_otp_settings_pass(otp):
+    assert check_ids({**GOOD, "OTP": otp}) == set()
+
+
+@pytest.mark.parametrize("sign", ["", None, "腾讯云", "Tencent", "腾讯云腾讯云腾讯云腾讯云"])
+def test_signatures_tencent_accepts_pass(sign):
+    assert check_ids({**GOOD, "SIGN": sign}) == set()
+
+
+SECRET = "abcdef0123456789"
+
+
+@pytest.mark.parametrize(
+    ("base", "key", "value", "expected"),
+    [
+        (GOOD, "APP_KEY", f"{SECRET[:8]}\u200b{SECRET[8:]}", "tencent_sms.E006"),
+        (GOOD, "APP_KEY", f"\ufeff{SECRET}", "tencent_sms.E006"),  # a BOM from a file
+        (GOOD, "APP_KEY", f"{SECRET[:8]}\u00a0{SECRET[8:]}", "tencent_sms.E006"),
+        (GOOD, "APP_KEY", f"{SECRET[:8]}\t{SECRET[8:]}", "tencent_sms.E006"),
+        (GOOD, "APP_KEY", f"{SECRET[:8]}ｂ{SECRET[8:]}", "tencent_sms.E006"),  # full width
+        (CLOUD_GOOD, "SECRET_KEY", f"{SECRET}\u200d", "tencent_sms.E018"),
+        (CLOUD_GOOD, "SECRET_KEY", f"{SECRET[:8]}\u2060{SECRET[8:]}", "tencent_sms.E018"),
+        (CLOUD_GOOD, "SECRET_ID", f"AKID{SECRET}\u200c", "tencent_sms.E018"),
+        (CLOUD_GOOD, "SECRET_ID", f"AKID\u3000{SECRET}", "tencent_sms.E018"),
+    ],
+)
+def test_invisible_characters_in_keys_are_found_and_the_key_is_not_shown(
+    base, key, value, expected
+):
+    with override_settings(TENCENT_SMS={**base, key: value}):
+        found = [m for m in check_settings() if m.id]
+    assert [m.id for m in found] == [expected]
+    shown = f"{found[0]} {found[0].msg} {found[0].hint} {found[0]!r}"
+    assert key in shown
+    for part in (SECRET, SECRET[:8], SECRET[8:], value.strip()):
+        assert part not in shown
+
+
+def test_an_invisible_character_is_named():
+    with override_settings(TENCENT_SMS={**GOOD, "APP_KEY": f"{SECRET}\u200b"}):
+        (found,) = check_settings()
+    assert "U+200B ZERO WIDTH SPACE" in found.msg
+
+
+def test_a_lower_case_region_gets_a_hint():
+    with override_settings(TENCENT_SMS={**GOOD, "DEFAULT_REGION": "cn"}):
+        (found,) = check_settings()
+    assert "upper-case" in found.hint
+
+
+# OTP in use without a template: its URLs mounted (this module is the URLconf), or the backend.
+
+urlpatterns = [path("phone/", include("django_tencent_sms.otp.urls"))]
+
+
+def test_otp_urls_mounted_without_a_template():
+    with override_settings(ROOT_URLCONF="tests.test_checks"):
+        assert check_ids({**GOOD, "OTP": {}}) == {"tencent_sms.E023"}
+        assert check_ids({**GOOD, "OTP": LOGIN_OTP}) == set()
+    assert check_ids({**GOOD, "OTP": {}}) == set()  # tests.urls does not mount them
+
+
+def test_phone_backend_without_a_template():
+    with override_settings(AUTHENTICATION_BACKENDS=PHONE_BACKEND):
+        otp = {"USER_PHONE_FIELD": "last_name"}
+        assert check_ids({**GOOD, "OTP": otp}) == {"tencent_sms.E023"}
+        assert check_ids({**GOOD, "OTP": {**otp, **LOGIN_OTP}}) == set()
+
+
+def test_a_check_that_fails_is_reported_not_raised(monkeypatch):
+    def broken():
+        raise TypeError("unforeseen")
+
+    monkeypatch.setattr("django_tencent_sms.checks.check_otp_settings", broken)
+    with override_settings(TENCENT_SMS=GOOD):
+        (found,) = check_settings()
+    assert found.id == "tencent_sms.E027" and "TypeError" in found.msg
+
+
+@pytest.mark.django_db
+def test_manage_py_check_lists_four_bad_settings():
+    bad = {
+        **GOOD,
+        "APP_KEY": f"{SECRET}\u200b",
+        "SIGN": "a signature far too long",
+        "MAX_PARAM_LENGTH": "12",
+        "OTP": {**LOGIN_OTP, "TTL": "300", "ALLOWED_REGIONS": ["cn"]},
+    }
+    with override_settings(TENCENT_SMS=bad), pytest.raises(SystemCheckError) as info:
+        call_command("check", stdout=StringIO(), stderr=StringIO())
+    for id in ("E006", "E021", "E022", "E012", "E025"):
+        assert f"tencent_sms.{id}" in str(info.value)
+    assert SECRET not in str(info.value)

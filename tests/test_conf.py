@@ -62,3 +62,15 @@ def test_api3_defaults_and_secret_handling():
         assert sms_settings.SECRET_KEY == "very-secret-api3-key"
         assert "very-secret-api3-key" not in repr(sms_settings)
         assert "AKIDexample" in repr(sms_settings)  # an ID, not a secret
+
+
+def test_none_means_not_set():
+    with override_settings(TENCENT_SMS=None):
+        assert sms_settings.DEFAULT_REGION == "CN"
+
+
+@pytest.mark.parametrize("value", ["", [], 0, False])
+def test_an_empty_value_that_is_no_dict_is_refused_too(value):
+    # Not read as "no settings": TENCENT_SMS = "" is a mistake the checks must report (E001).
+    with override_settings(TENCENT_SMS=value), pytest.raises(ConfigurationError):
+        sms_settings.SIGN  # noqa: B018

@@ -20,7 +20,7 @@ from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_pho
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
 from django_tencent_sms.admin.routes import admin_path
-from django_tencent_sms.admin.search import phone_condition
+from django_tencent_sms.admin.search import PhoneSearchAdmin
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.result_codes import lookup
@@ -31,7 +31,9 @@ __all__ = ["SmsLogAdmin"]
 HIDDEN_CODE = "••••••"
 
 
-class SmsLogAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+class SmsLogAdmin(
+    ReadOnlyAdmin, FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin
+):
     """History is evidence: nothing is added or edited here, and deleting takes its own
     permission (``purge_smslog``). The changelist costs a constant number of queries at any
     size: it never counts more than ``count_limit`` rows (see ``CappedCountPaginator``)."""
@@ -54,6 +56,9 @@ class SmsLogAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.Mode
     search_help_text = _(
         "A phone number in any format, or a Tencent sid. Part of a number (like 5678) works "
         "for users allowed to see whole numbers."
+    )
+    masked_search_help_text = _(
+        "A Tencent sid. Searching by phone number needs the permission to see whole numbers."
     )
     date_hierarchy = "created_at"
     list_per_page = 100
@@ -125,17 +130,13 @@ class SmsLogAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.Mode
     # Changelist -------------------------------------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
-        """Exact sid, or a phone number written any way a person writes one.
-
-        A whole number (``138 1234 5678``, ``+86 138-1234-5678``, ``008613812345678``) is
-        matched exactly, through the phone index; a fragment of digits (``5678``) matches
-        numbers containing it, for users allowed to see whole numbers.
-        """
+        """Exact sid; for users allowed to see whole numbers, also a phone number written any
+        way a person writes one, or a fragment of digits (see ``PhoneSearchAdmin``)."""
         term = search_term.strip()
         if not term:
             return queryset, False
         condition = Q(sid=term)
-        phone = phone_condition(term, fragments=self.has_full_phone_permission(request))
+        phone = self.phone_search(request, term)
         if phone is not None:
             condition |= phone
         return queryset.filter(condition), False

@@ -12,13 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from django_tencent_sms.admin.paginator import CappedCountAdmin
 from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
-from django_tencent_sms.admin.search import phone_condition
+from django_tencent_sms.admin.search import PhoneSearchAdmin, looks_like_phone
 from django_tencent_sms.masking import mask_phone
 
 __all__ = ["SmsReplyAdmin"]
 
 
-class SmsReplyAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+class SmsReplyAdmin(
+    ReadOnlyAdmin, FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin
+):
     """Stored by Tencent's reply callback or ``manage.py tencent_sms_pull_status``; nobody adds,
     edits or deletes replies here. Numbers are masked unless the viewer may see whole numbers
     (``tencent_sms.view_full_phone``, as in the send log). The changelist costs a constant
@@ -30,8 +32,11 @@ class SmsReplyAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.Mo
     allowed_lookup_roots = ("replied_at",)
     search_fields = ["phone"]  # the real search is get_search_results below
     search_help_text = _(
-        "A phone number in any format. Part of a number (like 5678) works for users allowed to "
-        "see whole numbers."
+        "A phone number in any format, or words of the reply. Part of a number (like 5678) "
+        "works for users allowed to see whole numbers."
+    )
+    masked_search_help_text = _(
+        "Words of the reply. Searching by phone number needs the permission to see whole numbers."
     )
     list_per_page = 100
     actions = None
@@ -47,15 +52,18 @@ class SmsReplyAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.Mo
     # Changelist -------------------------------------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
-        """A phone number written any way a person writes one (see ``phone_condition``);
-        anything else matches nothing."""
+        """For users allowed to see whole numbers, a phone number written any way a person
+        writes one (see ``PhoneSearchAdmin``); for anyone, words of the reply. A number never
+        matches the text for others: it would find the rows a number search may not."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        phone = phone_condition(term, fragments=self.has_full_phone_permission(request))
-        if phone is None:
+        phone = self.phone_search(request, term)
+        if phone is not None:
+            return queryset.filter(phone), False
+        if looks_like_phone(term):
             return queryset.none(), False
-        return queryset.filter(phone), False
+        return queryset.filter(text__icontains=term), False
 
     @admin.display(description=_("phone"), ordering="phone")
     def masked_phone(self, reply):

@@ -1,15 +1,28 @@
-"""Finding rows by a phone number written any way a person writes one."""
+"""Finding rows by a phone number written any way a person writes one, for those who may."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
+from django.contrib import messages
 from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.translation import gettext
 
+from django_tencent_sms.admin.privacy import may_see_full_phone
 from django_tencent_sms.conf import sms_settings
 
-__all__ = ["parse_phone", "phone_condition"]
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+    from django.contrib.admin.views.main import ChangeList
+
+    AdminBase = ModelAdmin[Any]
+else:
+    AdminBase = object
+
+__all__ = ["PhoneSearchAdmin", "looks_like_phone", "parse_phone", "phone_condition"]
 
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 
@@ -34,8 +47,9 @@ def phone_condition(term: str, field: str = "phone", *, fragments: bool = True) 
 
     A whole number (``138 1234 5678``, ``+86 138-1234-5678``, ``008613812345678``) is matched
     exactly, so the phone index is used; with ``fragments``, a fragment of digits (``5678``)
-    matches the numbers containing it. Only offer fragments to people who may see whole
-    numbers: searching ``13812``, then ``13813``… would reveal the masked digits one by one.
+    matches the numbers containing it. Only for people who may see whole numbers: searching
+    ``13812``, then ``13813``… would reveal the masked digits one by one, and so would trying
+    whole numbers (10,000 guesses unmask a 4-digit mask).
     """
     compact = PHONE_PUNCTUATION.sub("", term.strip())
     e164 = parse_phone(compact)
@@ -45,3 +59,45 @@ def phone_condition(term: str, field: str = "phone", *, fragments: bool = True) 
     if fragments and digits.isdigit() and len(digits) >= MIN_FRAGMENT_DIGITS:
         return Q(**{f"{field}__contains": digits})
     return None
+
+
+def looks_like_phone(term: str) -> bool:
+    """Whether ``term`` is (part of) a number, in any format: 3 or more digits and nothing else
+    but the punctuation people write numbers with."""
+    return phone_condition(term) is not None
+
+
+class PhoneSearchAdmin(AdminBase):
+    """A ``ModelAdmin`` mixin: searching by number only for who may see whole numbers.
+
+    ``phone_search`` gives the phone filter for a search term to viewers with
+    ``view_full_phone``; to anyone else it gives None and, when the term is a number, says why
+    nothing matches it. Their changelist shows ``masked_search_help_text`` instead of
+    ``search_help_text``.
+    """
+
+    #: The search box's help for viewers who see masked numbers (None keeps search_help_text).
+    masked_search_help_text: Any = None
+
+    def phone_search(self, request: HttpRequest, term: str) -> Q | None:
+        if may_see_full_phone(request, self.opts.app_label):
+            return phone_condition(term)
+        if looks_like_phone(term):
+            messages.warning(
+                request,
+                gettext(
+                    "Searching by phone number needs the permission “Can see full phone "
+                    "numbers in the SMS log”: where numbers are masked, a search by number "
+                    "would reveal them."
+                ),
+                fail_silently=True,
+            )
+        return None
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        if self.masked_search_help_text is not None and not may_see_full_phone(
+            request, self.opts.app_label
+        ):
+            changelist.search_help_text = self.masked_search_help_text
+        return changelist

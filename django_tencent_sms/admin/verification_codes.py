@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
+from django_tencent_sms.admin.privacy import FilterLookupsOnly
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
-from django_tencent_sms.admin.search import phone_condition
+from django_tencent_sms.admin.search import PhoneSearchAdmin
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
@@ -135,7 +135,9 @@ class PurposeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, admin.ModelAdmin):
+class VerificationCodeAdmin(
+    ReadOnlyAdmin, FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin
+):
     """A read-only record: nobody adds, edits or deletes codes here (``manage.py
     purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and
     numbers are masked. The changelist costs a constant number of queries at any size."""
@@ -160,6 +162,9 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
     search_help_text = _(
         "A phone number in any format, or a client IP address. Part of a number (like 5678) "
         "works for users allowed to see whole numbers."
+    )
+    masked_search_help_text = _(
+        "A client IP address. Searching by phone number needs the permission to see whole numbers."
     )
     list_per_page = 100
     actions = None
@@ -187,8 +192,9 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
     # Changelist -------------------------------------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
-        """A client IP address exactly, or a phone number written any way a person writes one
-        (see ``phone_condition``); anything else matches nothing."""
+        """A client IP address exactly; for users allowed to see whole numbers, also a phone
+        number written any way a person writes one (see ``PhoneSearchAdmin``); anything else
+        matches nothing."""
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -196,7 +202,7 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
             return queryset.filter(ip=str(ipaddress.ip_address(term))), False
         except ValueError:
             pass
-        phone = phone_condition(term, fragments=may_see_full_phone(request, self.opts.app_label))
+        phone = self.phone_search(request, term)
         if phone is None:
             return queryset.none(), False
         return queryset.filter(phone), False

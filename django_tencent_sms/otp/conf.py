@@ -129,9 +129,13 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
 
 
 def template_problems(template: Any) -> list[str]:
-    if template is None or (isinstance(template, (str, int)) and not isinstance(template, bool)):
+    if (
+        template is None
+        or whole_number(template)
+        or (isinstance(template, str) and template.strip())
+    ):
         return []
-    return [f"{OTP_SETTING}['TEMPLATE'] must be an SmsTemplate name or a tpl_id."]
+    return [f"{OTP_SETTING}['TEMPLATE'] must be an SmsTemplate name or a tpl_id (1 or more)."]
 
 
 def length_problems(length: Any) -> list[str]:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
@@ -102,8 +103,10 @@ def _refusal(status: int, errmsg: str, reason: str = "") -> HttpResponse:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(login_not_required, name="dispatch")  # Tencent never signs in
 class CallbackView(View):
-    """What both callbacks share: POST only, the token, the allow-list, a bounded body."""
+    """What both callbacks share: POST only, the token, the allow-list, a bounded body. Open
+    to anonymous requests even under ``LoginRequiredMiddleware``."""
 
     http_method_names = ["post"]
     #: Bytes a body may have.

@@ -690,11 +690,13 @@ def test_the_reply_admin_masks_numbers_unless_allowed(client):
 
 def test_the_reply_admin_searches_by_phone_in_any_format(client):
     store_replies(parse_replies([REPLY, {**REPLY, "mobile": "13899990000", "text": "other"}]))
-    client.force_login(staff("viewer", "tencent_sms.view_smsreply"))
+    client.force_login(staff("viewer", "tencent_sms.view_smsreply", "tencent_sms.view_full_phone"))
     url = reverse("admin:tencent_sms_smsreply_changelist")
     found = client.get(url, {"q": "137 1111 2222"}).content.decode()
     assert "退订" in found and "other" not in found
-    # A fragment only for those who may see whole numbers.
+    # Neither a number nor a fragment for those who may not see whole numbers.
+    client.force_login(staff("masked", "tencent_sms.view_smsreply"))
+    assert "退订" not in client.get(url, {"q": "137 1111 2222"}).content.decode()
     assert "退订" not in client.get(url, {"q": "2222"}).content.decode()
     client.force_login(staff("full", "tencent_sms.view_smsreply", "tencent_sms.view_full_phone"))
     assert "退订" in client.get(url, {"q": "2222"}).content.decode()
