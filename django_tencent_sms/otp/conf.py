@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import phonenumbers
+
 from django_tencent_sms.conf import SETTING_NAME, sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 
@@ -26,6 +28,9 @@ __all__ = [
 
 #: The name the messages give the setting.
 OTP_SETTING = f"{SETTING_NAME}['OTP']"
+
+#: What ``NUMBER_TYPES`` may name.
+NUMBER_TYPE_NAMES = frozenset(name for name in vars(phonenumbers.PhoneNumberType) if name.isupper())
 
 #: Digits a code may have.
 MIN_LENGTH, MAX_LENGTH = 4, 10
@@ -52,6 +57,12 @@ OTP_DEFAULTS: dict[str, Any] = {
     "IP_DAILY_LIMIT": 100,
     # Region codes ("CN", "HK", …) whose numbers may receive codes; None allows all.
     "ALLOWED_REGIONS": None,
+    # The kinds of number that may receive codes (phonenumbers.PhoneNumberType names); the
+    # others (premium-rate, toll-free, VoIP, pager, …: where SMS pumping pays) are refused.
+    "NUMBER_TYPES": ("MOBILE", "FIXED_LINE_OR_MOBILE"),
+    # IPv6 clients are counted by their network of this many bits (one /64 is one
+    # subscriber's); IPv4 clients by their address.
+    "IPV6_PREFIX": 64,
     # Codes per local calendar day across the whole site; None for no budget.
     "DAILY_LIMIT": None,
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None reads
@@ -125,6 +136,10 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
             )
     problems += params_problems(conf.get("PARAMS"))
     problems += regions_problems(conf.get("ALLOWED_REGIONS"))
+    problems += number_types_problems(conf.get("NUMBER_TYPES"))
+    prefix: Any = conf.get("IPV6_PREFIX")
+    if not whole_number(prefix, 1) or prefix > 128:
+        problems.append(f"{OTP_SETTING}['IPV6_PREFIX'] must be 1 to 128, not {prefix!r}.")
     return problems
 
 
@@ -168,3 +183,17 @@ def regions_problems(regions: Any) -> list[str]:
     ):
         return []
     return [f"{OTP_SETTING}['ALLOWED_REGIONS'] must be a list of region codes or None."]
+
+
+def number_types_problems(types: Any) -> list[str]:
+    """``NUMBER_TYPES``: a list of ``phonenumbers.PhoneNumberType`` names."""
+    if (
+        isinstance(types, (list, tuple, set, frozenset))
+        and types
+        and all(isinstance(t, str) and t in NUMBER_TYPE_NAMES for t in types)
+    ):
+        return []
+    return [
+        f"{OTP_SETTING}['NUMBER_TYPES'] must be a list of phonenumbers.PhoneNumberType names "
+        f"({', '.join(sorted(NUMBER_TYPE_NAMES))}), not {types!r}."
+    ]

@@ -50,6 +50,7 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.limits import enforce_limits
+from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
@@ -173,7 +174,7 @@ def send_code(
         state=VerificationCode.State.PENDING,
         created_at=now,
         expires_at=now + timedelta(seconds=conf["TTL"]),
-        ip=client_ip(request, conf) if request is not None else None,
+        ip=counted_ip(client_ip(request, conf), conf) if request is not None else None,
     )
     code_rows.insert(record)
     try:
@@ -187,7 +188,8 @@ def send_code(
 
 
 def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
-    """``phone`` normalised; ``CodeRequestRefused`` when its region may not receive codes."""
+    """``phone`` normalised; ``CodeRequestRefused`` when its region or its type (premium-rate,
+    VoIP, …: ``NUMBER_TYPES``) may not receive codes."""
     number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
     regions = conf["ALLOWED_REGIONS"]
     if regions is not None and phonenumbers.region_code_for_number(number) not in set(regions):
@@ -195,6 +197,7 @@ def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
             _("Codes cannot be sent to numbers in this country or region."),
             code="region_not_allowed",
         )
+    check_number_type(number, conf)
     return number
 
 
