@@ -40,6 +40,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+from django_tencent_sms.backends import get_backend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import (
     CodeRequestRefused,
@@ -49,6 +50,7 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
+from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
 from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
@@ -205,13 +207,15 @@ def _deliver(
     record: VerificationCode, number: PhoneNumber, code: str, conf: dict[str, Any]
 ) -> None:
     """Send ``code`` by SMS and write into ``record`` what came of it; raise what ``send_sms``
-    raised. A code refused before sending leaves no row; one that may have arrived stays
-    usable."""
+    raised. A code refused before sending leaves no row; one whose SMS definitely never left,
+    or that Tencent refused, is dead at once; only one that may have arrived stays usable."""
     minutes = math.ceil(conf["TTL"] / 60)
     params = [p.format(code=code, minutes=minutes) for p in conf["PARAMS"]]
     secret = [i for i, p in enumerate(conf["PARAMS"]) if "{code}" in p]
+    backend: WatchedBackend | None = None
     try:
-        log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret)
+        backend = WatchedBackend(get_backend())
+        log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret, backend=backend)
     except InvalidMessage:
         record.delete()  # refused before sending (a template problem): nothing left
         raise
@@ -223,9 +227,16 @@ def _deliver(
             exc.log,
         )
         raise
-    except BaseException:
-        # Interrupted mid-request: the code may have arrived, so it stays usable.
-        _finish(record, VerificationCode.State.UNKNOWN, None)
+    except BaseException as exc:
+        if backend is None or not backend.started or isinstance(exc, ConfigurationError):
+            # Nothing left (no backend, the log row not written, a request that could not be
+            # built): the code can never arrive.
+            state = VerificationCode.State.FAILED
+        elif backend.accepted:
+            state = VerificationCode.State.SENT  # Tencent has it; the error came after
+        else:
+            state = VerificationCode.State.UNKNOWN  # interrupted mid-request: it may arrive
+        _finish(record, state, None)
         raise
     _finish(record, VerificationCode.State.SENT, log)
 
