@@ -234,6 +234,7 @@ class VerificationCode(models.Model):
         SENT = "sent", _("Sent")
         UNKNOWN = "unknown", _("Outcome unknown")
         FAILED = "failed", _("Not sent")
+        WITHHELD = "withheld", _("Not sent: no account")
 
     phone = PhoneNumberField(_("phone"))
     purpose = models.CharField(_("purpose"), max_length=32)

@@ -38,6 +38,7 @@ class CodeStatus:
 
     USED = "used"
     FAILED = "failed"
+    WITHHELD = "withheld"
     SUPERSEDED = "superseded"
     LOCKED = "locked"
     EXPIRED = "expired"
@@ -51,6 +52,7 @@ class CodeStatus:
         SUPERSEDED: _("Replaced by a newer code"),
         LOCKED: _("Too many tries"),
         FAILED: _("Not sent"),
+        WITHHELD: _("Not sent: no account"),
         PENDING: _("Being sent"),
     }
     ICONS = {
@@ -60,6 +62,7 @@ class CodeStatus:
         SUPERSEDED: "↻",
         LOCKED: "✗",
         FAILED: "✗",
+        WITHHELD: "∅",
         PENDING: "…",
     }
 
@@ -67,13 +70,14 @@ class CodeStatus:
     def condition(cls, status: str, now: datetime, attempts: int) -> Q:
         """The rows with ``status`` at ``now``: the same decision as ``code_status``."""
         unused = Q(used_at__isnull=True)
-        sent = unused & ~Q(state=State.FAILED)
+        sent = unused & ~Q(state__in=[State.FAILED, State.WITHHELD])
         live = sent & Q(superseded_at__isnull=True)
         tries_left = live & Q(attempts__lt=attempts)
         unexpired = tries_left & Q(expires_at__gt=now)
         return {
             cls.USED: ~unused,
             cls.FAILED: unused & Q(state=State.FAILED),
+            cls.WITHHELD: unused & Q(state=State.WITHHELD),
             cls.SUPERSEDED: sent & Q(superseded_at__isnull=False),
             cls.LOCKED: live & Q(attempts__gte=attempts),
             cls.EXPIRED: tries_left & Q(expires_at__lte=now),
@@ -88,6 +92,8 @@ def code_status(code: VerificationCode, now: datetime, attempts: int) -> str:
         return CodeStatus.USED
     if code.state == State.FAILED:
         return CodeStatus.FAILED
+    if code.state == State.WITHHELD:
+        return CodeStatus.WITHHELD
     if code.superseded_at is not None:
         return CodeStatus.SUPERSEDED
     if code.attempts >= attempts:

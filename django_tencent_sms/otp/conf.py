@@ -72,6 +72,10 @@ OTP_DEFAULTS: dict[str, Any] = {
     # or the dotted path of a function(phone: PhoneNumber) -> user or None.
     "USER_PHONE_FIELD": "phone",
     "USER_LOOKUP": None,
+    # Purposes whose codes go only to numbers with an account (found as PhoneCodeBackend finds
+    # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
+    # answer and no SMS; () sends to every number.
+    "ACCOUNT_PURPOSES": ("login",),
 }
 
 #: The caps that may be None (no cap).
@@ -137,6 +141,11 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
     problems += params_problems(conf.get("PARAMS"))
     problems += regions_problems(conf.get("ALLOWED_REGIONS"))
     problems += number_types_problems(conf.get("NUMBER_TYPES"))
+    purposes = conf.get("ACCOUNT_PURPOSES")
+    if not isinstance(purposes, (list, tuple, set, frozenset)) or not all(
+        isinstance(p, str) for p in purposes
+    ):
+        problems.append(f"{OTP_SETTING}['ACCOUNT_PURPOSES'] must be a list of purposes.")
     prefix: Any = conf.get("IPV6_PREFIX")
     if not whole_number(prefix, 1) or prefix > 128:
         problems.append(f"{OTP_SETTING}['IPV6_PREFIX'] must be 1 to 128, not {prefix!r}.")

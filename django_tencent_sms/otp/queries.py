@@ -40,6 +40,7 @@ from django_tencent_sms.rows import FAST_VENDORS
 __all__ = ["CodeQueries", "LimitCounts", "Window"]
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+State = VerificationCode.State
 
 
 @dataclass(frozen=True)
@@ -318,10 +319,11 @@ class CodeQueries:
     # check_code ----------------------------------------------------------------------------
 
     def newest(self, phone: str, purpose: str) -> VerificationCode | None:
-        """The newest sent (or maybe sent) code of ``phone`` and ``purpose``, or ``None``."""
+        """The newest sent (or maybe sent, or withheld) code of ``phone`` and ``purpose``, or
+        ``None``. A withheld code is checked as a sent one: any guess is wrong."""
         using = self.using()
         connection = connections[using]
-        states = [VerificationCode.State.SENT, VerificationCode.State.UNKNOWN]
+        states = [State.SENT, State.UNKNOWN, State.WITHHELD]
         codes = self.model._base_manager.db_manager(using)
         if not self.fast(connection):
             return (
@@ -335,7 +337,7 @@ class CodeQueries:
             return (
                 f"SELECT {', '.join(c(f.name) for f in fields)} FROM {table} "  # noqa: S608
                 f"WHERE {c('phone')} = %s AND {c('purpose')} = %s "
-                f"AND {c('state')} IN (%s, %s) "
+                f"AND {c('state')} IN (%s, %s, %s) "
                 f"ORDER BY {c('created_at')} DESC, {c('id')} DESC LIMIT 1"
             )
 

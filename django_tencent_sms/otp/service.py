@@ -49,6 +49,7 @@ from django_tencent_sms.exceptions import (
     SmsError,
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
+from django_tencent_sms.otp.accounts import withheld
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
@@ -166,6 +167,8 @@ def send_code(
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
     number = allowed_number(phone, conf)
+    # Looked up for every number, known or not: both take the same path until the SMS.
+    withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
     now = clock()
     code = new_code(conf["LENGTH"])
@@ -184,6 +187,10 @@ def send_code(
     except BaseException:
         record.delete()
         raise
+    if withhold:
+        # No account for a sign-in code: the same answer, and no SMS.
+        _finish(record, VerificationCode.State.WITHHELD, None)
+        return record
     _deliver(record, number, code, conf)
     notify(code_sent, VerificationCode, record=record, request=request)
     return record
