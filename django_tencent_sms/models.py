@@ -292,6 +292,26 @@ class VerificationCode(models.Model):
         )
 
 
+class CodeRefusal(models.Model):
+    """A request for a verification code that was refused, by client network: an IP that keeps
+    being refused is refused for a while without a look at anything else (``otp.refusals``)."""
+
+    ip = models.GenericIPAddressField(_("client IP"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refused code request")
+        verbose_name_plural = _("refused code requests")
+        default_permissions = []
+        indexes = [
+            models.Index(fields=["ip", "-created_at"], name="tencent_sms_refusal_ip"),
+            models.Index(fields=["created_at"], name="tencent_sms_refusal_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class SmsReply(models.Model):
     """A message a person sent back (Tencent's MO push, or pullstatus)."""
 

@@ -55,6 +55,9 @@ OTP_DEFAULTS: dict[str, Any] = {
     # Codes per client IP per rolling hour and day, when send_code() is given the request.
     "IP_HOURLY_LIMIT": 20,
     "IP_DAILY_LIMIT": 100,
+    # Refused requests per client IP per rolling hour; past it, the IP's requests are refused
+    # at once (no code, no SMS) until the hour has room: probing the limits is not free.
+    "IP_REFUSAL_LIMIT": 30,
     # Region codes ("CN", "HK", …) whose numbers may receive codes; None allows all.
     "ALLOWED_REGIONS": None,
     # The kinds of number that may receive codes (phonenumbers.PhoneNumberType names); the
@@ -84,6 +87,7 @@ OPTIONAL_LIMITS = (
     "PHONE_DAILY_LIMIT",
     "IP_HOURLY_LIMIT",
     "IP_DAILY_LIMIT",
+    "IP_REFUSAL_LIMIT",
     "DAILY_LIMIT",
 )
 

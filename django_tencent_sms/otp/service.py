@@ -29,7 +29,7 @@ import hmac
 import math
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -55,6 +55,7 @@ from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
 from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
+from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
@@ -166,11 +167,29 @@ def send_code(
         raise ConfigurationError(f"{OTP_SETTING}['TEMPLATE'] is not set.")
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
+    now = clock()
+    ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
+    check_refusals(ip, conf, now)
+    try:
+        return _send_code(phone, purpose, conf, now, ip, request)
+    except (CodeRequestRefused, InvalidMessage) as exc:
+        if isinstance(exc, CodeRequestRefused) or exc.code == "invalid_phone":
+            note_refusal(ip, conf, now)
+        raise
+
+
+def _send_code(
+    phone: Any,
+    purpose: str,
+    conf: dict[str, Any],
+    now: datetime,
+    ip: str | None,
+    request: HttpRequest | None,
+) -> VerificationCode:
     number = allowed_number(phone, conf)
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
-    now = clock()
     code = new_code(conf["LENGTH"])
     record = VerificationCode(
         phone=e164,
@@ -179,7 +198,7 @@ def send_code(
         state=VerificationCode.State.PENDING,
         created_at=now,
         expires_at=now + timedelta(seconds=conf["TTL"]),
-        ip=counted_ip(client_ip(request, conf), conf) if request is not None else None,
+        ip=ip,
     )
     code_rows.insert(record)
     try:
