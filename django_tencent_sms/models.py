@@ -253,6 +253,7 @@ class VerificationCode(models.Model):
         help_text=_("When a newer code for the same number and purpose replaced this one."),
     )
     ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=2, blank=True, default="")
     log = models.ForeignKey(
         SmsLog,
         verbose_name=_("SMS log"),
@@ -277,6 +278,7 @@ class VerificationCode(models.Model):
             ),
             models.Index(fields=["created_at"], name="tencent_sms_code_created"),
             models.Index(fields=["expires_at"], name="tencent_sms_code_expires"),
+            models.Index(fields=["region", "created_at"], name="tencent_sms_code_region"),
         ]
 
     def __str__(self) -> str:

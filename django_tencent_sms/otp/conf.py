@@ -68,6 +68,16 @@ OTP_DEFAULTS: dict[str, Any] = {
     "IPV6_PREFIX": 64,
     # Codes per local calendar day across the whole site; None for no budget.
     "DAILY_LIMIT": None,
+    # Codes per local calendar day to the numbers of each region: {"CN": None, "*": 50} lets
+    # China's go uncapped and caps every other region at 50 a day (each region its own 50).
+    # None for no such caps.
+    "REGION_DAILY_LIMITS": None,
+    # code_conversion_low fires when, over the last CONVERSION_WINDOW seconds, codes verified
+    # / codes sent falls below CONVERSION_MIN_RATE (checked each CONVERSION_MIN_CODES codes
+    # sent). None turns it off.
+    "CONVERSION_MIN_RATE": None,
+    "CONVERSION_WINDOW": 3600,
+    "CONVERSION_MIN_CODES": 20,
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None reads
     # REMOTE_ADDR.
     "CLIENT_IP": None,
@@ -145,6 +155,8 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
     problems += params_problems(conf.get("PARAMS"))
     problems += regions_problems(conf.get("ALLOWED_REGIONS"))
     problems += number_types_problems(conf.get("NUMBER_TYPES"))
+    problems += region_limits_problems(conf.get("REGION_DAILY_LIMITS"))
+    problems += conversion_problems(conf)
     purposes = conf.get("ACCOUNT_PURPOSES")
     if not isinstance(purposes, (list, tuple, set, frozenset)) or not all(
         isinstance(p, str) for p in purposes
@@ -210,3 +222,39 @@ def number_types_problems(types: Any) -> list[str]:
         f"{OTP_SETTING}['NUMBER_TYPES'] must be a list of phonenumbers.PhoneNumberType names "
         f"({', '.join(sorted(NUMBER_TYPE_NAMES))}), not {types!r}."
     ]
+
+
+def region_limits_problems(limits: Any) -> list[str]:
+    """``REGION_DAILY_LIMITS``: None, or region codes (and ``"*"``) to a cap or None."""
+    if limits is None:
+        return []
+    if isinstance(limits, dict) and all(
+        isinstance(region, str)
+        and (region == "*" or (len(region) == 2 and region.isalpha() and region.isupper()))
+        and (cap is None or whole_number(cap))
+        for region, cap in limits.items()
+    ):
+        return []
+    return [
+        f"{OTP_SETTING}['REGION_DAILY_LIMITS'] must be a dict of region codes (or \"*\") to a "
+        f"whole number ≥ 1 or None, not {limits!r}."
+    ]
+
+
+def conversion_problems(conf: dict[str, Any]) -> list[str]:
+    """``CONVERSION_MIN_RATE`` (None or a number from 0 to 1), its window and its sample."""
+    problems = []
+    rate = conf.get("CONVERSION_MIN_RATE")
+    if rate is not None and (
+        not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1
+    ):
+        problems.append(
+            f"{OTP_SETTING}['CONVERSION_MIN_RATE'] must be None or a number from 0 to 1, "
+            f"not {rate!r}."
+        )
+    for key in ("CONVERSION_WINDOW", "CONVERSION_MIN_CODES"):
+        if not whole_number(conf.get(key)):
+            problems.append(
+                f"{OTP_SETTING}['{key}'] must be a whole number ≥ 1, not {conf.get(key)!r}."
+            )
+    return problems

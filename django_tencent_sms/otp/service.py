@@ -51,11 +51,13 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.accounts import withheld
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
+from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
 from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.otp.refusals import check_refusals, note_refusal
+from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
@@ -199,10 +201,12 @@ def _send_code(
         created_at=now,
         expires_at=now + timedelta(seconds=conf["TTL"]),
         ip=ip,
+        region=phonenumbers.region_code_for_number(number) or "",
     )
     code_rows.insert(record)
     try:
         enforce_limits(record, conf, now, queries=queries, request=request)
+        enforce_region_limit(record, conf, now)
     except BaseException:
         record.delete()
         raise
@@ -212,6 +216,7 @@ def _send_code(
         return record
     _deliver(record, number, code, conf)
     notify(code_sent, VerificationCode, record=record, request=request)
+    watch_conversion(record, conf, now)
     return record
 
 
