@@ -254,6 +254,15 @@ class VerificationCode(models.Model):
     )
     ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
     region = models.CharField(_("region"), max_length=2, blank=True, default="")
+    uncounted_at = models.DateTimeField(
+        _("limits cleared"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When staff cleared the number's limits: the code no longer counts against its "
+            "number's cooldown and caps."
+        ),
+    )
     log = models.ForeignKey(
         SmsLog,
         verbose_name=_("SMS log"),
@@ -269,6 +278,7 @@ class VerificationCode(models.Model):
         verbose_name_plural = _("verification codes")
         ordering = ["-created_at", "-id"]
         default_permissions = ["view"]
+        permissions = [("clear_code_limits", _("Can clear a number's code limits"))]
         indexes = [
             models.Index(fields=["phone", "purpose", "-created_at"], name="tencent_sms_code_phone"),
             models.Index(

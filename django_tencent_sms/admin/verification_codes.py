@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from django_tencent_sms.admin.code_limits import AtLimitFilter, clear_limits
 from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
 from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
@@ -159,8 +160,9 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
         "log_link",
     ]
     list_display_links = ["created_at"]
-    list_filter = [StatusFilter, PurposeFilter, "state", "created_at"]
-    allowed_lookup_roots = ("status", "purpose", "state", "created_at")  # status: StatusFilter
+    list_filter = [StatusFilter, PurposeFilter, AtLimitFilter, "state", "created_at"]
+    # status, at_limit: StatusFilter, AtLimitFilter
+    allowed_lookup_roots = ("status", "purpose", "at_limit", "state", "created_at")
     list_select_related = ["log"]
     search_fields = ["phone"]  # the real search is get_search_results below
     search_help_text = _(
@@ -168,7 +170,7 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
         "works for users allowed to see whole numbers."
     )
     list_per_page = 100
-    actions = None
+    actions = [clear_limits]
     empty_value_display = "—"
     exclude = ["code_hash"]
     change_list_template = "admin/tencent_sms/verificationcode/change_list.html"
@@ -191,6 +193,9 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
         css = {"all": ["tencent_sms/admin.css"]}
 
     # Changelist -------------------------------------------------------------------------
+
+    def has_clear_limits_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.clear_code_limits")
 
     def get_search_results(self, request, queryset, search_term):
         """A client IP address exactly, or a phone number written any way a person writes one

@@ -136,7 +136,8 @@ class CodeQueries:
                 f"AND {c('state')} <> %s THEN 1 END) AS cooldown, "
                 f"COUNT(CASE WHEN {c('created_at')} > %s THEN 1 END) AS hour, "
                 f"COUNT(*) AS day FROM {table} "
-                f"WHERE {c('phone')} = %s AND {c('created_at')} > %s) p"
+                f"WHERE {c('phone')} = %s AND {c('created_at')} > %s "
+                f"AND {c('uncounted_at')} IS NULL) p"
             ]
             columns = ["p.cooldown", "p.hour", "p.day"]
             if count_ip:
@@ -191,7 +192,9 @@ class CodeQueries:
     ) -> LimitCounts:
         now, interval, budget = window.now, window.interval, window.budget
         codes = self.model._base_manager.using(using)
-        phone = codes.filter(phone=record.phone, created_at__gt=now - DAY).aggregate(
+        phone = codes.filter(
+            phone=record.phone, created_at__gt=now - DAY, uncounted_at__isnull=True
+        ).aggregate(
             cooldown=Count("pk", filter=self._cooling(record, now, interval)),
             hour=Count("pk", filter=Q(created_at__gt=now - HOUR)),
             day=Count("pk"),
@@ -233,6 +236,7 @@ class CodeQueries:
                 self._cooling(record, now, interval),
                 phone=record.phone,
                 created_at__gt=now - DAY,  # as counted: the number's codes of the last day
+                uncounted_at__isnull=True,
             )
             .exclude(pk=record.pk)
             .aggregate(since=Max("created_at"))["since"]
@@ -240,10 +244,11 @@ class CodeQueries:
 
     def oldest_since(self, record: VerificationCode, by: str, since: datetime) -> datetime | None:
         """When the oldest code of ``record``'s number (``by="phone"``) or IP (``by="ip"``)
-        created after ``since`` was created (for ``retry_after``)."""
+        created after ``since`` was created (for ``retry_after``), as counted."""
+        counted = {"uncounted_at__isnull": True} if by == "phone" else {}
         return (
             self.model._base_manager.using(record._state.db or self.using())
-            .filter(**{by: getattr(record, by), "created_at__gt": since})
+            .filter(**{by: getattr(record, by), "created_at__gt": since}, **counted)
             .aggregate(since=Min("created_at"))["since"]
         )
 
