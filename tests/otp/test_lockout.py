@@ -46,7 +46,7 @@ def test_the_per_number_refusal_says_when_it_lifts(setup, conf, sms_outbox):
     assert refused.retry_after == 24 * 3600 - 1800  # when the first code leaves the day
     assert spaced(refused).endswith("You can ask again in 23 hours, 30 minutes.")
     with translation.override("zh-hans"):
-        assert "23" in str(refused) and "30" in str(refused)
+        assert "后可以再次获取" in str(refused) and "23" in str(refused)
 
 
 def test_the_hourly_refusal_says_when_it_lifts_too(setup, conf, sms_outbox):
