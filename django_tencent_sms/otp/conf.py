@@ -49,7 +49,9 @@ OTP_DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 5,
     # Seconds before the same number may ask again for the same purpose.
     "RESEND_INTERVAL": 60,
-    # Codes per number (all purposes) per rolling hour and day.
+    # Codes per number (all purposes) per rolling hour and day. Tencent's console allows only
+    # 2 messages per number per calendar day by default (the carriers 10): raise it there to
+    # match, or lower these, or Tencent refuses the third code of a day (1025/1026).
     "PHONE_HOURLY_LIMIT": 5,
     "PHONE_DAILY_LIMIT": 10,
     # Codes per client IP per rolling hour and day, when send_code() is given the request.

@@ -43,3 +43,23 @@ def test_manage_py_check_deploy_names_the_settings():
         call_command("check", deploy=True, stdout=out, stderr=out, fail_level="CRITICAL")
     assert "tencent_sms.W020" in out.getvalue()
     assert "ALLOWED_REGIONS" in out.getvalue() and "DAILY_LIMIT" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("NUMBER_TYPES", ["MOBILE", "CELL"]),
+        ("IPV6_PREFIX", 129),
+        ("IP_REFUSAL_LIMIT", 0),
+        ("REGION_DAILY_LIMITS", {"cn": 5}),
+        ("CONVERSION_MIN_RATE", 1.5),
+        ("CONVERSION_WINDOW", "1h"),
+        ("ACCOUNT_PURPOSES", "login"),
+    ],
+)
+def test_manage_py_check_reports_bad_pumping_settings(key, value):
+    from django.core import checks
+
+    with override_settings(TENCENT_SMS={"OTP": {**OTP, key: value}}):
+        found = [m for m in checks.run_checks() if m.id == "tencent_sms.E012"]
+    assert len(found) == 1 and key in found[0].msg
