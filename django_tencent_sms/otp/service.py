@@ -49,7 +49,7 @@ from django_tencent_sms.exceptions import (
     SmsError,
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
-from django_tencent_sms.otp.accounts import withheld
+from django_tencent_sms.otp.accounts import pause_like_a_send, withheld
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
@@ -211,8 +211,9 @@ def _send_code(
         record.delete()
         raise
     if withhold:
-        # No account for a sign-in code: the same answer, and no SMS.
+        # No account for a sign-in code: the same answer, as late as a send's, and no SMS.
         _finish(record, VerificationCode.State.WITHHELD, None)
+        pause_like_a_send()
         return record
     _deliver(record, number, code, conf)
     notify(code_sent, VerificationCode, record=record, request=request)

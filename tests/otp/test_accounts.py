@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import Reason, check_code, send_code
-from tests.helpers import PHONE, user_by_username
+from tests.helpers import PHONE, START, user_by_username
 from tests.otp import flows
 from tests.otp.flows import API_REQUEST, VERIFY_URL, countdown, post_json, request_code, text
 
@@ -101,3 +101,49 @@ def test_a_bad_account_purposes_setting_is_refused(setup, conf):
     conf(ACCOUNT_PURPOSES="login")
     with pytest.raises(ConfigurationError, match="ACCOUNT_PURPOSES"):
         send_code(PHONE)
+
+
+@pytest.fixture(autouse=True)
+def pauses(monkeypatch):
+    """What a withheld answer waited, instead of waiting."""
+    from django_tencent_sms.otp import accounts
+
+    waited = []
+    monkeypatch.setattr(accounts, "pause", waited.append)
+    return waited
+
+
+def test_a_withheld_answer_takes_as_long_as_a_send(sms_sandbox, setup, alice, pauses):
+    from datetime import timedelta
+
+    from django_tencent_sms.models import SmsLog
+
+    send_code(PHONE)  # a real send, over HTTP to the emulator
+    assert pauses == []  # a sent code does not wait
+    SmsLog.objects.update(duration=timedelta(milliseconds=240))
+    send_code(STRANGER)
+    assert pauses == [0.24] and len(sms_sandbox.messages) == 1
+
+
+def test_the_wait_is_the_median_of_recent_sends_and_bounded(setup, pauses):
+    from datetime import timedelta
+
+    from django_tencent_sms.models import SmsLog
+
+    send_code(STRANGER)
+    assert pauses == []  # nothing sent yet: nothing to match
+    for n, ms in enumerate((100, 200, 900, 150, 120, 5000)):  # the oldest first
+        SmsLog.objects.create(
+            phone=PHONE,
+            tpl_id=1001,
+            status="sent",
+            created_at=START + timedelta(seconds=n),
+            duration=timedelta(milliseconds=ms),
+        )
+    setup.advance(60)
+    send_code(STRANGER)
+    assert pauses == [0.2]  # the newest five: 200, 900, 150, 120, 5000
+    SmsLog.objects.update(duration=timedelta(seconds=20))
+    setup.advance(60)
+    send_code(STRANGER)
+    assert pauses[-1] == 3.0
