@@ -22,6 +22,7 @@ from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
 from django_tencent_sms.otp.conf import OTP_DEFAULTS, usable_limit
+from django_tencent_sms.otp.numbers import counted_ip
 
 __all__ = ["CodeStatus", "VerificationCodeAdmin", "code_status"]
 
@@ -204,9 +205,13 @@ class VerificationCodeAdmin(ReadOnlyAdmin, FilterLookupsOnly, CappedCountAdmin, 
         if not term:
             return queryset, False
         try:
-            return queryset.filter(ip=str(ipaddress.ip_address(term))), False
+            address = str(ipaddress.ip_address(term))
         except ValueError:
             pass
+        else:  # an IPv6 client is recorded by its network (OTP["IPV6_PREFIX"]), older rows not
+            prefix = usable_limit("IPV6_PREFIX") or OTP_DEFAULTS["IPV6_PREFIX"]
+            network = counted_ip(address, {"IPV6_PREFIX": prefix})
+            return queryset.filter(Q(ip=address) | Q(ip=network)), False
         phone = phone_condition(term, fragments=may_see_full_phone(request, self.opts.app_label))
         if phone is None:
             return queryset.none(), False

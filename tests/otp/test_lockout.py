@@ -144,3 +144,26 @@ def test_without_the_permission_there_is_no_clearing(setup, conf, sms_outbox, cl
     clear(client, *VerificationCode.objects.all())
     assert not VerificationCode.objects.exclude(uncounted_at=None).exists()
     assert refusal().code == "phone_daily_limit"
+
+
+def test_the_admin_finds_an_ipv6_client_by_any_of_its_addresses(setup, sms_outbox, client, rf):
+    send_code(PHONE, request=rf.post("/", REMOTE_ADDR="2001:db8:7:8:1:2:3:4"))
+    client.force_login(staff("viewer", "tencent_sms.view_verificationcode"))
+    assert listed(client, q="2001:db8:7:8:ffff::9") == {PHONE}
+    assert listed(client, q="2001:db8:7:9::1") == set()
+
+
+def test_the_admin_shows_a_withheld_code_as_not_sent(setup, settings, sms_outbox, client):
+    from tests.helpers import user_by_username
+
+    settings.AUTHENTICATION_BACKENDS = ["django_tencent_sms.otp.auth.PhoneCodeBackend"]
+    settings.TENCENT_SMS = {
+        **settings.TENCENT_SMS,
+        "OTP": {**settings.TENCENT_SMS["OTP"], "USER_LOOKUP": user_by_username},
+    }
+    send_code(OTHER)  # no account: withheld
+    client.force_login(staff("viewer", "tencent_sms.view_verificationcode"))
+    response = client.get(CHANGELIST)
+    assert "Not sent: no account" in response.content.decode()
+    assert listed(client, status="withheld") == {OTHER}
+    assert listed(client, status="valid") == set()
