@@ -162,7 +162,8 @@ def send_code(
 
     Raises ``InvalidMessage`` for a bad number, ``CodeRequestRefused`` when a limit says no
     (nothing sent), and what ``send_sms`` raises when sending fails. A send whose outcome is
-    unknown raises too, but its code stays valid: it may have arrived.
+    unknown raises too, but its code stays valid: it may have arrived. A sign-in code for a
+    number without an account (``ACCOUNT_PURPOSES``) is returned ``withheld``: no SMS went out.
     """
     conf = otp_settings()
     if conf["TEMPLATE"] is None:
