@@ -10,7 +10,8 @@ They are written for PostgreSQL and SQLite, where the test suite runs them. On o
 each method runs the same logic through the ORM instead.
 
 ``send_code``'s limits are counted in one statement (the number's codes, the IP's codes and the
-day's budget), where the ORM took three. When a limit refuses, one more query finds when the
+day's budget), where the ORM took three; codes whose limits staff cleared (``uncounted_at``)
+no longer count against their number. When a limit refuses, one more query finds when the
 oldest counted code leaves its window, for ``retry_after``. A sent code's row is finished, and
 the older codes of its number and purpose superseded, by one ``UPDATE``, where the ORM took
 two. While a ``pre_save`` or ``post_save`` receiver listens to ``VerificationCode``, the code's
