@@ -238,6 +238,7 @@ class VerificationCode(models.Model):
         SENT = "sent", _("Sent")
         UNKNOWN = "unknown", _("Outcome unknown")
         FAILED = "failed", _("Not sent")
+        WITHHELD = "withheld", _("Not sent: no account")
 
     phone = PhoneNumberField(_("phone"))
     purpose = models.CharField(_("purpose"), max_length=32)
@@ -256,6 +257,16 @@ class VerificationCode(models.Model):
         help_text=_("When a newer code for the same number and purpose replaced this one."),
     )
     ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=2, blank=True, default="")
+    uncounted_at = models.DateTimeField(
+        _("limits cleared"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When staff cleared the number's limits: the code no longer counts against its "
+            "number's cooldown and caps."
+        ),
+    )
     log = models.ForeignKey(
         SmsLog,
         verbose_name=_("SMS log"),
@@ -271,6 +282,7 @@ class VerificationCode(models.Model):
         verbose_name_plural = _("verification codes")
         ordering = ["-created_at", "-id"]
         default_permissions = ["view"]
+        permissions = [("clear_code_limits", _("Can clear a number's code limits"))]
         indexes = [
             models.Index(fields=["phone", "purpose", "-created_at"], name="tencent_sms_code_phone"),
             models.Index(
@@ -280,6 +292,7 @@ class VerificationCode(models.Model):
             ),
             models.Index(fields=["created_at"], name="tencent_sms_code_created"),
             models.Index(fields=["expires_at"], name="tencent_sms_code_expires"),
+            models.Index(fields=["region", "created_at"], name="tencent_sms_code_region"),
         ]
 
     def __str__(self) -> str:
@@ -299,6 +312,26 @@ def reply_text_hash(text: str) -> str:
     """What tells two replies' texts apart in ``SmsReply``'s unique constraint: the SHA-256 of
     the exact text (no collation folds case or emoji, and any length fits an index)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class CodeRefusal(models.Model):
+    """A request for a verification code that was refused, by client network: an IP that keeps
+    being refused is refused for a while without a look at anything else (``otp.refusals``)."""
+
+    ip = models.GenericIPAddressField(_("client IP"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refused code request")
+        verbose_name_plural = _("refused code requests")
+        default_permissions = []
+        indexes = [
+            models.Index(fields=["ip", "-created_at"], name="tencent_sms_refusal_ip"),
+            models.Index(fields=["created_at"], name="tencent_sms_refusal_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class SmsReply(models.Model):

@@ -25,6 +25,11 @@ code_verified = Signal()
 code_failed = Signal()
 #: ``daily_limit_reached(limit, request)``: ``OTP["DAILY_LIMIT"]`` stopped a send today.
 daily_limit_reached = Signal()
+#: ``code_conversion_low(sent, verified, rate, threshold, window)``: of the ``sent`` codes of
+#: the last ``window`` seconds whose TTL is over, only ``verified`` were entered (``rate``
+#: below ``OTP["CONVERSION_MIN_RATE"]``): the signature of SMS pumping. Sent again after every
+#: ``OTP["CONVERSION_MIN_CODES"]`` codes while it lasts.
+code_conversion_low = Signal()
 
 # Delivery reports and replies (django_tencent_sms.reports.apply): from Tencent's callbacks or from
 # `manage.py tencent_sms_pull_status`.

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from django_tencent_sms.admin.code_limits import AtLimitFilter, clear_limits
 from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
 from django_tencent_sms.admin.privacy import FilterLookupsOnly
@@ -21,6 +22,7 @@ from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
 from django_tencent_sms.otp.conf import OTP_DEFAULTS, usable_limit
+from django_tencent_sms.otp.numbers import counted_ip
 
 __all__ = ["CodeStatus", "VerificationCodeAdmin", "code_status"]
 
@@ -38,6 +40,7 @@ class CodeStatus:
 
     USED = "used"
     FAILED = "failed"
+    WITHHELD = "withheld"
     SUPERSEDED = "superseded"
     LOCKED = "locked"
     EXPIRED = "expired"
@@ -51,6 +54,7 @@ class CodeStatus:
         SUPERSEDED: _("Replaced by a newer code"),
         LOCKED: _("Too many tries"),
         FAILED: _("Not sent"),
+        WITHHELD: _("Not sent: no account"),
         PENDING: _("Being sent"),
     }
     ICONS = {
@@ -60,6 +64,7 @@ class CodeStatus:
         SUPERSEDED: "↻",
         LOCKED: "✗",
         FAILED: "✗",
+        WITHHELD: "∅",
         PENDING: "…",
     }
 
@@ -67,13 +72,14 @@ class CodeStatus:
     def condition(cls, status: str, now: datetime, attempts: int) -> Q:
         """The rows with ``status`` at ``now``: the same decision as ``code_status``."""
         unused = Q(used_at__isnull=True)
-        sent = unused & ~Q(state=State.FAILED)
+        sent = unused & ~Q(state__in=[State.FAILED, State.WITHHELD])
         live = sent & Q(superseded_at__isnull=True)
         tries_left = live & Q(attempts__lt=attempts)
         unexpired = tries_left & Q(expires_at__gt=now)
         return {
             cls.USED: ~unused,
             cls.FAILED: unused & Q(state=State.FAILED),
+            cls.WITHHELD: unused & Q(state=State.WITHHELD),
             cls.SUPERSEDED: sent & Q(superseded_at__isnull=False),
             cls.LOCKED: live & Q(attempts__gte=attempts),
             cls.EXPIRED: tries_left & Q(expires_at__lte=now),
@@ -88,6 +94,8 @@ def code_status(code: VerificationCode, now: datetime, attempts: int) -> str:
         return CodeStatus.USED
     if code.state == State.FAILED:
         return CodeStatus.FAILED
+    if code.state == State.WITHHELD:
+        return CodeStatus.WITHHELD
     if code.superseded_at is not None:
         return CodeStatus.SUPERSEDED
     if code.attempts >= attempts:
@@ -155,8 +163,9 @@ class VerificationCodeAdmin(
         "log_link",
     ]
     list_display_links = ["created_at"]
-    list_filter = [StatusFilter, PurposeFilter, "state", "created_at"]
-    allowed_lookup_roots = ("status", "purpose", "state", "created_at")  # status: StatusFilter
+    list_filter = [StatusFilter, PurposeFilter, AtLimitFilter, "state", "created_at"]
+    # status, at_limit: StatusFilter, AtLimitFilter
+    allowed_lookup_roots = ("status", "purpose", "at_limit", "state", "created_at")
     list_select_related = ["log"]
     search_fields = ["phone"]  # the real search is get_search_results below
     search_help_text = _(
@@ -167,7 +176,7 @@ class VerificationCodeAdmin(
         "A client IP address. Searching by phone number needs the permission to see whole numbers."
     )
     list_per_page = 100
-    actions = None
+    actions = [clear_limits]
     empty_value_display = "—"
     exclude = ["code_hash"]
     change_list_template = "admin/tencent_sms/verificationcode/change_list.html"
@@ -191,6 +200,9 @@ class VerificationCodeAdmin(
 
     # Changelist -------------------------------------------------------------------------
 
+    def has_clear_limits_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.clear_code_limits")
+
     def get_search_results(self, request, queryset, search_term):
         """A client IP address exactly; for users allowed to see whole numbers, also a phone
         number written any way a person writes one (see ``PhoneSearchAdmin``); anything else
@@ -199,9 +211,13 @@ class VerificationCodeAdmin(
         if not term:
             return queryset, False
         try:
-            return queryset.filter(ip=str(ipaddress.ip_address(term))), False
+            address = str(ipaddress.ip_address(term))
         except ValueError:
             pass
+        else:  # an IPv6 client is recorded by its network (OTP["IPV6_PREFIX"]), older rows not
+            prefix = usable_limit("IPV6_PREFIX") or OTP_DEFAULTS["IPV6_PREFIX"]
+            network = counted_ip(address, {"IPV6_PREFIX": prefix})
+            return queryset.filter(Q(ip=address) | Q(ip=network)), False
         phone = self.phone_search(request, term)
         if phone is None:
             return queryset.none(), False

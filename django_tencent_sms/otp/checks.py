@@ -3,7 +3,8 @@
 E012 (a broken rule), E013 (how ``PhoneCodeBackend`` finds users), E023 (codes in use without a
 template), E024 (``CLIENT_IP``), E025 (``ALLOWED_REGIONS``), E026 (absurd ``TTL`` or
 ``MAX_ATTEMPTS``), W003 (unknown keys) and W005 (codes easy to guess);
-``checks.check_settings`` runs them with the others."""
+``checks.check_settings`` runs them with the others. With ``--deploy``, W020: codes are sent
+with neither ``ALLOWED_REGIONS`` nor ``DAILY_LIMIT``, so SMS pumping has no ceiling."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from django_tencent_sms.otp.conf import (
 )
 from django_tencent_sms.setting_values import REGION_HINT, is_region_code, unknown_keys
 
-__all__ = ["check_otp_settings"]
+__all__ = ["check_otp_deploy", "check_otp_settings"]
 
 #: Seconds a code may live: SMS can take a while to arrive, and a code is a password meanwhile.
 TTL_RANGE = (30, 86400)
@@ -198,3 +199,24 @@ def check_sane_values(conf: dict[str, Any]) -> list[checks.CheckMessage]:
             )
         )
     return found
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_otp_deploy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """W020: verification codes in use with no ceiling on what SMS pumping can cost."""
+    conf = merged_otp_settings()
+    if not isinstance(conf, dict) or conf.get("TEMPLATE") is None:
+        return []  # codes not in use (or a broken setting, which E012 reports)
+    if conf.get("ALLOWED_REGIONS") is not None or conf.get("DAILY_LIMIT") is not None:
+        return []
+    return [
+        checks.Warning(
+            f"{OTP_SETTING} sets neither ALLOWED_REGIONS nor DAILY_LIMIT: anyone can have codes "
+            "sent to any country, without a daily ceiling (SMS pumping, toll fraud).",
+            hint=(
+                'Set ALLOWED_REGIONS to the regions your users are in (e.g. ["CN"]), and '
+                "DAILY_LIMIT to a few times your busiest day's codes."
+            ),
+            id="tencent_sms.W020",
+        )
+    ]

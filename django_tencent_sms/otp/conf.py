@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import phonenumbers
+
 from django_tencent_sms.conf import SETTING_NAME, sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 
@@ -26,6 +28,9 @@ __all__ = [
 
 #: The name the messages give the setting.
 OTP_SETTING = f"{SETTING_NAME}['OTP']"
+
+#: What ``NUMBER_TYPES`` may name.
+NUMBER_TYPE_NAMES = frozenset(name for name in vars(phonenumbers.PhoneNumberType) if name.isupper())
 
 #: Digits a code may have.
 MIN_LENGTH, MAX_LENGTH = 4, 10
@@ -44,16 +49,37 @@ OTP_DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 5,
     # Seconds before the same number may ask again for the same purpose.
     "RESEND_INTERVAL": 60,
-    # Codes per number (all purposes) per rolling hour and day.
+    # Codes per number (all purposes) per rolling hour and day. Tencent's console allows only
+    # 2 messages per number per calendar day by default (the carriers 10): raise it there to
+    # match, or lower these, or Tencent refuses the third code of a day (1025/1026).
     "PHONE_HOURLY_LIMIT": 5,
     "PHONE_DAILY_LIMIT": 10,
     # Codes per client IP per rolling hour and day, when send_code() is given the request.
     "IP_HOURLY_LIMIT": 20,
     "IP_DAILY_LIMIT": 100,
+    # Refused requests per client IP per rolling hour; past it, the IP's requests are refused
+    # at once (no code, no SMS) until the hour has room: probing the limits is not free.
+    "IP_REFUSAL_LIMIT": 30,
     # Region codes ("CN", "HK", …) whose numbers may receive codes; None allows all.
     "ALLOWED_REGIONS": None,
+    # The kinds of number that may receive codes (phonenumbers.PhoneNumberType names); the
+    # others (premium-rate, toll-free, VoIP, pager, …: where SMS pumping pays) are refused.
+    "NUMBER_TYPES": ("MOBILE", "FIXED_LINE_OR_MOBILE"),
+    # IPv6 clients are counted by their network of this many bits (one /64 is one
+    # subscriber's); IPv4 clients by their address.
+    "IPV6_PREFIX": 64,
     # Codes per local calendar day across the whole site; None for no budget.
     "DAILY_LIMIT": None,
+    # Codes per local calendar day to the numbers of each region: {"CN": None, "*": 50} lets
+    # China's go uncapped and caps every other region at 50 a day (each region its own 50).
+    # None for no such caps.
+    "REGION_DAILY_LIMITS": None,
+    # code_conversion_low fires when, over the last CONVERSION_WINDOW seconds, codes verified
+    # / codes sent falls below CONVERSION_MIN_RATE (checked each CONVERSION_MIN_CODES codes
+    # sent). None turns it off.
+    "CONVERSION_MIN_RATE": None,
+    "CONVERSION_WINDOW": 3600,
+    "CONVERSION_MIN_CODES": 20,
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None reads
     # REMOTE_ADDR.
     "CLIENT_IP": None,
@@ -61,6 +87,10 @@ OTP_DEFAULTS: dict[str, Any] = {
     # or the dotted path of a function(phone: PhoneNumber) -> user or None.
     "USER_PHONE_FIELD": "phone",
     "USER_LOOKUP": None,
+    # Purposes whose codes go only to numbers with an account (found as PhoneCodeBackend finds
+    # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
+    # answer and no SMS; () sends to every number.
+    "ACCOUNT_PURPOSES": ("login",),
 }
 
 #: The caps that may be None (no cap).
@@ -69,6 +99,7 @@ OPTIONAL_LIMITS = (
     "PHONE_DAILY_LIMIT",
     "IP_HOURLY_LIMIT",
     "IP_DAILY_LIMIT",
+    "IP_REFUSAL_LIMIT",
     "DAILY_LIMIT",
 )
 
@@ -125,6 +156,17 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
             )
     problems += params_problems(conf.get("PARAMS"))
     problems += regions_problems(conf.get("ALLOWED_REGIONS"))
+    problems += number_types_problems(conf.get("NUMBER_TYPES"))
+    problems += region_limits_problems(conf.get("REGION_DAILY_LIMITS"))
+    problems += conversion_problems(conf)
+    purposes = conf.get("ACCOUNT_PURPOSES")
+    if not isinstance(purposes, (list, tuple, set, frozenset)) or not all(
+        isinstance(p, str) for p in purposes
+    ):
+        problems.append(f"{OTP_SETTING}['ACCOUNT_PURPOSES'] must be a list of purposes.")
+    prefix: Any = conf.get("IPV6_PREFIX")
+    if not whole_number(prefix, 1) or prefix > 128:
+        problems.append(f"{OTP_SETTING}['IPV6_PREFIX'] must be 1 to 128, not {prefix!r}.")
     return problems
 
 
@@ -172,3 +214,53 @@ def regions_problems(regions: Any) -> list[str]:
     ):
         return []
     return [f"{OTP_SETTING}['ALLOWED_REGIONS'] must be a list of region codes or None."]
+
+
+def number_types_problems(types: Any) -> list[str]:
+    """``NUMBER_TYPES``: a list of ``phonenumbers.PhoneNumberType`` names."""
+    if (
+        isinstance(types, (list, tuple, set, frozenset))
+        and types
+        and all(isinstance(t, str) and t in NUMBER_TYPE_NAMES for t in types)
+    ):
+        return []
+    return [
+        f"{OTP_SETTING}['NUMBER_TYPES'] must be a list of phonenumbers.PhoneNumberType names "
+        f"({', '.join(sorted(NUMBER_TYPE_NAMES))}), not {types!r}."
+    ]
+
+
+def region_limits_problems(limits: Any) -> list[str]:
+    """``REGION_DAILY_LIMITS``: None, or region codes (and ``"*"``) to a cap or None."""
+    if limits is None:
+        return []
+    if isinstance(limits, dict) and all(
+        isinstance(region, str)
+        and (region == "*" or (len(region) == 2 and region.isalpha() and region.isupper()))
+        and (cap is None or whole_number(cap))
+        for region, cap in limits.items()
+    ):
+        return []
+    return [
+        f"{OTP_SETTING}['REGION_DAILY_LIMITS'] must be a dict of region codes (or \"*\") to a "
+        f"whole number ≥ 1 or None, not {limits!r}."
+    ]
+
+
+def conversion_problems(conf: dict[str, Any]) -> list[str]:
+    """``CONVERSION_MIN_RATE`` (None or a number from 0 to 1), its window and its sample."""
+    problems = []
+    rate = conf.get("CONVERSION_MIN_RATE")
+    if rate is not None and (
+        not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 1
+    ):
+        problems.append(
+            f"{OTP_SETTING}['CONVERSION_MIN_RATE'] must be None or a number from 0 to 1, "
+            f"not {rate!r}."
+        )
+    for key in ("CONVERSION_WINDOW", "CONVERSION_MIN_CODES"):
+        if not whole_number(conf.get(key)):
+            problems.append(
+                f"{OTP_SETTING}['{key}'] must be a whole number ≥ 1, not {conf.get(key)!r}."
+            )
+    return problems

@@ -60,7 +60,14 @@ CODE_MAX_LENGTH = 20
 
 #: Refusals about the number itself; the others (network, site budget) are shown on the form.
 PHONE_REFUSALS = frozenset(
-    {"cooldown", "phone_hourly_limit", "phone_daily_limit", "region_not_allowed"}
+    {
+        "cooldown",
+        "phone_hourly_limit",
+        "phone_daily_limit",
+        "region_not_allowed",
+        "number_type",
+        "region_daily_limit",
+    }
 )
 
 SEND_MESSAGES = {

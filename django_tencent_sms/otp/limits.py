@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -32,6 +33,17 @@ CAP_MESSAGES = {
     "phone_daily_limit": _("Too many codes were sent to this number today."),
     "ip_hourly_limit": _("Too many codes were requested from your network in the last hour."),
     "ip_daily_limit": _("Too many codes were requested from your network today."),
+}
+
+#: The per-number refusals, with the wait: whoever spent a number's codes must not leave its
+#: owner wondering for how long.
+WAIT_MESSAGES = {
+    "phone_hourly_limit": _(
+        "Too many codes were sent to this number in the last hour. You can ask again in %(wait)s."
+    ),
+    "phone_daily_limit": _(
+        "Too many codes were sent to this number today. You can ask again in %(wait)s."
+    ),
 }
 
 #: Each cap: the count it compares (``LimitCounts``), what it counts by, its window, its code
@@ -100,11 +112,15 @@ def enforce_limits(
         if limit is not None and counts[counted] > limit:
             # When the oldest counted code leaves the window, one fewer is counted.
             since = queries.oldest_since(record, by, now - window)
-            raise CodeRequestRefused(
-                CAP_MESSAGES[code],
-                code=code,
-                retry_after=seconds_until(since + window - now) if since else None,
-            )
+            lifts = seconds_until(since + window - now) if since else None
+            if lifts is not None and code in WAIT_MESSAGES:
+                raise CodeRequestRefused(
+                    WAIT_MESSAGES[code],
+                    code=code,
+                    retry_after=lifts,
+                    params={"wait": timeuntil(now + timedelta(seconds=lifts), now, depth=2)},
+                )
+            raise CodeRequestRefused(CAP_MESSAGES[code], code=code, retry_after=lifts)
     if budget is not None and counts["today"] > budget:
         notify(daily_limit_reached, VerificationCode, limit=budget, request=request)
         raise CodeRequestRefused(

@@ -10,7 +10,8 @@ They are written for PostgreSQL and SQLite, where the test suite runs them. On o
 each method runs the same logic through the ORM instead.
 
 ``send_code``'s limits are counted in one statement (the number's codes, the IP's codes and the
-day's budget), where the ORM took three. When a limit refuses, one more query finds when the
+day's budget), where the ORM took three; codes whose limits staff cleared (``uncounted_at``)
+no longer count against their number. When a limit refuses, one more query finds when the
 oldest counted code leaves its window, for ``retry_after``. A sent code's row is finished, and
 the older codes of its number and purpose superseded, by one ``UPDATE``, where the ORM took
 two. While a ``pre_save`` or ``post_save`` receiver listens to ``VerificationCode``, the code's
@@ -40,6 +41,7 @@ from django_tencent_sms.rows import FAST_VENDORS
 __all__ = ["CodeQueries", "LimitCounts", "Window"]
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+State = VerificationCode.State
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,8 @@ class CodeQueries:
                 f"AND {c('state')} <> %s THEN 1 END) AS cooldown, "
                 f"COUNT(CASE WHEN {c('created_at')} > %s THEN 1 END) AS hour, "
                 f"COUNT(*) AS day FROM {table} "
-                f"WHERE {c('phone')} = %s AND {c('created_at')} > %s) p"
+                f"WHERE {c('phone')} = %s AND {c('created_at')} > %s "
+                f"AND {c('uncounted_at')} IS NULL) p"
             ]
             columns = ["p.cooldown", "p.hour", "p.day"]
             if count_ip:
@@ -190,7 +193,9 @@ class CodeQueries:
     ) -> LimitCounts:
         now, interval, budget = window.now, window.interval, window.budget
         codes = self.model._base_manager.using(using)
-        phone = codes.filter(phone=record.phone, created_at__gt=now - DAY).aggregate(
+        phone = codes.filter(
+            phone=record.phone, created_at__gt=now - DAY, uncounted_at__isnull=True
+        ).aggregate(
             cooldown=Count("pk", filter=self._cooling(record, now, interval)),
             hour=Count("pk", filter=Q(created_at__gt=now - HOUR)),
             day=Count("pk"),
@@ -232,6 +237,7 @@ class CodeQueries:
                 self._cooling(record, now, interval),
                 phone=record.phone,
                 created_at__gt=now - DAY,  # as counted: the number's codes of the last day
+                uncounted_at__isnull=True,
             )
             .exclude(pk=record.pk)
             .aggregate(since=Max("created_at"))["since"]
@@ -239,10 +245,11 @@ class CodeQueries:
 
     def oldest_since(self, record: VerificationCode, by: str, since: datetime) -> datetime | None:
         """When the oldest code of ``record``'s number (``by="phone"``) or IP (``by="ip"``)
-        created after ``since`` was created (for ``retry_after``)."""
+        created after ``since`` was created (for ``retry_after``), as counted."""
+        counted = {"uncounted_at__isnull": True} if by == "phone" else {}
         return (
             self.model._base_manager.using(record._state.db or self.using())
-            .filter(**{by: getattr(record, by), "created_at__gt": since})
+            .filter(**{by: getattr(record, by), "created_at__gt": since}, **counted)
             .aggregate(since=Min("created_at"))["since"]
         )
 
@@ -318,10 +325,11 @@ class CodeQueries:
     # check_code ----------------------------------------------------------------------------
 
     def newest(self, phone: str, purpose: str) -> VerificationCode | None:
-        """The newest sent (or maybe sent) code of ``phone`` and ``purpose``, or ``None``."""
+        """The newest sent (or maybe sent, or withheld) code of ``phone`` and ``purpose``, or
+        ``None``. A withheld code is checked as a sent one: any guess is wrong."""
         using = self.using()
         connection = connections[using]
-        states = [VerificationCode.State.SENT, VerificationCode.State.UNKNOWN]
+        states = [State.SENT, State.UNKNOWN, State.WITHHELD]
         codes = self.model._base_manager.db_manager(using)
         if not self.fast(connection):
             return (
@@ -335,7 +343,7 @@ class CodeQueries:
             return (
                 f"SELECT {', '.join(c(f.name) for f in fields)} FROM {table} "  # noqa: S608
                 f"WHERE {c('phone')} = %s AND {c('purpose')} = %s "
-                f"AND {c('state')} IN (%s, %s) "
+                f"AND {c('state')} IN (%s, %s, %s) "
                 f"ORDER BY {c('created_at')} DESC, {c('id')} DESC LIMIT 1"
             )
 

@@ -29,7 +29,7 @@ import hmac
 import math
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -40,6 +40,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+from django_tencent_sms.backends import get_backend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import (
     CodeRequestRefused,
@@ -48,9 +49,15 @@ from django_tencent_sms.exceptions import (
     SmsError,
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
+from django_tencent_sms.otp.accounts import pause_like_a_send, withheld
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
+from django_tencent_sms.otp.conversion import watch_conversion
+from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
+from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
+from django_tencent_sms.otp.refusals import check_refusals, note_refusal
+from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
@@ -155,16 +162,37 @@ def send_code(
 
     Raises ``InvalidMessage`` for a bad number, ``CodeRequestRefused`` when a limit says no
     (nothing sent), and what ``send_sms`` raises when sending fails. A send whose outcome is
-    unknown raises too, but its code stays valid: it may have arrived.
+    unknown raises too, but its code stays valid: it may have arrived. A sign-in code for a
+    number without an account (``ACCOUNT_PURPOSES``) is returned ``withheld``: no SMS went out.
     """
     conf = otp_settings()
     if conf["TEMPLATE"] is None:
         raise ConfigurationError(f"{OTP_SETTING}['TEMPLATE'] is not set.")
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
-    number = allowed_number(phone, conf)
-    e164 = number.as_e164
     now = clock()
+    ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
+    check_refusals(ip, conf, now)
+    try:
+        return _send_code(phone, purpose, conf, now, ip, request)
+    except (CodeRequestRefused, InvalidMessage) as exc:
+        if isinstance(exc, CodeRequestRefused) or exc.code == "invalid_phone":
+            note_refusal(ip, conf, now)
+        raise
+
+
+def _send_code(
+    phone: Any,
+    purpose: str,
+    conf: dict[str, Any],
+    now: datetime,
+    ip: str | None,
+    request: HttpRequest | None,
+) -> VerificationCode:
+    number = allowed_number(phone, conf)
+    # Looked up for every number, known or not: both take the same path until the SMS.
+    withhold = withheld(number, purpose, conf)
+    e164 = number.as_e164
     code = new_code(conf["LENGTH"])
     record = VerificationCode(
         phone=e164,
@@ -173,21 +201,30 @@ def send_code(
         state=VerificationCode.State.PENDING,
         created_at=now,
         expires_at=now + timedelta(seconds=conf["TTL"]),
-        ip=client_ip(request, conf) if request is not None else None,
+        ip=ip,
+        region=phonenumbers.region_code_for_number(number) or "",
     )
     code_rows.insert(record)
     try:
         enforce_limits(record, conf, now, queries=queries, request=request)
+        enforce_region_limit(record, conf, now)
     except BaseException:
         record.delete()
         raise
+    if withhold:
+        # No account for a sign-in code: the same answer, as late as a send's, and no SMS.
+        _finish(record, VerificationCode.State.WITHHELD, None)
+        pause_like_a_send()
+        return record
     _deliver(record, number, code, conf)
     notify(code_sent, VerificationCode, record=record, request=request)
+    watch_conversion(record, conf, now)
     return record
 
 
 def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
-    """``phone`` normalised; ``CodeRequestRefused`` when its region may not receive codes."""
+    """``phone`` normalised; ``CodeRequestRefused`` when its region or its type (premium-rate,
+    VoIP, …: ``NUMBER_TYPES``) may not receive codes."""
     number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
     regions = conf["ALLOWED_REGIONS"]
     if regions is not None and phonenumbers.region_code_for_number(number) not in set(regions):
@@ -195,6 +232,7 @@ def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
             _("Codes cannot be sent to numbers in this country or region."),
             code="region_not_allowed",
         )
+    check_number_type(number, conf)
     return number
 
 
@@ -202,13 +240,15 @@ def _deliver(
     record: VerificationCode, number: PhoneNumber, code: str, conf: dict[str, Any]
 ) -> None:
     """Send ``code`` by SMS and write into ``record`` what came of it; raise what ``send_sms``
-    raised. A code refused before sending leaves no row; one that may have arrived stays
-    usable."""
+    raised. A code refused before sending leaves no row; one whose SMS definitely never left,
+    or that Tencent refused, is dead at once; only one that may have arrived stays usable."""
     minutes = math.ceil(conf["TTL"] / 60)
     params = [p.format(code=code, minutes=minutes) for p in conf["PARAMS"]]
     secret = [i for i, p in enumerate(conf["PARAMS"]) if "{code}" in p]
+    backend: WatchedBackend | None = None
     try:
-        log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret)
+        backend = WatchedBackend(get_backend())
+        log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret, backend=backend)
     except InvalidMessage:
         record.delete()  # refused before sending (a template problem): nothing left
         raise
@@ -220,9 +260,16 @@ def _deliver(
             exc.log,
         )
         raise
-    except BaseException:
-        # Interrupted mid-request: the code may have arrived, so it stays usable.
-        _finish(record, VerificationCode.State.UNKNOWN, None)
+    except BaseException as exc:
+        if backend is None or not backend.started or isinstance(exc, ConfigurationError):
+            # Nothing left (no backend, the log row not written, a request that could not be
+            # built): the code can never arrive.
+            state = VerificationCode.State.FAILED
+        elif backend.accepted:
+            state = VerificationCode.State.SENT  # Tencent has it; the error came after
+        else:
+            state = VerificationCode.State.UNKNOWN  # interrupted mid-request: it may arrive
+        _finish(record, state, None)
         raise
     _finish(record, VerificationCode.State.SENT, log)
 

@@ -57,3 +57,16 @@ def setup(template, conf, clock):
 def alice(db):
     """A user whose username is PHONE (found by ``helpers.user_by_username``)."""
     return User.objects.create_user(PHONE, password="correct horse")
+
+
+@pytest.fixture(params=["sql", "orm"])
+def otp_query_path(request, monkeypatch):
+    """For a module's ``pytestmark``: each test runs with the statements ``otp.queries`` writes
+    itself (PostgreSQL and SQLite) and with the ORM, as ``test_service.py``'s tests do."""
+    from django.db import connection
+
+    if request.param == "sql" and not otp.queries.fast(connection):
+        pytest.skip("otp.queries writes its own SQL only on PostgreSQL and SQLite")
+    if request.param == "orm":
+        monkeypatch.setattr(otp.queries, "fast", lambda connection: False)
+    return request.param

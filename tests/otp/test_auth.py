@@ -75,7 +75,7 @@ def test_the_right_code_signs_in_once(setup, alice, sms_outbox):
 def test_the_code_is_checked_before_anyone_is_looked_up(setup, conf, sms_outbox):
     """Finding out whether a number has an account costs a try, like guessing a code."""
     spy = LookupSpy()
-    conf(USER_LOOKUP=spy)
+    conf(USER_LOOKUP=spy, ACCOUNT_PURPOSES=())  # codes go to numbers without an account
     send_code(PHONE)  # nobody has this number
     code = last_code(sms_outbox)
     request = http_request()
@@ -158,6 +158,10 @@ def test_a_bad_lookup_setting_fails_loudly_before_a_try_is_spent(
     setup, conf, sms_outbox, overrides, key
 ):
     conf(**overrides)
+    with pytest.raises(ConfigurationError, match=key):
+        send_code(PHONE)  # a sign-in code: its number's account is looked up first
+    assert sms_outbox == [] and not VerificationCode.objects.exists()
+    conf(**overrides, ACCOUNT_PURPOSES=())
     send_code(PHONE)
     with pytest.raises(ConfigurationError, match=key):
         authenticate(http_request(), phone=PHONE, code=last_code(sms_outbox))

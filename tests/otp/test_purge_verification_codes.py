@@ -280,3 +280,15 @@ def option_helps(command):
     recorder = OptionRecorder()
     command.add_arguments(recorder)
     return {dest: kwargs.get("help") for dest, kwargs in recorder.options.items()}
+
+
+def test_refused_requests_older_than_the_throttles_hour_are_deleted():
+    from django_tencent_sms.models import CodeRefusal
+
+    old = CodeRefusal.objects.create(ip="203.0.113.9", created_at=NOW - timedelta(minutes=61))
+    recent = CodeRefusal.objects.create(ip="203.0.113.9", created_at=NOW - timedelta(minutes=59))
+    purge("--dry-run")
+    assert CodeRefusal.objects.count() == 2
+    purge()
+    assert list(CodeRefusal.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert old.pk != recent.pk

@@ -246,13 +246,13 @@ def test_queries_per_code(
     send_code("+8613900000000")  # the template, looked up by name, is now cached
     setup.advance(1)
     if query_path == "sql":
-        # The code's row, the limits, the log's insert and update, the code finished (and
-        # older ones superseded).
-        with django_assert_num_queries(5):
+        # The IP's recent refusals, the code's row, the limits, the log's insert and update,
+        # the code finished (and older ones superseded).
+        with django_assert_num_queries(6):
             send_code(PHONE, request=request_from("10.0.0.1"))
     else:
         # The ORM counts the limits in three queries and finishes in two, in a transaction.
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):
             send_code(PHONE, request=request_from("10.0.0.1"))
     with django_assert_num_queries(2):  # the newest code, the counted try
         assert verify_code(PHONE, wrong(last_code(sms_outbox))) is False

@@ -13,8 +13,7 @@ from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
 
 from django_tencent_sms.models import VerificationCode
-from django_tencent_sms.otp import send_code
-from django_tencent_sms.otp import service as otp
+from django_tencent_sms.otp import send_code, service
 from django_tencent_sms.otp.session import verified_phone
 from tests.helpers import PHONE, last_code, wrong
 from tests.otp import flows
@@ -342,7 +341,7 @@ def test_asking_and_verifying_take_few_queries_however_many_codes_exist(
         """The queries of asking for a code and of signing in with it, for a new user."""
         User.objects.create_user(phone)
         client.logout()
-        most = ASK_QUERIES if otp.queries.fast(connections["default"]) else ASK_QUERIES_ORM
+        most = ASK_QUERIES if service.queries.fast(connections["default"]) else ASK_QUERIES_ORM
         with django_assert_max_num_queries(most) as asking:
             assert request_code(client, phone).status_code == 302
         code = last_code(sms_outbox)

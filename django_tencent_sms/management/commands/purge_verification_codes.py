@@ -98,8 +98,17 @@ class Command(PurgeCommand):
                 now, grace, batch_size=batch_size, using=using, on_batch=on_batch
             ),
         )
+        if not options["dry_run"]:
+            self._purge_refusals(now, using)
         if options["verbosity"] >= 1:
             self._report_kept(now, cutoff, using)
+
+    def _purge_refusals(self, now: datetime, using: str) -> None:
+        """Refused requests older than the hour the refusal throttle looks at: unused."""
+        from django_tencent_sms.models import CodeRefusal
+        from django_tencent_sms.otp.refusals import REFUSAL_WINDOW
+
+        CodeRefusal.objects.using(using).filter(created_at__lte=now - REFUSAL_WINDOW).delete()
 
     def _report_kept(self, now: datetime, cutoff: datetime, using: str) -> None:
         """Say how many expired codes stay because they are less than 24 hours old."""
