@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -149,10 +149,11 @@ def recover(
     ):
         done.failed = _ids(rows.filter(pk__in=ids, status=Status.FAILED, finished_at=now))
 
+    skip_locked = connections[using].features.has_select_for_update_skip_locked
     with transaction.atomic(using=using):
         # Locked, so that two runs at once do not both enqueue a row (where the database locks).
         taken = list(
-            lost.select_for_update(skip_locked=True)
+            lost.select_for_update(skip_locked=skip_locked)
             .order_by("batch", "pk")
             .values_list("pk", "batch", "phone")
         )

@@ -14,6 +14,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from django_tencent_sms.models import SmsLog
@@ -276,8 +277,10 @@ print(json.dumps({"single": single, "killed": [log.pk for log in killed]}))
 """
 
 
+@pytest.mark.django_db(transaction=True)  # the workers see what this process writes
+@pytest.mark.parametrize("where", ["sqlite-file", "server"])
 def test_real_workers_send_the_rows_whose_task_was_lost_and_never_resend(
-    sms_sandbox, settings, tmp_path
+    sms_sandbox, settings, tmp_path, where
 ):
     if find_spec("django_tasks_db") is None:
         skip_service("the django-tasks-db package (pip install -e .[test])")
@@ -285,15 +288,28 @@ def test_real_workers_send_the_rows_whose_task_was_lost_and_never_resend(
 
     workers = Workers(tmp_path, dict(settings.TENCENT_SMS))
     logs, results = SmsLog._meta.db_table, DBTaskResult._meta.db_table
-    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
     sms_sandbox.add_template(7, "Order {1} shipped")
+    if where == "server":
+        if connection.vendor == "sqlite":
+            pytest.skip("needs a database server (DATABASE_URL=postgres://… or mysql://…)")
+        keys = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+        database = {key: connection.settings_dict[key] for key in keys}  # the test database
 
-    def rows(sql):
-        with contextlib.closing(sqlite3.connect(database["NAME"], timeout=10)) as db:
-            return db.execute(sql).fetchall()
+        def rows(sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return [tuple(found) for found in cursor.fetchall()]
+
+    else:
+        database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+
+        def rows(sql):
+            with contextlib.closing(sqlite3.connect(database["NAME"], timeout=10)) as db:
+                return db.execute(sql).fetchall()
+
+        workers.run(database, "-m", "django", "migrate", "--noinput", "-v", "0")
 
     try:
-        workers.run(database, "-m", "django", "migrate", "--noinput", "-v", "0")
         left = json.loads(workers.run(database, "-c", LEFT_BEHIND).splitlines()[-1])
         assert rows(f"SELECT status, count(*) FROM {logs} GROUP BY status ORDER BY status") == [
             ("queued", 55),
