@@ -161,10 +161,12 @@ def test_older_than_and_the_setting_set_when_a_row_is_stuck(dummy_tasks, setting
     assert status_of(other) == Status.UNKNOWN
 
 
-@pytest.mark.parametrize("args", [["--older-than", "0"], ["--older-than", "-5"]])
-def test_a_cut_off_that_is_not_positive_is_refused(args):
-    with pytest.raises(CommandError, match="positive"):
-        recover_command(*args)
+def test_a_negative_cut_off_is_refused_and_zero_takes_every_row_in_progress(dummy_tasks):
+    with pytest.raises(CommandError, match="0 or more"):
+        recover_command("--older-than", "-5")
+    just_now = row(Status.SENDING, 1)
+    assert "1 SMS marked unknown" in recover_command("--older-than", "0")
+    assert status_of(just_now) == Status.UNKNOWN
 
 
 @pytest.mark.parametrize("value", [0, -1, "600", None, 1.5, True])

@@ -24,15 +24,18 @@ class Command(BaseCommand):
             "--older-than",
             type=int,
             metavar="SECONDS",
-            help="Stuck for longer than this; default TENCENT_SMS['STALE_AFTER'] (600).",
+            help=(
+                "Stuck for longer than this; default TENCENT_SMS['STALE_AFTER'] (600). 0: every "
+                "row in progress now (a worker still sending one records its outcome over it)."
+            ),
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Say what would change; change nothing."
         )
 
     def handle(self, *args: Any, older_than: int | None, dry_run: bool, **options: Any) -> None:
-        if older_than is not None and older_than <= 0:
-            raise CommandError("--older-than must be a positive number of seconds.")
+        if older_than is not None and older_than < 0:
+            raise CommandError("--older-than must be a number of seconds, 0 or more.")
         try:
             # The task framework only when a queued row needs it: the other rows need none.
             done = recover(
