@@ -14,6 +14,7 @@ import sys
 import phonenumbers
 import pytest
 import urllib3
+from django.conf import settings
 from django.core import mail
 from django.core.signals import got_request_exception
 from django.db import DatabaseError
@@ -161,12 +162,18 @@ def test_checking_a_code_that_fails_reports_no_code(issued_code, check):
 # Through the views, as Django's handler reports them ------------------------------------------
 
 
+@pytest.fixture(params=[False, True], ids=["production", "debug"])
+def debug(request, settings):
+    """DEBUG off (the e-mail to ADMINS) and on (the technical 500 page as the answer)."""
+    settings.DEBUG = request.param
+    return request.param
+
+
 @pytest.fixture
-def admin_mail(settings):
-    """Django's 500 handling with DEBUG off, and its default logging: ``AdminEmailHandler``
+def admin_mail(settings, debug):
+    """Django's 500 handling, and its default logging: with DEBUG off, ``AdminEmailHandler``
     mails the report to ADMINS. The requests whose exception was reported, to render the
     500 page for."""
-    settings.DEBUG = False
     settings.ADMINS = [("Ops", "ops@example.com")]
     assert any(isinstance(h, AdminEmailHandler) for h in logging.getLogger("django").handlers)
     failed = []
@@ -179,10 +186,16 @@ def admin_mail(settings):
     got_request_exception.disconnect(record)
 
 
-def mailed(admin_mail):
-    """The e-mailed report (subject, text) and the 500 pages of the failed requests."""
-    (email,) = (m for m in mail.outbox if m.to == ["ops@example.com"])
-    rendered = [email.subject, email.body]
+def mailed(admin_mail, response):
+    """The e-mailed report (subject, text) with DEBUG off, else the technical 500 page that
+    was the answer; and the reports of the failed requests rendered here."""
+    if settings.DEBUG:
+        assert "Traceback" in response.content.decode()
+        rendered = ["", response.content.decode()]
+        assert not mail.outbox
+    else:
+        (email,) = (m for m in mail.outbox if m.to == ["ops@example.com"])
+        rendered = [email.subject, email.body]
     for request, exc_info in admin_mail:
         rendered += reports(exc_info, request)
     assert len(rendered) == 6, rendered
@@ -211,7 +224,7 @@ def test_asking_for_a_code_on_the_sign_in_views_reports_no_code(
         response = flows.request_code(client)
     assert response.status_code == 500
     code = params_of(broken_transport[0])[0]
-    assert_clean(mailed(admin_mail), code, SANDBOX_APP_KEY)
+    assert_clean(mailed(admin_mail, response), code, SANDBOX_APP_KEY)
 
 
 @pytest.mark.parametrize("json_api", [False, True], ids=["page", "json"])
@@ -224,7 +237,7 @@ def test_a_code_typed_into_the_sign_in_views_is_not_reported(
     else:
         response = client.post(flows.VERIFY_URL, {"phone": PHONE, "code": issued_code})
     assert response.status_code == 500
-    assert_clean(mailed(admin_mail), issued_code)
+    assert_clean(mailed(admin_mail, response), issued_code)
 
 
 @pytest.mark.parametrize("view", ["status", "reply"])
@@ -243,8 +256,8 @@ def test_a_callback_failing_unexpectedly_reports_no_token(settings, admin_mail, 
         f"/sms/callbacks/{view}/{TOKEN}/?x=1", "[]", content_type="application/json"
     )
     assert response.status_code == 500
-    rendered = mailed(admin_mail)
-    assert "/sms/callbacks/" in rendered[0]  # the path is reported, without its token
+    rendered = mailed(admin_mail, response)
+    assert "/sms/callbacks/" in rendered[0] + rendered[1]  # the path is, without its token
     assert_clean(rendered, TOKEN, frames=("broken_ip",))
 
 

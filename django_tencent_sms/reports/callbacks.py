@@ -26,6 +26,7 @@ from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.protocol.callbacks import load_json, parse_replies, parse_status_reports
 from django_tencent_sms.protocol.reports import MalformedReport
+from django_tencent_sms.reporting import hide_secrets_in_reports
 from django_tencent_sms.reports.apply import apply_delivery_reports, store_replies
 
 __all__ = [
@@ -152,6 +153,7 @@ class CallbackView(View):
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         hide_token(request, str(kwargs.get("token") or ""))
+        hide_secrets_in_reports(request)
         super().setup(request, *args, **kwargs)
 
     @method_decorator(sensitive_variables("token", "expected"))
