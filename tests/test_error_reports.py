@@ -284,3 +284,27 @@ def test_a_database_error_after_an_accepted_send_is_logged_masked_without_parame
     for text in (caplog.text, line):
         assert PHONE not in text and PHONE[1:] not in text
         assert CODE not in text
+
+
+def test_database_errors_around_a_bulk_send_are_logged_without_numbers_or_parameters(
+    sms_sandbox, monkeypatch, caplog
+):
+    from django_tencent_sms import send_bulk
+    from django_tencent_sms.sending import batch
+
+    phones = [f"+86137{i:08d}" for i in range(3)]
+    real_save = batch.save_rows
+
+    def refused(rows, fields):
+        if "sid" in fields:
+            raise DatabaseError(f"Failing row contains (1, {phones[0]}, [{CODE}], ...)")
+        return real_save(rows, fields)
+
+    monkeypatch.setattr(batch, "save_rows", refused)
+    sms_sandbox.add_template(7, "Order {1} shipped")
+    with caplog.at_level(logging.INFO, logger="django_tencent_sms"), pytest.raises(DatabaseError):
+        send_bulk(phones, 7, [CODE])
+    assert "3 messages were SENT (sids " in caplog.text
+    assert "could not be updated (DatabaseError)" in caplog.text
+    assert CODE not in caplog.text
+    assert not any(phone in caplog.text or phone[1:] in caplog.text for phone in phones)
