@@ -21,7 +21,7 @@ from django_tencent_sms.models import SmsLog
 from django_tencent_sms.sending import recover as recovery
 from django_tencent_sms.sending.recover import LOST, NowAndThen, is_stale
 from tests.conftest import skip_service
-from tests.sending.test_background import Workers
+from tests.sending.test_background import WORKER_TIMEOUT, Workers
 
 Status = SmsLog.Status
 PHONE = "+8613711112222"
@@ -344,3 +344,94 @@ def test_real_workers_send_the_rows_whose_task_was_lost_and_never_resend(
     assert statuses == {"sent": 55, "unknown": 200}
     killed = ",".join(str(pk) for pk in left["killed"])
     assert rows(f"SELECT DISTINCT status FROM {logs} WHERE id IN ({killed})") == [("unknown",)]
+
+
+CAMPAIGN = """
+import django, json
+django.setup()
+from django_tencent_sms import send_bulk
+from django_tencent_sms.models import SmsLog
+send_bulk([f"+86139{i:08d}" for i in range(250)], 7, ["C"], background=True)
+print(json.dumps(list(SmsLog.objects.order_by("pk").values_list("pk", flat=True))))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["sqlite-file", "server"])
+def test_a_worker_killed_mid_batch_leaves_rows_that_recover_marks_unknown_never_resent(
+    sms_sandbox, settings, tmp_path, where
+):
+    """A background campaign; its worker is killed (SIGKILL) while a batch's request waits for
+    Tencent's answer. The batch's rows stay ``sending``; ``tencent_sms_recover --older-than 0``
+    makes them ``unknown``, and a new worker sends the rest, and never that batch again."""
+    if find_spec("django_tasks_db") is None:
+        skip_service("the django-tasks-db package (pip install -e .[test])")
+    from django_tasks_db.models import DBTaskResult
+
+    workers = Workers(tmp_path, dict(settings.TENCENT_SMS))
+    logs, results = SmsLog._meta.db_table, DBTaskResult._meta.db_table
+    sms_sandbox.add_template(7, "Campaign {1}")
+    database, rows = worker_database(where, tmp_path, workers)
+    try:
+        json.loads(workers.run(database, "-c", CAMPAIGN).splitlines()[-1])
+        sms_sandbox.fail_next("slow", delay=WORKER_TIMEOUT)  # the first request hangs
+        workers.start(database, 1)
+        workers.wait_until(lambda: len(sms_sandbox.requests) == 1, lambda: sms_sandbox.requests)
+        workers.procs[0].kill()  # SIGKILL, mid-request
+        workers.procs[0].wait()
+        in_flight = {number for number in numbers_of(sms_sandbox.requests[0])}
+        sending = rows(f"SELECT count(*) FROM {logs} WHERE status = 'sending'")
+        assert sending == [(len(in_flight),)]
+
+        out = workers.run(database, "-m", "django", "tencent_sms_recover", "--older-than", "0")
+        assert f"{len(in_flight)} SMS marked unknown" in out
+        workers.procs.clear()
+        workers.start(database, 1)
+
+        def done():
+            return rows(
+                f"SELECT (SELECT count(*) FROM {logs} WHERE status IN ('queued', 'sending'))"
+                f"     + (SELECT count(*) FROM {results} WHERE status = 'READY')"
+            ) == [(0,)]
+
+        def state():
+            return rows(f"SELECT status, count(*) FROM {logs} GROUP BY status")
+
+        workers.wait_until(done, state)
+        requested = [numbers_of(request) for request in sms_sandbox.requests]
+    finally:
+        workers.stop()
+        sms_sandbox.reset()  # wakes the hung request
+    everyone = [number for numbers in requested for number in numbers]
+    assert sorted(everyone) == sorted(f"139{i:08d}" for i in range(250))  # each number once
+    statuses = dict(rows(f"SELECT status, count(*) FROM {logs} GROUP BY status"))
+    assert statuses == {"unknown": len(in_flight), "sent": 250 - len(in_flight)}
+
+
+def numbers_of(request):
+    """The national numbers a sendmultisms2 request went to."""
+    return [entry["mobile"] for entry in request.json["tel"]]
+
+
+def worker_database(where, tmp_path, workers):
+    """The database the workers share with this test, and a function reading it with SQL."""
+    if where == "server":
+        if connection.vendor == "sqlite":
+            pytest.skip("needs a database server (DATABASE_URL=postgres://… or mysql://…)")
+        keys = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+        database = {key: connection.settings_dict[key] for key in keys}  # the test database
+
+        def rows(sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return [tuple(found) for found in cursor.fetchall()]
+
+        return database, rows
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+
+    def rows(sql):
+        with contextlib.closing(sqlite3.connect(database["NAME"], timeout=10)) as db:
+            return db.execute(sql).fetchall()
+
+    workers.run(database, "-m", "django", "migrate", "--noinput", "-v", "0")
+    return database, rows
