@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import router, transaction
 from django.utils import timezone
@@ -27,12 +27,15 @@ from django_tencent_sms.sending.recover import NowAndThen
 if TYPE_CHECKING:
     # Checked against Django 6's stubs; the backport's decorator is the same.
     from django.tasks import task
+    from django.tasks.backends.immediate import ImmediateBackend
 else:
     try:
         from django.tasks import task  # Django 6.0+
+        from django.tasks.backends.immediate import ImmediateBackend
     except ImportError:
         try:
             from django_tasks import task  # the backport, for Django 5.2
+            from django_tasks.backends.immediate import ImmediateBackend
         except ImportError:
             raise ConfigurationError(
                 "send_sms(background=True) needs Django's task framework: Django 6, or on "
@@ -61,7 +64,7 @@ def send_queued_sms(log_id: int) -> str:
     rows, as ``manage.py tencent_sms_recover`` does.
     """
     status = send_queued(log_id)
-    recover_stuck(requeue=requeue, requeue_batch=requeue_batch)
+    _recover_now_and_then(send_queued_sms)
     return status
 
 
@@ -70,7 +73,7 @@ def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
     """Send one batch of ``queued`` bulk rows (``sending.batch.send_batch``) in one request;
     return the batch's counts. Running it twice for the same ids sends at most once."""
     summary = send_batch(log_ids)
-    recover_stuck(requeue=requeue, requeue_batch=requeue_batch)
+    _recover_now_and_then(send_queued_batch)
     return {
         "sent": summary.sent,
         "failed": summary.failed,
@@ -135,6 +138,13 @@ def _enqueue(log_id: int, *, using: str, reraise: bool) -> None:
 
 #: What the workers run now and then: ``sending.recover.recover``, once per STALE_AFTER.
 recover_stuck = NowAndThen()
+
+
+def _recover_now_and_then(task: Any) -> None:
+    """``recover_stuck`` in a worker; not where the immediate backend runs the task (in the
+    request that enqueued it: nobody should wait for that)."""
+    if not isinstance(task.get_backend(), ImmediateBackend):
+        recover_stuck(requeue=requeue, requeue_batch=requeue_batch)
 
 
 def requeue(log_id: int) -> bool:

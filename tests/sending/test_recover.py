@@ -435,3 +435,15 @@ def worker_database(where, tmp_path, workers):
 
     workers.run(database, "-m", "django", "migrate", "--noinput", "-v", "0")
     return database, rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_immediate_backend_does_not_recover_in_the_request(sms_sandbox, monkeypatch):
+    from django_tencent_sms import send_sms, tasks
+
+    monkeypatch.setattr(tasks.recover_stuck, "next_run", None)
+    sms_sandbox.add_template(7, "Order {1} shipped")
+    stuck = row(Status.SENDING, OLD)
+    assert send_sms(PHONE, 7, ["A1"], background=True).status == Status.SENT  # sent at once
+    assert status_of(stuck) == Status.SENDING
+    assert tasks.recover_stuck.next_run is None
