@@ -113,20 +113,24 @@ def recover(
     ``pending``/``sending`` → ``unknown``; ``queued`` never queued again → ``requeue(id)`` (a
     single message) or ``requeue_batch(ids)`` (at most 200 rows of one bulk send, all domestic
     or all international), each returning whether the task framework took it (a refused task
-    leaves its rows ``failed``, as ``tasks`` does); ``queued`` queued again already →
-    ``failed``. Every change is a
+    leaves its rows ``failed``, as ``tasks`` does); ``queued`` queued again more than
+    ``STALE_AFTER`` ago (however short ``older_than``) → ``failed``. Every change is a
     conditional UPDATE: a worker that gets to a row meanwhile wins. ``dry_run`` changes nothing
     and says what would change.
     """
-    seconds = stale_after() if older_than is None else older_than
+    setting = stale_after()
+    seconds = setting if older_than is None else older_than
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=seconds)
+    # A task queued again gets STALE_AFTER to be taken, whatever older_than says: a run with
+    # a short cut-off right after the last must not fail what that one just queued.
+    grace_cutoff = now - timedelta(seconds=max(seconds, setting))
     using = router.db_for_write(SmsLog)
     rows = SmsLog.objects.using(using)
     done = Recovery()
 
     may_have_left = rows.filter(since_before(cutoff), status__in=[Status.PENDING, Status.SENDING])
-    lost_again = rows.filter(status=Status.QUEUED, requeued_at__lt=cutoff)
+    lost_again = rows.filter(status=Status.QUEUED, requeued_at__lt=grace_cutoff)
     lost = rows.filter(status=Status.QUEUED, requeued_at__isnull=True, created_at__lt=cutoff)
     if dry_run:
         done.unknown = _ids(may_have_left)

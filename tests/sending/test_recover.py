@@ -135,6 +135,9 @@ def test_a_row_queued_again_whose_task_is_lost_again_becomes_failed_never_sent(d
         out
         == f"1 SMS marked failed (never sent: their task was lost again, or refused): {again.pk}\n"
     )
+    # A short cut-off finds rows stuck sooner, but gives a task queued again its STALE_AFTER.
+    assert recover_command("--older-than", "0") == ""
+    assert status_of(waiting) == Status.QUEUED and dummy_tasks.results == []
 
 
 def test_dry_run_says_what_would_change_and_changes_nothing(dummy_tasks):
