@@ -67,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     # Tencent does not sign its callbacks: the secret in their URL is what proves them. 16 or
     # more URL-safe characters, e.g. secrets.token_urlsafe(32); empty refuses every callback.
     "CALLBACK_TOKEN": "",
+    # Seconds after which a message still "queued", "sending" or "pending" counts as stuck: the
+    # admin marks it, and `manage.py tencent_sms_recover` (and, now and then, the task workers)
+    # marks it "unknown" (never sent again) or queues it again when its task was lost.
+    "STALE_AFTER": 600,
     # Networks callbacks may come from, e.g. ["203.0.113.0/24", "2001:db8::/32"]; None: any.
     "CALLBACK_ALLOWED_IPS": None,
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses

@@ -182,6 +182,9 @@ class SmsLog(models.Model):
     )
     report_description = models.CharField(_("report description"), max_length=255, blank=True)
     reported_at = models.DateTimeField(_("report received"), null=True, blank=True)
+    # Set by `manage.py tencent_sms_recover` when a queued row's task was lost and it was
+    # enqueued again: it is, once.
+    requeued_at = models.DateTimeField(_("queued again"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("SMS log")

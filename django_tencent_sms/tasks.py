@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import router, transaction
 from django.utils import timezone
@@ -22,16 +22,20 @@ from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.sending.background import send_queued
 from django_tencent_sms.sending.batch import send_batch
+from django_tencent_sms.sending.recover import NowAndThen
 
 if TYPE_CHECKING:
     # Checked against Django 6's stubs; the backport's decorator is the same.
     from django.tasks import task
+    from django.tasks.backends.immediate import ImmediateBackend
 else:
     try:
         from django.tasks import task  # Django 6.0+
+        from django.tasks.backends.immediate import ImmediateBackend
     except ImportError:
         try:
             from django_tasks import task  # the backport, for Django 5.2
+            from django_tasks.backends.immediate import ImmediateBackend
         except ImportError:
             raise ConfigurationError(
                 "send_sms(background=True) needs Django's task framework: Django 6, or on "
@@ -39,7 +43,14 @@ else:
                 "and add 'django_tasks' to INSTALLED_APPS)."
             ) from None
 
-__all__ = ["enqueue_batch_on_commit", "enqueue_on_commit", "send_queued_batch", "send_queued_sms"]
+__all__ = [
+    "enqueue_batch_on_commit",
+    "enqueue_on_commit",
+    "requeue",
+    "requeue_batch",
+    "send_queued_batch",
+    "send_queued_sms",
+]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -49,8 +60,12 @@ def send_queued_sms(log_id: int) -> str:
     """Send the ``queued`` ``SmsLog`` ``log_id``; return its status afterwards.
 
     Running it twice for one id sends at most once (see ``sending.background.send_queued``).
+    Now and then (once per ``STALE_AFTER`` in each worker process) it also recovers stuck
+    rows, as ``manage.py tencent_sms_recover`` does.
     """
-    return send_queued(log_id)
+    status = send_queued(log_id)
+    _recover_now_and_then(send_queued_sms)
+    return status
 
 
 @task
@@ -58,6 +73,7 @@ def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
     """Send one batch of ``queued`` bulk rows (``sending.batch.send_batch``) in one request;
     return the batch's counts. Running it twice for the same ids sends at most once."""
     summary = send_batch(log_ids)
+    _recover_now_and_then(send_queued_batch)
     return {
         "sent": summary.sent,
         "failed": summary.failed,
@@ -118,3 +134,33 @@ def _enqueue(log_id: int, *, using: str, reraise: bool) -> None:
         logger.exception("SMS #%s could not be queued; marked failed, nothing was sent", log_id)
         if reraise:
             raise
+
+
+#: What the workers run now and then: ``sending.recover.recover``, once per STALE_AFTER.
+recover_stuck = NowAndThen()
+
+
+def _recover_now_and_then(task: Any) -> None:
+    """``recover_stuck`` in a worker; not where the immediate backend runs the task (in the
+    request that enqueued it: nobody should wait for that)."""
+    if not isinstance(task.get_backend(), ImmediateBackend):
+        recover_stuck(requeue=requeue, requeue_batch=requeue_batch)
+
+
+def requeue(log_id: int) -> bool:
+    """Enqueue the task of the ``queued`` row ``log_id`` again (its first was lost); whether
+    the task backend took it (a refusal is logged and leaves the row ``failed``)."""
+    try:
+        enqueue_on_commit(SmsLog(pk=log_id))
+    except Exception:
+        return False
+    return True
+
+
+def requeue_batch(log_ids: list[int]) -> bool:
+    """``requeue`` for one batch of a bulk send (``send_queued_batch``)."""
+    try:
+        enqueue_batch_on_commit(log_ids)
+    except Exception:
+        return False
+    return True

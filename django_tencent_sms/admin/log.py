@@ -21,6 +21,7 @@ from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
 from django_tencent_sms.admin.routes import admin_path
 from django_tencent_sms.admin.search import PhoneSearchAdmin
+from django_tencent_sms.admin.stale import StaleFilter, stale_mark
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.result_codes import lookup
@@ -49,8 +50,8 @@ class SmsLogAdmin(
         "fee",
     ]
     list_display_links = ["created_at"]
-    list_filter = ["status", "template", "created_at"]
-    allowed_lookup_roots = ("status", "template", "created_at")
+    list_filter = ["status", StaleFilter, "template", "created_at"]
+    allowed_lookup_roots = ("status", "stuck", "template", "created_at")
     list_select_related = ["template"]
     search_fields = ["sid"]  # the real search is get_search_results below
     search_help_text = _(
@@ -151,7 +152,7 @@ class SmsLogAdmin(
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, log):
-        return status_badge(log)
+        return format_html("{}{}", status_badge(log), stale_mark(log))
 
     @admin.display(description=_("Tencent result"), ordering="result")
     def result_label(self, log):

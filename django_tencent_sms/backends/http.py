@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
@@ -152,6 +153,7 @@ class HttpBackend(BaseBackend):
     #: The setting named when the URL turns out to be unusable at send time.
     url_setting = "API_URL"
 
+    @sensitive_variables("credentials")
     def __init__(
         self,
         *,
@@ -269,6 +271,9 @@ class HttpBackend(BaseBackend):
         request.hooks = {"response": []}
         return request, target
 
+    # No local of this frame nor of those below it (requests, urllib3, http.client) in an error
+    # report: they hold the signed body, whose parameters may carry a verification code.
+    @sensitive_variables()
     def post(
         self,
         build: Callable[[], tuple[str, bytes, Mapping[str, str] | None]],

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
@@ -35,6 +36,7 @@ class TencentBackend(HttpBackend):
     endpoint = "sendsms"
     url_setting = "API_URL"
 
+    @sensitive_variables("app_key", "kwargs")
     def __init__(
         self,
         *,
@@ -54,6 +56,7 @@ class TencentBackend(HttpBackend):
         """Post the request ``build_request`` makes, given the account and a fresh ``random``
         and the current time for every attempt, retries included."""
 
+        @sensitive_variables()  # the app key, and the body with the parameters
         def build() -> tuple[str, bytes, None]:
             request = build_request(
                 api_url=self.api_url,

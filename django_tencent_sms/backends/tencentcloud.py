@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from django.views.decorators.debug import sensitive_variables
 
 from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
@@ -42,6 +43,7 @@ class TencentCloudBackend(HttpBackend):
 
     url_setting = "ENDPOINT"
 
+    @sensitive_variables("secret_key", "kwargs")
     def __init__(
         self,
         *,
@@ -82,6 +84,7 @@ class TencentCloudBackend(HttpBackend):
         """Post the request ``build_request`` makes, given the account and signed at the current
         time for every attempt, retries included."""
 
+        @sensitive_variables()  # the secret key, and the body with the parameters
         def build() -> tuple[str, bytes, dict[str, str]]:
             request = build_request(
                 sdk_app_id=self.sdk_app_id,

@@ -73,6 +73,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from phonenumber_field.phonenumber import PhoneNumber
 
 from django_tencent_sms.exceptions import ConfigurationError
@@ -144,6 +145,8 @@ class PhoneCodeBackend(ModelBackend):
     anything else.
     """
 
+    # The code: no local of these, nor of the frames below them, in an error report.
+    @sensitive_variables()
     def authenticate(  # type: ignore[override]
         self,
         request: HttpRequest | None,
@@ -173,6 +176,7 @@ class PhoneCodeBackend(ModelBackend):
             return PhoneCodeAttempt("inactive", result, user)
         return PhoneCodeAttempt("ok", result, user)
 
+    @sensitive_variables()
     async def aauthenticate(  # type: ignore[override]
         self,
         request: HttpRequest | None,

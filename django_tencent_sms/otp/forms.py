@@ -26,8 +26,10 @@ from django import forms
 from django.contrib.auth import authenticate, get_backends
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpRequest
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
+from django.views.decorators.debug import sensitive_variables
 from phonenumber_field.phonenumber import PhoneNumber
 
 from django_tencent_sms.conf import sms_settings
@@ -232,6 +234,8 @@ class VerifyCodeForm(forms.Form):
         self.request = request
         self.result: VerificationResult | None = None
 
+    # The code is in cleaned_data, and in the frames below (check, authenticate, check_code).
+    @method_decorator(sensitive_variables())
     def clean(self) -> dict[str, Any]:
         super().clean()
         phone, code = self.cleaned_data.get("phone"), self.cleaned_data.get("code")
@@ -271,6 +275,7 @@ class LoginCodeForm(VerifyCodeForm):
         # Another backend answered first (a user, or PermissionDenied): take its word for it.
         return VerificationResult(Reason.OK if self.user is not None else Reason.WRONG)
 
+    @method_decorator(sensitive_variables())
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.result is not None and self.result.ok and self.user is None:

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 from phonenumber_field.phonenumber import PhoneNumber
 
 from django_tencent_sms.backends import get_backend
@@ -155,6 +156,8 @@ def client_ip(request: HttpRequest, conf: dict[str, Any]) -> str | None:
 # Sending -------------------------------------------------------------------------------------
 
 
+# No local of these, nor of any frame below them, is shown in error reports: the code.
+@sensitive_variables()
 def send_code(
     phone: Any, purpose: str = "login", *, request: HttpRequest | None = None
 ) -> VerificationCode:
@@ -282,6 +285,7 @@ def _finish(record: VerificationCode, state: str, log: SmsLog | None) -> None:
 # Checking ------------------------------------------------------------------------------------
 
 
+@sensitive_variables()
 def verify_code(
     phone: Any, code: Any, purpose: str = "login", *, request: HttpRequest | None = None
 ) -> bool:
@@ -290,6 +294,7 @@ def verify_code(
     return check_code(phone, code, purpose, request=request).ok
 
 
+@sensitive_variables()
 def check_code(
     phone: Any, code: Any, purpose: str = "login", *, request: HttpRequest | None = None
 ) -> VerificationResult:

@@ -39,6 +39,7 @@ relies on autocommit to count racing requests (see ``django_tencent_sms.otp.serv
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,7 +57,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.generic import FormView
 
 from django_tencent_sms.masking import mask_phone
@@ -73,6 +74,7 @@ from django_tencent_sms.otp.session import (
     remember_code_request,
     resend_countdown,
 )
+from django_tencent_sms.reporting import hide_secrets_in_reports
 
 __all__ = ["OtpViewMixin", "RequestCodeView", "VerifyCodeView", "otp_view"]
 
@@ -89,6 +91,17 @@ def otp_view(view: Any, *, allow_anonymous: bool) -> Any:
     for alias in connections:
         view = transaction.non_atomic_requests(using=alias)(view)
     return view
+
+
+def _hiding_secrets(view: Any) -> Any:
+    """``view``, with error reports that hide the code even with DEBUG on."""
+
+    @wraps(view)
+    def hiding_secrets(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        hide_secrets_in_reports(request)
+        return view(request, *args, **kwargs)
+
+    return hiding_secrets
 
 
 class OtpViewMixin:
@@ -114,6 +127,10 @@ class OtpViewMixin:
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
         view = super().as_view(**initkwargs)  # type: ignore[misc]
+        # Error reports (the 500 page, the e-mail to ADMINS) show neither the code posted nor
+        # any local of a frame below: the code passes through forms, backends and the service.
+        view = sensitive_post_parameters("code")(sensitive_variables()(view))
+        view = _hiding_secrets(view)
         for decorator in cls.view_decorators:
             view = decorator(view)
         return otp_view(csrf_protect(view), allow_anonymous=cls.allow_anonymous)

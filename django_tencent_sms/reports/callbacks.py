@@ -21,18 +21,22 @@ from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.protocol.callbacks import load_json, parse_replies, parse_status_reports
 from django_tencent_sms.protocol.reports import MalformedReport
+from django_tencent_sms.reporting import hide_secrets_in_reports
 from django_tencent_sms.reports.apply import apply_delivery_reports, store_replies
 
 __all__ = [
     "MAX_BODY",
+    "CallbackToken",
     "CallbackView",
     "DeliveryReportView",
     "ReplyView",
+    "TokenConverter",
     "callback_client_ip",
     "parse_networks",
 ]
@@ -45,6 +49,44 @@ MAX_BODY = 1 << 20
 OK = {"result": 0, "errmsg": "OK"}
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+#: What error reports show in place of the token.
+HIDDEN = "********"
+
+
+class CallbackToken(str):
+    """The token from a callback's URL: a ``str`` that ``repr()`` never shows, so that error
+    reports (which show the resolver's and the handler's locals) do not."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(HIDDEN)
+
+
+class TokenConverter:
+    """The ``<token>`` of the callback URLs, as a :class:`CallbackToken`."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> CallbackToken:
+        return CallbackToken(value)
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+def hide_token(request: HttpRequest, token: str) -> None:
+    """Take ``token`` out of the path ``request`` reports: Django's "Internal Server Error"
+    line, the 500 page and the e-mail to ADMINS show the path, its ``META`` and its ``repr``."""
+    if not token:
+        return
+    segment, hidden = f"/{token}/", f"/{HIDDEN}/"
+    request.path = request.path.replace(segment, hidden)
+    request.path_info = request.path_info.replace(segment, hidden)
+    for key, value in request.META.items():
+        if isinstance(value, str) and segment in value:
+            request.META[key] = value.replace(segment, hidden)
 
 
 def parse_networks(value: Any) -> tuple[Network, ...] | None:
@@ -112,6 +154,12 @@ class CallbackView(View):
     #: Bytes a body may have.
     max_body = MAX_BODY
 
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        hide_token(request, str(kwargs.get("token") or ""))
+        hide_secrets_in_reports(request)
+        super().setup(request, *args, **kwargs)
+
+    @method_decorator(sensitive_variables("token", "expected"))
     def post(self, request: HttpRequest, token: str = "") -> HttpResponse:
         expected = sms_settings.CALLBACK_TOKEN
         if not isinstance(expected, str) or not expected:

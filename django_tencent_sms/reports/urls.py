@@ -15,15 +15,22 @@ Tencent's SMS console (status callback and reply callback). The same paths witho
 answer 403, as a wrong token does.
 """
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from django_tencent_sms.reports import callbacks
+
+# A token that error reports do not show (see ``callbacks.CallbackToken``).
+register_converter(callbacks.TokenConverter, "tencent_sms_token")
 
 app_name = "tencent_sms_callbacks"
 
 urlpatterns = [
-    path("callbacks/status/<str:token>/", callbacks.DeliveryReportView.as_view(), name="status"),
+    path(
+        "callbacks/status/<tencent_sms_token:token>/",
+        callbacks.DeliveryReportView.as_view(),
+        name="status",
+    ),
     path("callbacks/status/", callbacks.DeliveryReportView.as_view(), name="status-no-token"),
-    path("callbacks/reply/<str:token>/", callbacks.ReplyView.as_view(), name="reply"),
+    path("callbacks/reply/<tencent_sms_token:token>/", callbacks.ReplyView.as_view(), name="reply"),
     path("callbacks/reply/", callbacks.ReplyView.as_view(), name="reply-no-token"),
 ]

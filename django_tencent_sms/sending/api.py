@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from django_tencent_sms.backends import BaseBackend, get_backend
 from django_tencent_sms.conf import sms_settings
@@ -31,6 +32,9 @@ from django_tencent_sms.sending.validation import normalize_phone
 __all__ = ["resend", "send_sms"]
 
 
+# Every frame below these shows no local in error reports: parameters may carry a
+# verification code, and the backends sign with the credentials.
+@sensitive_variables()
 def send_sms(
     phone: str | phonenumbers.PhoneNumber,
     template: TemplateRef,
@@ -86,6 +90,7 @@ def send_sms(
     )
 
 
+@sensitive_variables()
 def resend(log: SmsLog, *, user: Any = None, backend: BaseBackend | None = None) -> SmsLog:
     """Send the message of ``log`` again, as a new ``SmsLog`` linked to it by ``resend_of``.
 

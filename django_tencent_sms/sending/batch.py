@@ -45,6 +45,7 @@ from django_tencent_sms.sending.outcome import (
     not_sent_errmsg,
 )
 from django_tencent_sms.sending.records import save_rows
+from django_tencent_sms.sending.single import database_error
 from django_tencent_sms.sending.summary import BulkSummary
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
@@ -171,18 +172,20 @@ def record_batch(rows: list[SmsLog], attempt: Attempt, summary: BulkSummary) -> 
 def _save_outcomes(rows: list[SmsLog], batch: uuid.UUID | None) -> None:
     try:
         save_rows(rows, DELIVERED_FIELDS)
-    except Exception:
+    except Exception as exc:
         # Tencent accepted some: say so where an operator will look before the database error
-        # reaches the caller, so nobody resends them believing they failed.
+        # reaches the caller, so nobody resends them believing they failed. Not the error's
+        # text: it can quote the rows (numbers, parameters).
         sent = [row for row in rows if row.status == Status.SENT]
         if sent:
-            logger.exception(
+            logger.error(
                 "Bulk batch %s: %d messages were SENT (sids %s) but their log rows (ids %s) "
-                "could not be updated",
+                "could not be updated (%s)",
                 batch,
                 len(sent),
                 ", ".join(row.sid for row in sent),
                 ", ".join(str(row.pk) for row in sent),
+                database_error(exc),
             )
         raise
 
@@ -211,12 +214,13 @@ def mark_not_sent(rows: list[SmsLog], exc: BaseException, summary: BulkSummary) 
         SmsLog.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=Status.FAILED, errmsg=errmsg, finished_at=timezone.now()
         )
-    except Exception:
-        logger.exception(
-            "Bulk send %s stopped; %d numbers not sent could not be marked failed (ids %s)",
+    except Exception as exc:
+        logger.error(
+            "Bulk send %s stopped; %d numbers not sent could not be marked failed (ids %s): %s",
             summary.batch,
             len(rows),
             ", ".join(str(row.pk) for row in rows),
+            database_error(exc),
         )
         return
     for row in rows:

@@ -29,6 +29,7 @@ from django_tencent_sms.sending.content import Content, TemplateRef, prepare_con
 from django_tencent_sms.sending.outcome import not_sent_errmsg
 from django_tencent_sms.sending.pipeline import Pipeline
 from django_tencent_sms.sending.records import create_rows
+from django_tencent_sms.sending.single import database_error
 from django_tencent_sms.sending.summary import BulkSummary
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import notify, sms_failed
@@ -300,11 +301,13 @@ class _Stream:
                 create_rows(rows)
                 self.summary.failed += len(rows)
             self.flush_invalid()
-        except Exception:
-            logger.exception(
-                "Bulk send %s stopped; the %d numbers read but not sent could not be logged",
+        except Exception as exc:
+            # Not the error's text: it can quote a row (a number, the parameters).
+            logger.error(
+                "Bulk send %s stopped; the %d numbers read but not sent could not be logged (%s)",
                 self.summary.batch,
                 len(waiting),
+                database_error(exc),
             )
 
 

@@ -18,6 +18,7 @@ from django_tencent_sms.backends import BaseBackend
 from django_tencent_sms.message import BulkMessage
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.sending.batch import Attempt, mark_not_sent, record_batch, request_batch
+from django_tencent_sms.sending.single import database_error
 from django_tencent_sms.sending.summary import BulkSummary
 
 __all__ = ["Pipeline"]
@@ -105,14 +106,16 @@ class Pipeline:
                 self.in_flight = None
                 mark_not_sent(request.rows, stopping, self.summary)
             self._record()
-        except BaseException:
+        except BaseException as exc:
             if stopping is None:
                 raise
-            logger.exception(
+            # Not the error's text: a database's can quote the rows (numbers, parameters).
+            logger.error(
                 "Bulk send %s: the outcome of the batch in flight (log ids %s) could not be "
-                "recorded",
+                "recorded (%s)",
                 self.summary.batch,
                 ", ".join(str(row.pk) for row in request.rows) if request else "",
+                database_error(exc),
             )
         finally:
             if self.executor is not None:

@@ -21,7 +21,7 @@ from django_tencent_sms.sending.outcome import DELIVERED_FIELDS, Outcome
 from django_tencent_sms.sending.records import log_rows
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
 
-__all__ = ["deliver"]
+__all__ = ["database_error", "deliver"]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -53,14 +53,18 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     )
     try:
         log_rows.update(log, DELIVERED_FIELDS)
-    except Exception:
+    except Exception as exc:
         # Tencent accepted the message: say so where an operator will look before the database
-        # error reaches the caller, so nobody resends it believing it failed.
-        logger.exception(
-            "SMS #%s was SENT (sid=%s, fee=%s) but the log row could not be updated",
+        # error reaches the caller, so nobody resends it believing it failed. Not the error's
+        # text: a database quotes the row it refused ("Failing row contains …": the number, the
+        # parameters).
+        logger.error(
+            "SMS #%s to %s was SENT (sid=%s, fee=%s) but the log row could not be updated (%s)",
             log.pk,
+            mask_phone(message.e164),
             log.sid,
             log.fee,
+            database_error(exc),
         )
         raise
     if logger.isEnabledFor(logging.INFO):  # masking costs more than the rest of the line
@@ -69,3 +73,12 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
         )
     notify(sms_sent, SmsLog, log=log, result=result)
     return log
+
+
+def database_error(exc: BaseException) -> str:
+    """What a log line may say of a database error: its class and SQLSTATE, never its text,
+    which can quote the values of the row (a number, the parameters)."""
+    cause = exc.__cause__
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    name = type(exc).__name__
+    return f"{name}, SQLSTATE {state}" if state else name
