@@ -568,7 +568,13 @@ def test_a_db_worker_on_a_sqlite_file(tasks, sms_sandbox, workers, tmp_path):
     from django_tasks_db.models import DBTaskResult
 
     logs, results = SmsLog._meta.db_table, DBTaskResult._meta.db_table
-    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "db.sqlite3"),
+        # As README "Going to production" advises for workers beside the site: wait for the
+        # write lock instead of failing with "database is locked" when the machine is busy.
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+    }
     sms_sandbox.add_template(7, "Order {1} shipped")
     workers.run(database, "-m", "django", "migrate", "--noinput", "-v", "0")
     queued = json.loads(workers.run(database, "-c", ENQUEUE % N).splitlines()[-1])

@@ -306,7 +306,13 @@ def test_real_workers_send_the_rows_whose_task_was_lost_and_never_resend(
                 return [tuple(found) for found in cursor.fetchall()]
 
     else:
-        database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+        database = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(tmp_path / "db.sqlite3"),
+            # As README "Going to production" advises for workers beside the site: wait for the
+            # write lock instead of failing with "database is locked" when the machine is busy.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+        }
 
         def rows(sql):
             with contextlib.closing(sqlite3.connect(database["NAME"], timeout=10)) as db:
@@ -430,7 +436,13 @@ def worker_database(where, tmp_path, workers):
                 return [tuple(found) for found in cursor.fetchall()]
 
         return database, rows
-    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
+    database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "db.sqlite3"),
+        # As README "Going to production" advises for workers beside the site: wait for the
+        # write lock instead of failing with "database is locked" when the machine is busy.
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+    }
 
     def rows(sql):
         with contextlib.closing(sqlite3.connect(database["NAME"], timeout=10)) as db:
