@@ -246,6 +246,8 @@ CLOUD_EQUIVALENTS: dict[str, int] = {
     "UnsupportedOperation.UnsupportedRegion": 1045,
     "FailedOperation.OtherError": 1007,
     "InternalError.OtherError": 1007,
+    # The application's international daily cap (a console setting; 100 for a new account).
+    "LimitExceeded.AppGlobalDailyLimit": 1047,
 }
 
 

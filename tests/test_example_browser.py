@@ -28,6 +28,7 @@ from tests.waiting import wait_until
 DEMO_PHONE = "+8613800138000"  # demo_setup gives it to admin/admin
 START_TIMEOUT = 60  # seconds for a server to answer, migrations and checks included
 LOG_PAGE = r"/admin/tencent_sms/smslog/(\d+)/change/"
+DEMO_LIMITS = ("--limits", ",,50,100")  # as dev.py demo runs the emulator
 
 
 def free_port() -> int:
@@ -105,8 +106,13 @@ def example_site(browser_driver, tmp_path_factory):
         if done.returncode:
             pytest.fail(f"manage.py {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     logs = {"emulator": tmp / "emulator.log", "site": tmp / "site.log"}
+    # The demo's limits (dev.py): the admin resends a message within seconds of the first.
     procs = [
-        start([*manage, "tencent_sms_sandbox", "--port", str(sandbox_port)], env, logs["emulator"]),
+        start(
+            [*manage, "tencent_sms_sandbox", "--port", str(sandbox_port), *DEMO_LIMITS],
+            env,
+            logs["emulator"],
+        ),
         start([*manage, "runserver", "--noreload", f"127.0.0.1:{site_port}"], env, logs["site"]),
     ]
     site = ExampleSite(f"http://127.0.0.1:{site_port}", f"http://127.0.0.1:{sandbox_port}")

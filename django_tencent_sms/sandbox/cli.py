@@ -70,11 +70,18 @@ def _template(value: str) -> tuple[int, str]:
         ) from None
 
 
-def parse_limits(value: str) -> FrequencyLimits:
-    """``"1,5,10"`` → per 30 s, per hour, per day; an empty field switches that limit off."""
+def parse_limits(value: str) -> FrequencyLimits | None:
+    """``"1,,2,100"`` → same content per 30 s, per hour, per day, international per day (the
+    last is optional, 100 if left out); an empty field switches that limit off. ``"tencent"``:
+    Tencent's console defaults; ``"off"``: no limits at all."""
+    word = value.strip().lower()
+    if word in ("tencent", "off"):
+        return FrequencyLimits() if word == "tencent" else None
     fields = value.split(",")
-    if len(fields) != 3:
-        raise argparse.ArgumentTypeError("expected PER_30S,PER_HOUR,PER_DAY, e.g. 1,5,10")
+    if len(fields) not in (3, 4):
+        raise argparse.ArgumentTypeError(
+            "expected PER_30S,PER_HOUR,PER_DAY[,INTERNATIONAL_PER_DAY], e.g. 1,,2,100, or tencent"
+        )
     try:
         numbers = [int(f) if f.strip() else None for f in fields]
         return FrequencyLimits(*numbers)
@@ -158,8 +165,10 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--limits",
         type=parse_limits,
-        metavar="PER_30S,PER_HOUR,PER_DAY",
-        help="per-number frequency limits, e.g. 1,5,10 (default: off)",
+        default=FrequencyLimits(),
+        metavar="PER_30S,PER_HOUR,PER_DAY[,INTL_PER_DAY]",
+        help="frequency limits, e.g. 1,,2,100, or off (default: tencent, Tencent's console "
+        "defaults: the same content once per 30 s, 2 per number per day, 100 international)",
     )
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
     add_report_arguments(parser)
@@ -241,7 +250,8 @@ def sandbox_from_options(
         + (", ".join(str(i) for i in sorted(templates)) if templates else "any tpl_id (lenient)"),
         "Frequency limits: "
         + (
-            f"{limits.per_30s} per 30 s, {limits.per_hour} per hour, {limits.per_day} per day"
+            f"same content {limits.per_30s} per 30 s, {limits.per_hour} per hour, "
+            f"{limits.per_day} per day, {limits.international_per_day} international per day"
             if limits
             else "off"
         ),

@@ -316,11 +316,11 @@ def evaluate_cloud(
         if number is None or not valid_number(*number):
             statuses.append(_refused_number("InvalidParameterValue.IncorrectPhoneNumber", phone))
             continue
-        limited = frequency.refusal(number, now, limits)
+        limited = frequency.refusal(number, now, limits, text)
         if limited is not None:
             statuses.append(_refused_number(CODE_FOR_RESULT[limited], phone))
             continue
-        frequency.record(number, now)
+        frequency.record(number, now, text)
         nationcode, mobile = number
         message = SandboxMessage(
             sid=make_sid(),

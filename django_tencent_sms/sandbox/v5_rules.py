@@ -279,7 +279,7 @@ def evaluate(
     sign, text = content
 
     def accept(nationcode: str, mobile: str) -> SandboxMessage:
-        frequency.record((nationcode, mobile), now)
+        frequency.record((nationcode, mobile), now, text)
         return SandboxMessage(
             sid=make_sid(),
             nationcode=nationcode,
@@ -296,7 +296,7 @@ def evaluate(
         )
 
     if endpoint == SEND_ENDPOINT:
-        code = frequency.refusal(body.tels[0], now, limits)
+        code = frequency.refusal(body.tels[0], now, limits, text)
         if code is not None:
             return refusal(code, ext=ext)
         return Verdict(0, "OK", ext, accept(*body.tels[0]))
@@ -305,7 +305,7 @@ def evaluate(
     for nationcode, mobile in body.tels:
         code = 1016 if not valid_number(nationcode, mobile) else None
         if code is None:
-            code = frequency.refusal((nationcode, mobile), now, limits)
+            code = frequency.refusal((nationcode, mobile), now, limits, text)
         if code is not None:
             detail.append(Detail(nationcode, mobile, code, lookup(code).meaning))
         else:

@@ -256,7 +256,8 @@ def test_a_refused_number_raises_like_the_legacy_code(code, result, exc_class):
         ("FailedOperation.InsufficientBalanceInSmsPackage", 1031, TencentAccountError),
         ("InternalError.Timeout", 1008, TencentTransientError),
         ("InternalError.SendAndRecvFail", None, TencentTransientError),
-        ("LimitExceeded.AppGlobalDailyLimit", None, TencentRateLimitError),
+        ("LimitExceeded.AppGlobalDailyLimit", 1047, TencentRateLimitError),
+        ("LimitExceeded.DailyLimit", None, TencentRateLimitError),
         ("RequestLimitExceeded", None, TencentRateLimitError),
     ],
 )

@@ -78,7 +78,9 @@ def test_cli_options(tmp_path):
     add_arguments(parser)
     options = parser.parse_args([])
     sb, notes = sandbox_from_options(options, environ={})
-    assert (sb.host, sb.port, sb.limits) == ("127.0.0.1", 8765, None)
+    # Tencent's console defaults unless told otherwise.
+    assert (sb.host, sb.port, sb.limits) == ("127.0.0.1", 8765, FrequencyLimits())
+    assert any("2 per day, 100 international per day" in note for note in notes)
     assert any("development key" in note for note in notes)
     assert not any("sandbox-app-key" in note for note in notes)
     assert any("lenient" in note for note in notes)
@@ -100,8 +102,12 @@ def test_cli_options(tmp_path):
 
     assert parse_limits("1,5,10") == FrequencyLimits(1, 5, 10)
     assert parse_limits("1,,") == FrequencyLimits(1, None, None)
+    assert parse_limits("1,,2,") == FrequencyLimits(1, None, 2, None)
+    assert parse_limits("1,,2,100") == parse_limits("tencent") == FrequencyLimits()
+    assert parse_limits("off") is None
     for bad in (
         ["--limits", "1,5"],
+        ["--limits", "1,5,10,100,1"],
         ["--limits", "a,b,c"],
         ["--template", "x=y"],
         ["--template", "1"],

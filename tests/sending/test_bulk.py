@@ -88,7 +88,8 @@ def test_numbers_tencent_refuses_are_failed_with_their_code_and_the_others_sent(
     sms_sandbox, notice
 ):
     sms_sandbox.limits = FrequencyLimits(per_30s=1, per_hour=None, per_day=None)
-    django_tencent_sms.send_sms(cn(2), notice, ["A0"])  # cn(2) has had its one message
+    # cn(2) has just had this very message: the same content again within 30 s is refused.
+    django_tencent_sms.send_sms(cn(2), notice, ["A1"])
     summary = send_bulk([cn(1), cn(2), cn(3)], notice, ["A1"])
 
     assert len(sms_sandbox.requests) == 2  # the single send, then one bulk request
