@@ -44,8 +44,8 @@ from django_tencent_sms.sending.outcome import (
     describe,
     not_sent_errmsg,
 )
+from django_tencent_sms.sending.recording import database_error, record_accepted
 from django_tencent_sms.sending.records import save_rows
-from django_tencent_sms.sending.single import database_error
 from django_tencent_sms.sending.summary import BulkSummary
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
@@ -170,24 +170,31 @@ def record_batch(rows: list[SmsLog], attempt: Attempt, summary: BulkSummary) -> 
 
 
 def _save_outcomes(rows: list[SmsLog], batch: uuid.UUID | None) -> None:
-    try:
-        save_rows(rows, DELIVERED_FIELDS)
-    except Exception as exc:
+    """Write the outcomes on ``rows``; once more on a fresh connection if the database refuses
+    (``sending.recording``), then an ERROR line and the rows ``unknown`` where possible."""
+
+    def report(first: str, second: str, marked: bool) -> None:
         # Tencent accepted some: say so where an operator will look before the database error
-        # reaches the caller, so nobody resends them believing they failed. Not the error's
+        # reaches the caller, so nobody resends them believing they failed. Not the errors'
         # text: it can quote the rows (numbers, parameters).
-        sent = [row for row in rows if row.status == Status.SENT]
-        if sent:
-            logger.error(
-                "Bulk batch %s: %d messages were SENT (sids %s) but their log rows (ids %s) "
-                "could not be updated (%s)",
-                batch,
-                len(sent),
-                ", ".join(row.sid for row in sent),
-                ", ".join(str(row.pk) for row in sent),
-                database_error(exc),
-            )
-        raise
+        logger.error(
+            "Bulk batch %s: %d messages were SENT (sids %s; fees %s) but their log rows (ids "
+            "%s; %d in all, %s…) could not be updated (%s), nor on a second attempt (%s); %s",
+            batch,
+            len(sent),
+            ", ".join(sid for _pk, sid, _fee in sent),
+            ", ".join(str(fee) for _pk, _sid, fee in sent),
+            ", ".join(str(pk) for pk, _sid, _fee in sent),
+            len(rows),
+            mask_phone(rows[0].phone),
+            first,
+            second,
+            "all marked unknown" if marked else "which could not be marked unknown either",
+        )
+
+    # Taken now: rows the database will not take are marked unknown before the report.
+    sent = [(row.pk, row.sid, row.fee) for row in rows if row.status == Status.SENT]
+    record_accepted(lambda: save_rows(rows, DELIVERED_FIELDS), rows, report)
 
 
 def _signal(rows: list[SmsLog], outcomes: list[Outcome], ext: str) -> None:
