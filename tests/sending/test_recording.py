@@ -95,8 +95,13 @@ def test_a_row_the_database_will_not_mark_either_is_said_to_be_unmarked(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_broken_connection_is_replaced_for_the_second_attempt(sms_sandbox, notice, monkeypatch):
-    if connection.vendor == "sqlite":
-        pytest.skip("closing SQLite's in-memory test database would destroy it")
+    if connection.vendor != "postgresql":
+        # SQLite's in-memory test database dies with its connection; on MariaDB the test's own
+        # transaction does (error 2006), so there is nothing left to record into. Known gap:
+        # the reconnect is proven on PostgreSQL only; the retry itself is tested everywhere.
+        pytest.skip(
+            f"a dropped connection is only survivable here on PostgreSQL, not {connection.vendor}"
+        )
     real = records.log_rows.update
     broken = []
 
