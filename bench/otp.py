@@ -11,7 +11,7 @@ operation uses a number of its own, so no limit refuses it (the limits are still
 
 Three sides, alternated within each round, each doing ``-n`` operations: ``--threads`` worker
 threads sharing them; one worker thread; and, for comparison, the threads again with
-``otp_queries`` on its ORM path (the queries the app made before it, and still makes on
+``otp.queries`` on its ORM path (the queries the app made before it, and still makes on
 databases other than PostgreSQL and SQLite). Reported: operations per second with the threads
 (median over rounds), the speed-up over one thread and the ratio to the ORM's queries (median
 per-round ratios), and the queries per operation (``send_code`` and ``verify_code`` apart) from
@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> common.Result:
         f"ours / the ORM's queries, {args.threads} threads: operations per second",
         str(common.ratios(times, orm, k)),  # time(ORM) / time(ours)
         context=f"for comparison, send_code and verify_code with the ORM's queries (the app "
-        f"before otp_queries; what it still runs on databases other than PostgreSQL and "
+        f"before otp.queries; what it still runs on databases other than PostgreSQL and "
         f"SQLite): {ops_orm.median:.0f} (IQR {ops_orm.q1:.0f}–{ops_orm.q3:.0f}) per second, "
         f"{orm_counter.count / checks:g} queries per operation, CPU in this process "
         f"{common.per_op(times[f'{orm} cpu'], n).median:.0f} µs",
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> common.Result:
 
 
 def orm_queries(run: Callable[[], common.Timing | None]) -> common.Timing | None:
-    """``run()`` with ``otp_queries`` on its ORM path, as on databases other than PostgreSQL
+    """``run()`` with ``otp.queries`` on its ORM path, as on databases other than PostgreSQL
     and SQLite: the queries ``send_code`` and ``verify_code`` made before it."""
     from django_tencent_sms.otp import service as otp
 

@@ -31,12 +31,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True, params=["sql", "orm"])
 def query_path(request, monkeypatch):
-    """Every test here runs twice: with the statements ``otp_queries`` writes itself (PostgreSQL
+    """Every test here runs twice: with the statements ``otp.queries`` writes itself (PostgreSQL
     and SQLite) and with the ORM, which runs them on other databases (where the "orm" run is the
     only one: "sql" would run the ORM again)."""
     if request.param == "sql" and not otp.queries.fast(connection):
         pytest.skip(
-            f"otp_queries writes its own SQL only on PostgreSQL and SQLite, not {connection.vendor}"
+            f"otp.queries writes its own SQL only on PostgreSQL and SQLite, not {connection.vendor}"
         )
     if request.param == "orm":
         monkeypatch.setattr(otp.queries, "fast", lambda connection: False)

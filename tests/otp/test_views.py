@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 #: Most queries of one step; the session (read, write, new key at login) takes half of them.
 ASK_QUERIES = 12
 VERIFY_QUERIES = 14
-#: Asking where otp_queries runs the ORM (databases other than PostgreSQL and SQLite): the
+#: Asking where otp.queries runs the ORM (databases other than PostgreSQL and SQLite): the
 #: limits take a query more, and the code is finished by two UPDATEs in a savepoint, not one.
 #: One more on either path since refused IPs are throttled (the refusal count).
 ASK_QUERIES_ORM = 15
