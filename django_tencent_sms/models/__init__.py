@@ -1,0 +1,29 @@
+"""The app's tables: templates, the send log, verification codes and replies.
+
+One module per table family; everything is importable from here, as Django and the rest of the
+app expect (``from django_tencent_sms.models import SmsLog``).
+"""
+
+from django_tencent_sms.models.codes import CodeRefusal, VerificationCode
+from django_tencent_sms.models.log import SmsLog
+from django_tencent_sms.models.replies import SmsReply, reply_text_hash
+from django_tencent_sms.models.templates import (
+    MAX_CONTENT_LENGTH,
+    MAX_FEE,
+    MAX_RESULT,
+    SmsTemplate,
+    placeholder_numbers,
+)
+
+__all__ = [
+    "MAX_CONTENT_LENGTH",
+    "MAX_FEE",
+    "MAX_RESULT",
+    "CodeRefusal",
+    "SmsLog",
+    "SmsReply",
+    "SmsTemplate",
+    "VerificationCode",
+    "placeholder_numbers",
+    "reply_text_hash",
+]
