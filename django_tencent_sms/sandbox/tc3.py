@@ -15,6 +15,7 @@ import uuid
 
 from django_tencent_sms.result_codes import cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
+from django_tencent_sms.sandbox.by_number import BY_NUMBER_ACTIONS, evaluate_cloud_by_number
 from django_tencent_sms.sandbox.faults import Fault, delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.rules import parse_json
@@ -101,6 +102,17 @@ class CloudApi:
                 account=self.account,
                 now=self.state.now(),
                 center=self.state.reports,
+                request_id=request_id,
+            )
+        if headers.get("x-tc-action") in BY_NUMBER_ACTIONS:
+            return evaluate_cloud_by_number(
+                request.method,
+                headers,
+                request.body,
+                data,
+                account=self.account,
+                now=self.state.now(),
+                history=self.state.history,
                 request_id=request_id,
             )
         try:

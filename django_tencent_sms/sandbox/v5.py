@@ -10,8 +10,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django_tencent_sms.protocol.v5_by_number import BY_NUMBER_ENDPOINT
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox.accounts import Account
+from django_tencent_sms.sandbox.by_number import evaluate_pullstatus4mobile
 from django_tencent_sms.sandbox.faults import delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import ReceivedRequest
@@ -77,6 +79,14 @@ class LegacyApi:
                 account=self.account,
                 now=self.state.now(),
                 center=self.state.reports,
+            )
+        if endpoint == BY_NUMBER_ENDPOINT:
+            return evaluate_pullstatus4mobile(
+                request.query,
+                data,
+                account=self.account,
+                now=self.state.now(),
+                history=self.state.history,
             )
         return self._send(endpoint, request, data, arrival.record.received_at).payload()
 
