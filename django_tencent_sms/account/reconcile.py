@@ -13,7 +13,7 @@ report as the log's only when all of these hold:
 4. the log is the only one of this number, without a sid and not refused by Tencent
    (``failed``) or still ``queued``, written from ``AFTER`` before the report to ``SKEW`` after
    it (another could own it: no guess);
-5. the lookup saw every page of the window.
+5. the lookup saw every page of the window, and could read every record on them.
 
 A match records the sid and result 0 on the log (Tencent took the message; the fee is not in
 Tencent's records, so it stays unknown), then applies the report exactly as a callback would
@@ -39,7 +39,7 @@ from django_tencent_sms.protocol.reports import DeliveryReport
 from django_tencent_sms.reports.apply import apply_delivery_reports
 from django_tencent_sms.reports.unmatched import kept_reports
 
-__all__ = ["AFTER", "RECONCILED", "SKEW", "Reconciliation", "reconcile_unknown"]
+__all__ = ["AFTER", "RECONCILED", "SKEW", "Reconciliation", "candidates", "reconcile_unknown"]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -117,20 +117,28 @@ def _match(backend: BaseBackend, log: SmsLog, now: datetime, done: Reconciliatio
     if not records.complete:
         done.ambiguous.append((log.pk, "Tencent has more records in the window than were read"))
         return
+    if records.rejected:
+        # An unreadable record could be this message, or a rival of the one that reads.
+        done.ambiguous.append((log.pk, "some of Tencent's records could not be read"))
+        return
     reports = [r for r in records.items if isinstance(r, DeliveryReport)]
     held = set(
         SmsLog.objects.filter(sid__in={r.sid for r in reports}).values_list("sid", flat=True)
     )
-    possible = [r for r in reports if r.sid not in held and _could_be(r, log)]
+    possible: dict[str, list[DeliveryReport]] = {}
+    for report in reports:  # several reports of one sid are one message
+        if report.sid not in held and _could_be(report, log):
+            possible.setdefault(report.sid, []).append(report)
     if not possible:
         done.waiting.append((log.pk, "Tencent has no record for it in the window (yet)"))
         return
     if len(possible) > 1:
-        sids = ", ".join(r.sid for r in possible[:5])
+        sids = ", ".join(list(possible)[:5])
         done.ambiguous.append((log.pk, f"{len(possible)} of Tencent's records could be it: {sids}"))
         return
-    report = possible[0]
-    rivals = _rivals(log, report)
+    ((sid, found),) = possible.items()
+    report = found[-1]
+    rivals = _rivals(log, found[0])
     if rivals:
         others = ", ".join(f"#{pk}" for pk in rivals)
         done.ambiguous.append((log.pk, f"Tencent's sid {report.sid} could also be SMS {others}"))
@@ -139,7 +147,7 @@ def _match(backend: BaseBackend, log: SmsLog, now: datetime, done: Reconciliatio
         sid=report.sid, result=0, errmsg=RECONCILED.format(sid=report.sid)
     ):
         return  # changed meanwhile: not ours to decide
-    apply_delivery_reports([report, *kept_reports(report.sid)], now=now)
+    apply_delivery_reports([*found, *kept_reports(sid)], now=now)
     UnmatchedReport.objects.filter(sid=report.sid).delete()
     done.matched.append((log.pk, report.sid))
     logger.info(

@@ -6,8 +6,9 @@ import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
-from django_tencent_sms.account.reconcile import reconcile_unknown
+from django_tencent_sms.account.reconcile import candidates, reconcile_unknown
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.reports.unmatched import purge_unmatched
 
@@ -44,8 +45,8 @@ def reconcile(command: BaseCommand, limit: int, *, quiet: bool = False) -> int:
     one line per log matched, left unknown (those without a record yet only unless ``quiet``)
     or not asked about; how many logs Tencent could not be asked about."""
     purge_unmatched()
-    if limit == 0:
-        return 0
+    if limit == 0 or not candidates(1, timezone.now()):
+        return 0  # no backend needed: nothing to ask about
     backend: Any = get_backend()
     if not getattr(backend, "can_lookup_number", False):
         return 0
