@@ -17,10 +17,6 @@ from typing import Any
 import phonenumbers
 
 from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.protocol.tc3.by_number import (
-    REPLIES_BY_NUMBER_ACTION,
-    REPORTS_BY_NUMBER_ACTION,
-)
 from django_tencent_sms.protocol.window import MAX_LOOKBACK, MAX_RECORDS
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox.accounts import Account
@@ -32,10 +28,18 @@ from django_tencent_sms.sandbox.v5_rules import MAX_TIME_SKEW
 
 __all__ = [
     "BY_NUMBER_ACTIONS",
+    "BY_NUMBER_ENDPOINT",
+    "REPLIES_BY_NUMBER_ACTION",
+    "REPORTS_BY_NUMBER_ACTION",
     "evaluate_cloud_by_number",
     "evaluate_pullstatus4mobile",
 ]
 
+# The names again, not imported from protocol.tc3/protocol.v5: those import Django, and the
+# emulator runs without it.
+BY_NUMBER_ENDPOINT = "pullstatus4mobile"
+REPORTS_BY_NUMBER_ACTION = "PullSmsSendStatusByPhoneNumber"
+REPLIES_BY_NUMBER_ACTION = "PullSmsReplyStatusByPhoneNumber"
 BY_NUMBER_ACTIONS = (REPORTS_BY_NUMBER_ACTION, REPLIES_BY_NUMBER_ACTION)
 _CLOUD_FIELDS = {"BeginTime", "EndTime", "Offset", "Limit", "PhoneNumber", "SmsSdkAppId"}
 

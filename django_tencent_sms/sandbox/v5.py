@@ -10,10 +10,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django_tencent_sms.protocol.v5_by_number import BY_NUMBER_ENDPOINT
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox.accounts import Account
-from django_tencent_sms.sandbox.by_number import evaluate_pullstatus4mobile
+from django_tencent_sms.sandbox.by_number import BY_NUMBER_ENDPOINT, evaluate_pullstatus4mobile
 from django_tencent_sms.sandbox.faults import delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import ReceivedRequest

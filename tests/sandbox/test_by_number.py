@@ -234,3 +234,13 @@ def test_builders_refuse_what_tencent_would(kwargs):
             now=3,
             **arguments,
         )
+
+
+def test_the_emulator_and_the_client_use_the_same_names():
+    from django_tencent_sms.protocol.tc3 import by_number as client
+    from django_tencent_sms.protocol.v5_by_number import BY_NUMBER_ENDPOINT
+    from django_tencent_sms.sandbox import by_number as emulator
+
+    assert emulator.BY_NUMBER_ENDPOINT == BY_NUMBER_ENDPOINT
+    assert emulator.REPORTS_BY_NUMBER_ACTION == client.REPORTS_BY_NUMBER_ACTION
+    assert emulator.REPLIES_BY_NUMBER_ACTION == client.REPLIES_BY_NUMBER_ACTION
