@@ -39,7 +39,15 @@ from django_tencent_sms.protocol.reports import DeliveryReport
 from django_tencent_sms.reports.apply import apply_delivery_reports
 from django_tencent_sms.reports.unmatched import kept_reports
 
-__all__ = ["AFTER", "RECONCILED", "SKEW", "Reconciliation", "candidates", "reconcile_unknown"]
+__all__ = [
+    "AFTER",
+    "RECONCILED",
+    "SKEW",
+    "Reconciliation",
+    "candidates",
+    "reconcile_log",
+    "reconcile_unknown",
+]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -174,4 +182,22 @@ def reconcile_unknown(
             len(done.failed),
             done.asked,
         )
+    return done
+
+
+def reconcile_log(
+    backend: BaseBackend, log: SmsLog, *, now: datetime | None = None
+) -> Reconciliation:
+    """Reconcile the one log ``log`` (see the module), when it is unknown without a sid and
+    within Tencent's 7 days; otherwise nothing is asked."""
+    now = now or timezone.now()
+    done = Reconciliation()
+    reachable = oldest_reachable(now) + timedelta(seconds=SKEW)
+    if log.status != Status.UNKNOWN or log.sid or log.created_at < reachable:
+        return done
+    done.asked = 1
+    try:
+        _match(backend, log, now, done)
+    except SmsError as exc:
+        done.failed.append((log.pk, str(exc)))
     return done

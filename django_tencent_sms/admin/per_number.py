@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from django_tencent_sms.account.per_number import lookup_number, oldest_reachable
+from django_tencent_sms.account.reconcile import reconcile_log
 from django_tencent_sms.admin.privacy import may_see_full_phone
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.exceptions import SmsError
@@ -72,6 +73,19 @@ def ask_tencent_view(model_admin: Any, request: HttpRequest, object_id: str) -> 
     except SmsError as exc:
         return _back(
             log, gettext("Tencent could not be asked: %(error)s") % {"error": exc}, request
+        )
+    # An unknown log whose record is there, certainly its, gets its sid (and report) first.
+    reconciled = reconcile_log(backend, log, now=now)
+    if reconciled.matched:
+        text = gettext("Tencent's records show this message was accepted: sid %(sid)s recorded.")
+        messages.success(request, text % {"sid": reconciled.matched[0][1]})
+    elif reconciled.asked:
+        messages.warning(
+            request,
+            gettext(
+                "This message stays unknown: no record below is certainly its (see "
+                "manage.py tencent_sms_recover for why)."
+            ),
         )
     reports = [r for r in records.items if isinstance(r, DeliveryReport)]
     owners = dict(SmsLog.objects.filter(sid__in={r.sid for r in reports}).values_list("sid", "pk"))

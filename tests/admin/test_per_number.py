@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from django_tencent_sms import send_sms
+from django_tencent_sms.exceptions import SmsError
 from django_tencent_sms.models import SmsLog, SmsTemplate
 from tests.helpers import staff
 
@@ -94,3 +95,37 @@ def test_an_unknown_log_or_an_anonymous_visitor(sandbox, auditor):
     log = send_sms(PHONE, "note", ["A1"])
     anonymous = Client().post(ask_url(log))
     assert anonymous.status_code == 302 and "login" in anonymous.url
+
+
+def test_an_unknown_log_whose_record_is_certain_gets_its_sid(sandbox, auditor, settings):
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "TIMEOUT": 0.3}
+    sandbox.fail_next("lost_answer", delay=1)
+    with pytest.raises(SmsError) as caught:
+        send_sms(PHONE, "note", ["A1"])
+    log = caught.value.log
+    assert log.status == SmsLog.Status.UNKNOWN
+    (message,) = sandbox.messages
+    answer = auditor.post(ask_url(log))
+    assert answer.status_code == 200
+    assert f"sid {message.sid} recorded" in " ".join(
+        str(m) for m in get_messages(answer.wsgi_request)
+    )
+    log.refresh_from_db()
+    assert log.sid == message.sid and log.status == SmsLog.Status.DELIVERED
+    assert "this message" in answer.content.decode()
+    assert len(sandbox.messages) == 1
+
+
+def test_an_unknown_log_with_two_possible_records_stays_unknown(sandbox, auditor, settings):
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "TIMEOUT": 0.3}
+    sandbox.fail_next("lost_answer", delay=1)
+    with pytest.raises(SmsError) as caught:
+        send_sms(PHONE, "note", ["A1"])
+    log = caught.value.log
+    stranger = send_sms(PHONE, "note", ["A2"])
+    SmsLog.objects.filter(pk=stranger.pk).delete()
+    answer = auditor.post(ask_url(log))
+    assert "stays unknown" in " ".join(str(m) for m in get_messages(answer.wsgi_request))
+    log.refresh_from_db()
+    assert log.status == SmsLog.Status.UNKNOWN and log.sid == ""
+    assert answer.content.decode().count("no log of this site") == 2
