@@ -1,10 +1,11 @@
 """Tencent Cloud API 3.0 on the sandbox: ``POST /`` with an ``X-TC-Action``, and its faults.
 
-The actions are ``SendSms``, ``PullSmsSendStatus`` and ``PullSmsReplyStatus`` (version
-2021-01-11), each with a JSON body. Each request is recorded on the
-:class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
-Tencent's answer from ``tc3_rules``, always with HTTP 200. Accepted messages are recorded like
-legacy ones, so ``Sandbox.messages`` and the inbox show them.
+The actions are ``SendSms``, ``PullSmsSendStatus``, ``PullSmsReplyStatus`` and their
+per-number forms ``PullSms…StatusByPhoneNumber`` (version 2021-01-11), each with a JSON body.
+Each request is recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws
+the next fault, then gets Tencent's answer from ``tc3_rules`` (``by_number``), always with
+HTTP 200. Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and the
+inbox show them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The legacy API on the sandbox, ``/v5/tlssmssvr/<endpoint>``, and its faults.
 
-The endpoints are ``sendsms``, ``sendmultisms2`` and ``pullstatus``. Each request is recorded
-on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
+The endpoints are ``sendsms``, ``sendmultisms2``, ``pullstatus`` and ``pullstatus4mobile``
+(``by_number``). Each request is recorded on the
+:class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
 Tencent's answer from ``v5_rules``.
 """
 
