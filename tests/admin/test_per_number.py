@@ -3,6 +3,8 @@ with both backends: who sees it, who may post it, what it shows and applies."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -129,3 +131,32 @@ def test_an_unknown_log_with_two_possible_records_stays_unknown(sandbox, auditor
     log.refresh_from_db()
     assert log.status == SmsLog.Status.UNKNOWN and log.sid == ""
     assert answer.content.decode().count("no log of this site") == 2
+
+
+@pytest.mark.parametrize("sandbox", ["v5"], indirect=True)
+def test_view_full_phone_alone_is_not_enough(sandbox, client):
+    log = send_sms(PHONE, "note", ["A1"])
+    client.force_login(staff("peeker", "tencent_sms.view_full_phone"))
+    before = len(sandbox.requests)
+    assert client.post(ask_url(log)).status_code == 403
+    assert len(sandbox.requests) == before
+
+
+@pytest.mark.parametrize("sandbox", ["v5"], indirect=True)
+def test_a_log_older_than_tencent_keeps_is_not_asked_about(sandbox, auditor):
+    log = send_sms(PHONE, "note", ["A1"])
+    SmsLog.objects.filter(pk=log.pk).update(created_at=log.created_at - timedelta(days=9))
+    before = len(sandbox.requests)
+    answer = auditor.post(ask_url(log))
+    assert answer.status_code == 302
+    assert "7 days" in str(next(iter(get_messages(answer.wsgi_request))))
+    assert len(sandbox.requests) == before
+
+
+def test_a_backend_that_cannot_ask_says_so(db, auditor, settings):
+    settings.TENCENT_SMS = {"BACKEND": "django_tencent_sms.backends.locmem.LocmemBackend"}
+    SmsTemplate.objects.create(name="note", tpl_id=7, text="Order {1} shipped")
+    log = send_sms(PHONE, "note", ["A1"])
+    answer = auditor.post(ask_url(log))
+    assert answer.status_code == 302
+    assert "cannot ask Tencent" in str(next(iter(get_messages(answer.wsgi_request))))
