@@ -51,6 +51,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         _check_ca_bundle,
         _check_sign,
         _check_max_param_length,
+        _check_unmatched_report_days,
         check_otp_settings,
     ):
         try:
@@ -153,6 +154,20 @@ def _check_log_retention() -> list[checks.CheckMessage]:
             f"{SETTING_NAME}['LOG_RETENTION_DAYS'] must be a whole number of days (1 or "
             f"more) or None, not {retention!r}.",
             "E011",
+        )
+    ]
+
+
+def _check_unmatched_report_days() -> list[checks.CheckMessage]:
+    """E040: the days reports for unknown sids are kept (``reports.unmatched``)."""
+    days = sms_settings.UNMATCHED_REPORT_DAYS
+    if isinstance(days, int) and not isinstance(days, bool) and 0 <= days <= 3650:
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['UNMATCHED_REPORT_DAYS'] must be a whole number of days (0 to "
+            f"3650), not {days!r}.",
+            "E040",
         )
     ]
 

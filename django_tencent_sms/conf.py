@@ -76,6 +76,10 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses
     # OTP["CLIENT_IP"] when that is set, else REMOTE_ADDR.
     "CALLBACK_CLIENT_IP": None,
+    # Days a delivery report for a sid no log has is kept, so that a log that learns its sid
+    # later (a send whose answer was lost, reconciled from Tencent's per-number records) still
+    # gets it; 0 drops such reports at once. Purged by the pull and recovery commands.
+    "UNMATCHED_REPORT_DAYS": 7,
 }
 
 # Keys whose values must never be shown.

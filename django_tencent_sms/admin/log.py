@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tencent_sms.admin.dashboard import dashboard_view
 from django_tencent_sms.admin.display import format_elapsed, result_meaning, status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
+from django_tencent_sms.admin.per_number import ask_tencent_view, may_ask_tencent
 from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
@@ -204,6 +205,7 @@ class SmsLogAdmin(
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["has_resend_permission"] = self.has_resend_permission(request)
+        context["may_ask_tencent"] = may_ask_tencent(self, request)
         return super().render_change_form(request, context, *args, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -315,8 +317,12 @@ class SmsLogAdmin(
         return [
             admin_path(self, "dashboard/", self.dashboard_view, "dashboard"),
             admin_path(self, "<path:object_id>/resend/", self.resend_view, "resend"),
+            admin_path(self, "<path:object_id>/ask-tencent/", self.ask_tencent_view, "ask_tencent"),
             *super().get_urls(),
         ]
+
+    def ask_tencent_view(self, request, object_id):
+        return ask_tencent_view(self, request, object_id)
 
     def dashboard_view(self, request):
         if not self.has_view_permission(request):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django_tencent_sms.exceptions import TencentSmsError
@@ -61,6 +62,26 @@ class BaseBackend:
         """Up to ``limit`` (1 to 100) replies Tencent has not handed out yet; as
         :meth:`pull_reports`."""
         raise NotImplementedError(f"{type(self).__name__} cannot pull replies")
+
+    #: Whether :meth:`number_reports` and :meth:`number_replies` work (Tencent's per-number
+    #: lookups: ``pullstatus4mobile``, ``PullSms…StatusByPhoneNumber``).
+    can_lookup_number = False
+
+    def number_reports(
+        self, phone: str, begin: datetime, end: datetime, limit: int = 100
+    ) -> PullBatch:
+        """Up to ``limit`` (1 to 100) delivery reports Tencent has for ``phone`` (E.164) between
+        ``begin`` and ``end`` (at most 7 days back), oldest first; asking again hands them out
+        again. Raises ``NotImplementedError`` where ``can_lookup_number`` is false, and what
+        ``send`` raises when Tencent refuses or does not answer."""
+        raise NotImplementedError(f"{type(self).__name__} cannot look up a number's records")
+
+    def number_replies(
+        self, phone: str, begin: datetime, end: datetime, limit: int = 100
+    ) -> PullBatch:
+        """Up to ``limit`` replies from ``phone`` between ``begin`` and ``end``; as
+        :meth:`number_reports`."""
+        raise NotImplementedError(f"{type(self).__name__} cannot look up a number's replies")
 
     def send_bulk(self, message: BulkMessage) -> BulkResult:
         """Send ``message`` to each of its numbers; one ``RecipientResult`` per number, in order.

@@ -6,8 +6,10 @@ import functools
 import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+import phonenumbers
 import requests
 from django.views.decorators.debug import sensitive_variables
 
@@ -16,6 +18,10 @@ from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
 from django_tencent_sms.protocol import v5
 from django_tencent_sms.protocol.reports import PullBatch
+from django_tencent_sms.protocol.v5_by_number import (
+    build_pullstatus4mobile,
+    parse_pullstatus4mobile_response,
+)
 
 __all__ = ["TencentBackend", "new_random"]
 
@@ -94,3 +100,33 @@ class TencentBackend(HttpBackend):
     def _pull(self, kind: int, limit: int) -> PullBatch:
         response = self._signed_post(functools.partial(v5.build_pullstatus, kind, limit=limit))
         return v5.parse_pullstatus_response(response.status_code, response.content, kind)
+
+    can_lookup_number = True
+
+    def number_reports(
+        self, phone: str, begin: datetime, end: datetime, limit: int = v5.MAX_PULL
+    ) -> PullBatch:
+        """``pullstatus4mobile`` type 0 (see ``BaseBackend``)."""
+        return self._pull_number(v5.PULL_REPORTS, phone, begin, end, limit)
+
+    def number_replies(
+        self, phone: str, begin: datetime, end: datetime, limit: int = v5.MAX_PULL
+    ) -> PullBatch:
+        """``pullstatus4mobile`` type 1 (see ``BaseBackend``)."""
+        return self._pull_number(v5.PULL_REPLIES, phone, begin, end, limit)
+
+    def _pull_number(
+        self, kind: int, phone: str, begin: datetime, end: datetime, limit: int
+    ) -> PullBatch:
+        number = phonenumbers.parse(phone)
+        build = functools.partial(
+            build_pullstatus4mobile,
+            kind,
+            nationcode=str(number.country_code),
+            mobile=phonenumbers.national_significant_number(number),
+            begin=int(begin.timestamp()),
+            end=int(end.timestamp()),
+            limit=limit,
+        )
+        response = self._signed_post(build)
+        return parse_pullstatus4mobile_response(response.status_code, response.content, kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -16,6 +17,12 @@ from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
 from django_tencent_sms.protocol.reports import PullBatch
 from django_tencent_sms.protocol.tc3.action import SignedRequest, parse_endpoint
+from django_tencent_sms.protocol.tc3.by_number import (
+    REPLIES_BY_NUMBER_ACTION,
+    REPORTS_BY_NUMBER_ACTION,
+    build_pull_by_number,
+    parse_pull_by_number_response,
+)
 from django_tencent_sms.protocol.tc3.pull import (
     MAX_PULL,
     build_pull_reply_status,
@@ -121,3 +128,31 @@ class TencentCloudBackend(HttpBackend):
         """``PullSmsReplyStatus``: up to ``limit`` replies (see ``BaseBackend``)."""
         response = self._signed_post(functools.partial(build_pull_reply_status, limit=limit))
         return parse_pull_reply_status_response(response.status_code, response.content)
+
+    can_lookup_number = True
+
+    def number_reports(
+        self, phone: str, begin: datetime, end: datetime, limit: int = MAX_PULL
+    ) -> PullBatch:
+        """``PullSmsSendStatusByPhoneNumber`` (see ``BaseBackend``)."""
+        return self._pull_number(REPORTS_BY_NUMBER_ACTION, phone, begin, end, limit)
+
+    def number_replies(
+        self, phone: str, begin: datetime, end: datetime, limit: int = MAX_PULL
+    ) -> PullBatch:
+        """``PullSmsReplyStatusByPhoneNumber`` (see ``BaseBackend``)."""
+        return self._pull_number(REPLIES_BY_NUMBER_ACTION, phone, begin, end, limit)
+
+    def _pull_number(
+        self, action: str, phone: str, begin: datetime, end: datetime, limit: int
+    ) -> PullBatch:
+        build = functools.partial(
+            build_pull_by_number,
+            action,
+            phone=phone,
+            begin=int(begin.timestamp()),
+            end=int(end.timestamp()),
+            limit=limit,
+        )
+        response = self._signed_post(build)
+        return parse_pull_by_number_response(action, response.status_code, response.content)

@@ -14,6 +14,7 @@ from django_tencent_sms.models.templates import (
     SmsTemplate,
     placeholder_numbers,
 )
+from django_tencent_sms.models.unmatched import UnmatchedReport
 
 __all__ = [
     "MAX_CONTENT_LENGTH",
@@ -23,6 +24,7 @@ __all__ = [
     "SmsLog",
     "SmsReply",
     "SmsTemplate",
+    "UnmatchedReport",
     "VerificationCode",
     "placeholder_numbers",
     "reply_text_hash",

@@ -39,6 +39,7 @@ from django_tencent_sms.protocol.reports import (
     IncomingReply,
 )
 from django_tencent_sms.protocol.text import printable, storable
+from django_tencent_sms.reports.unmatched import keep_unmatched
 from django_tencent_sms.signals import notify, sms_delivery_report, sms_reply_received
 
 __all__ = ["ReplyOutcome", "ReportOutcome", "apply_delivery_reports", "store_replies"]
@@ -140,12 +141,13 @@ def apply_delivery_reports(
             outcome += _apply_one_by_one(chunk, newest, now)
     if outcome.unknown:
         logger.warning(
-            "%d delivery report(s) name a sid no SMS log has (sent by another system, or the "
-            "log was purged): %s%s",
+            "%d delivery report(s) name a sid no SMS log has (a send whose answer was lost, "
+            "another system, or a purged log; kept for UNMATCHED_REPORT_DAYS): %s%s",
             outcome.unknown,
             ", ".join(outcome.unknown_sids[:SHOWN_SIDS]),
             " …" if outcome.unknown > SHOWN_SIDS else "",
         )
+        keep_unmatched([newest[sid] for sid in outcome.unknown_sids], now=now)
     if outcome.received:
         logger.info(
             "Delivery reports: %d received, %d applied, %d unchanged, %d for unknown sids, "

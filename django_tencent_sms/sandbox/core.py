@@ -272,6 +272,7 @@ class Sandbox:
             now=self._state.now(),
         )
         self._state.reports.add_reply(reply)
+        self._state.history.add_reply(reply)
         return reply
 
     # Configuration --------------------------------------------------------------------------

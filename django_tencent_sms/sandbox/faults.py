@@ -18,6 +18,9 @@ __all__ = ["FAULT_KINDS", "HUGE_SIZE", "Fault", "delivered", "transport_reply", 
 #: ``trickle``: answer normally, but write the response one byte every ``delay`` seconds.
 #: ``huge``: HTTP 200 announcing a body of ``size`` bytes (``Content-Length``) and streaming it.
 #: ``huge_chunked``: the same without announcing it (``Transfer-Encoding: chunked``).
+#: ``lost_answer``: take the request as usual (a send is accepted, recorded and reported),
+#: then hold the answer ``delay`` seconds and close the connection without it: the client
+#: times out on a message that went out.
 FAULT_KINDS = (
     "http_error",
     "slow",
@@ -27,6 +30,7 @@ FAULT_KINDS = (
     "trickle",
     "huge",
     "huge_chunked",
+    "lost_answer",
 )
 
 #: The body a ``huge`` fault streams by default: 200 MB, generated as it is written.
@@ -96,7 +100,11 @@ def transport_reply(fault: Fault | None, not_json_page: str) -> Reply | None:
 
 def delivered(reply: Reply, fault: Fault | None, wait: Callable[[float], bool]) -> Reply:
     """``reply`` as the connection delivers it: trickled for a ``trickle`` fault, pausing with
-    ``wait(seconds)`` (true: stop, the sandbox is being reset or stopped)."""
+    ``wait(seconds)`` (true: stop, the sandbox is being reset or stopped); never, after
+    ``delay``, for a ``lost_answer`` fault."""
+    if fault is not None and fault.kind == "lost_answer":
+        wait(fault.delay)
+        return Reply(drop=True)
     if fault is None or fault.kind != "trickle":
         return reply
     return dataclasses.replace(reply, trickle=fault.delay, wait=wait)

@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 
 from django_tencent_sms.sandbox.faults import Fault, validate_count
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
+from django_tencent_sms.sandbox.number_history import NumberHistory
 from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
 from django_tencent_sms.sandbox.reports import ReportCenter
 from django_tencent_sms.sandbox.rules import NOT_JSON
@@ -95,6 +96,8 @@ class SandboxState:
             verbose=verbose,
             lock=self._lock,
         )
+        #: Every report and reply made, by number, for the per-number lookups.
+        self.history = NumberHistory()
 
     # The clock and the limits ---------------------------------------------------------------
 
@@ -194,7 +197,7 @@ class SandboxState:
             outcome = check(self._clock(), self._frequency, self._limits)
             for message in outcome.messages:
                 self._messages.append(message)
-                self.reports.message_accepted(message)
+                self.history.add_report(self.reports.message_accepted(message))
         return outcome
 
     # Starting over --------------------------------------------------------------------------
@@ -208,6 +211,7 @@ class SandboxState:
             self._faults.clear()
             self._frequency.clear()
             self.reports.reset()
+            self.history.clear()
             self.wake_sleepers()
 
     def wake_sleepers(self) -> None:

@@ -1,10 +1,11 @@
 """Tencent Cloud API 3.0 on the sandbox: ``POST /`` with an ``X-TC-Action``, and its faults.
 
-The actions are ``SendSms``, ``PullSmsSendStatus`` and ``PullSmsReplyStatus`` (version
-2021-01-11), each with a JSON body. Each request is recorded on the
-:class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
-Tencent's answer from ``tc3_rules``, always with HTTP 200. Accepted messages are recorded like
-legacy ones, so ``Sandbox.messages`` and the inbox show them.
+The actions are ``SendSms``, ``PullSmsSendStatus``, ``PullSmsReplyStatus`` and their
+per-number forms ``PullSms…StatusByPhoneNumber`` (version 2021-01-11), each with a JSON body.
+Each request is recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws
+the next fault, then gets Tencent's answer from ``tc3_rules`` (``by_number``), always with
+HTTP 200. Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and the
+inbox show them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 
 from django_tencent_sms.result_codes import cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
+from django_tencent_sms.sandbox.by_number import BY_NUMBER_ACTIONS, evaluate_cloud_by_number
 from django_tencent_sms.sandbox.faults import Fault, delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.rules import parse_json
@@ -101,6 +103,17 @@ class CloudApi:
                 account=self.account,
                 now=self.state.now(),
                 center=self.state.reports,
+                request_id=request_id,
+            )
+        if headers.get("x-tc-action") in BY_NUMBER_ACTIONS:
+            return evaluate_cloud_by_number(
+                request.method,
+                headers,
+                request.body,
+                data,
+                account=self.account,
+                now=self.state.now(),
+                history=self.state.history,
                 request_id=request_id,
             )
         try:

@@ -1,7 +1,8 @@
 """The legacy API on the sandbox, ``/v5/tlssmssvr/<endpoint>``, and its faults.
 
-The endpoints are ``sendsms``, ``sendmultisms2`` and ``pullstatus``. Each request is recorded
-on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
+The endpoints are ``sendsms``, ``sendmultisms2``, ``pullstatus`` and ``pullstatus4mobile``
+(``by_number``). Each request is recorded on the
+:class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
 Tencent's answer from ``v5_rules``.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox.accounts import Account
+from django_tencent_sms.sandbox.by_number import BY_NUMBER_ENDPOINT, evaluate_pullstatus4mobile
 from django_tencent_sms.sandbox.faults import delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import ReceivedRequest
@@ -77,6 +79,14 @@ class LegacyApi:
                 account=self.account,
                 now=self.state.now(),
                 center=self.state.reports,
+            )
+        if endpoint == BY_NUMBER_ENDPOINT:
+            return evaluate_pullstatus4mobile(
+                request.query,
+                data,
+                account=self.account,
+                now=self.state.now(),
+                history=self.state.history,
             )
         return self._send(endpoint, request, data, arrival.record.received_at).payload()
 

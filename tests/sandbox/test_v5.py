@@ -224,7 +224,7 @@ def test_1004_ext_of_the_wrong_type_is_not_echoed(sandbox):
     }
 
 
-@pytest.mark.parametrize("endpoint", ["sendmultisms", "pullstatus4mobile", "sendsms/", "SENDSMS"])
+@pytest.mark.parametrize("endpoint", ["sendmultisms", "pullreply4mobile", "sendsms/", "SENDSMS"])
 def test_1011_for_other_endpoints(sandbox, endpoint):
     answer = send(sandbox, make_body(sandbox, ext="e"), endpoint=endpoint)
     assert answer["result"] == 1011

@@ -407,7 +407,11 @@ def test_a_worker_killed_mid_batch_leaves_rows_that_recover_marks_unknown_never_
             return rows(f"SELECT status, count(*) FROM {logs} GROUP BY status")
 
         workers.wait_until(done, state)
-        requested = [numbers_of(request) for request in sms_sandbox.requests]
+        requested = [
+            numbers_of(request)
+            for request in sms_sandbox.requests
+            if request.endpoint == "sendmultisms2"  # not the recovery's per-number lookups
+        ]
     finally:
         workers.stop()
         sms_sandbox.reset()  # wakes the hung request

@@ -14,7 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_tencent_sms.backends import get_backend
-from django_tencent_sms.exceptions import SmsError
+from django_tencent_sms.exceptions import ConfigurationError, SmsError
+from django_tencent_sms.management.reconciling import add_limit_argument, reconcile
 from django_tencent_sms.protocol.reports import PullBatch
 from django_tencent_sms.reports.apply import (
     ReplyOutcome,
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             "--max",
             type=_positive(MAX_PULL),
             default=MAX_PULL,
-            dest="limit",
+            dest="max",
             help=f"items per request, 1 to {MAX_PULL} (default {MAX_PULL})",
         )
         parser.add_argument(
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             help="requests per kind at most in one run (default 50); a run that reaches it says "
             "so, and the next run fetches the rest",
         )
+        add_limit_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = get_backend()
@@ -81,7 +83,16 @@ class Command(BaseCommand):
         kinds = ["reports", "replies"] if options["kind"] == "all" else [options["kind"]]
         failed = 0
         for kind in kinds:
-            failed += self._pull(backend, kind, options["limit"], options["max_calls"])
+            failed += self._pull(backend, kind, options["max"], options["max_calls"])
+        try:
+            unasked = reconcile(self, options["limit"])
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from None
+        if unasked:
+            raise CommandError(
+                f"Tencent could not be asked about {unasked} unknown SMS log(s) (named above); "
+                "the next run asks again."
+            )
         if failed:
             raise CommandError(
                 f"{failed} fetched item(s) could not be stored (named above, and in the log "

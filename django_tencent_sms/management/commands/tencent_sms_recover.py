@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_tencent_sms.exceptions import ConfigurationError
+from django_tencent_sms.management.reconciling import add_limit_argument, reconcile
 from django_tencent_sms.sending.recover import Recovery, recover
 
 
@@ -15,8 +16,9 @@ class Command(BaseCommand):
         "Deal with SMS log rows stuck in progress for longer than TENCENT_SMS['STALE_AFTER'] "
         "seconds (or --older-than): 'pending' and 'sending' rows become 'unknown' (their "
         "request may have reached Tencent: never sent again); 'queued' rows whose task was "
-        "lost are queued again, once, then 'failed'. Prints nothing when nothing was stuck; "
-        "meant for cron."
+        "lost are queued again, once, then 'failed'. Then up to --limit 'unknown' rows get "
+        "their sid from Tencent's per-number records when the match is certain. Prints "
+        "nothing when nothing was stuck or matched; meant for cron."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,10 +32,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Say what would change; change nothing."
+            "--dry-run",
+            action="store_true",
+            help="Say what would change; change nothing (and ask Tencent nothing).",
         )
+        add_limit_argument(parser)
 
-    def handle(self, *args: Any, older_than: int | None, dry_run: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, older_than: int | None, dry_run: bool, limit: int, **options: Any
+    ) -> None:
         if older_than is not None and older_than < 0:
             raise CommandError("--older-than must be a number of seconds, 0 or more.")
         try:
@@ -48,6 +55,17 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if done:
             self.stdout.write(describe(done, dry_run=dry_run))
+        if dry_run:
+            return
+        try:
+            failed = reconcile(self, limit, quiet=True)
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from None
+        if failed:
+            raise CommandError(
+                f"Tencent could not be asked about {failed} unknown SMS log(s) (named above); "
+                "the next run asks again."
+            )
 
 
 def describe(done: Recovery, *, dry_run: bool = False) -> str:
