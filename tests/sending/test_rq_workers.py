@@ -323,7 +323,9 @@ def job_sending(queue, rows, numbers):
         Job.fetch(job_id, connection=queue.connection)
         for job_id in queue.started_job_registry.get_job_ids()
     ]
-    return only([job for job in started if isinstance(job.args[0], list) and set(job.args[0]) == ids])
+    return only(
+        [job for job in started if isinstance(job.args[0], list) and set(job.args[0]) == ids]
+    )
 
 
 def numbers_of(request):
