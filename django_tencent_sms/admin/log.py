@@ -95,6 +95,7 @@ class SmsLogAdmin(
                     "fee",
                     "backend",
                     "created_at",
+                    "claimed_at",
                     "finished_at",
                     "duration",
                 ]

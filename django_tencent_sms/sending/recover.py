@@ -2,8 +2,10 @@
 
 A row still ``pending`` or ``sending`` after ``TENCENT_SMS["STALE_AFTER"]`` seconds belongs to a
 process that died mid-send: its request may have reached Tencent, so it becomes ``unknown`` and
-is never sent again. A row still ``queued`` was never taken by a worker (taking it is what
-moves it to ``sending``), so nothing of it left: its task is enqueued again, once; if it is
+is never sent again. A ``sending`` row counts from when a worker took it (``claimed_at``), not
+from when it was queued; a ``pending`` row (written just before its request) from its
+creation. A row still ``queued`` was never taken by a worker (taking it is what moves it to
+``sending``), so nothing of it left: its task is enqueued again, once; if it is
 still ``queued`` as long after that, it becomes ``failed`` (nothing was sent). Run by
 ``manage.py tencent_sms_recover`` and, now and then, by the task workers; the enqueueing is
 handed in by them (this module does not import ``tasks``).
@@ -70,13 +72,18 @@ def stale_after() -> int:
 
 
 def since_before(cutoff: datetime) -> Q:
-    """Rows created before ``cutoff``, or queued again before it when they were."""
-    return Q(requeued_at__isnull=True, created_at__lt=cutoff) | Q(requeued_at__lt=cutoff)
+    """Rows in their current state since before ``cutoff``: taken by a worker before it, or
+    (never taken) queued again before it, or (neither) created before it."""
+    return (
+        Q(claimed_at__lt=cutoff)
+        | Q(claimed_at__isnull=True, requeued_at__lt=cutoff)
+        | Q(claimed_at__isnull=True, requeued_at__isnull=True, created_at__lt=cutoff)
+    )
 
 
 def stale_condition(cutoff: datetime) -> Q:
-    """The rows stuck since before ``cutoff``: in progress, and created (or queued again)
-    before it."""
+    """The rows stuck since before ``cutoff``: in progress, and in that state since before it
+    (``since_before``)."""
     return Q(since_before(cutoff), status__in=IN_PROGRESS)
 
 
@@ -84,7 +91,7 @@ def is_stale(log: SmsLog, now: datetime, seconds: int) -> bool:
     """Whether ``log`` is stuck at ``now``, ``seconds`` after it should have moved on."""
     if log.status not in IN_PROGRESS:
         return False
-    since = log.requeued_at or log.created_at
+    since = log.claimed_at or log.requeued_at or log.created_at
     return since < now - timedelta(seconds=seconds)
 
 
@@ -114,9 +121,10 @@ def recover(
     single message) or ``requeue_batch(ids)`` (at most 200 rows of one bulk send, all domestic
     or all international), each returning whether the task framework took it (a refused task
     leaves its rows ``failed``, as ``tasks`` does); ``queued`` queued again more than
-    ``STALE_AFTER`` ago (however short ``older_than``) → ``failed``. Every change is a
-    conditional UPDATE: a worker that gets to a row meanwhile wins. ``dry_run`` changes nothing
-    and says what would change.
+    ``STALE_AFTER`` ago (however short ``older_than``) → ``failed``. A ``sending`` row is stuck
+    that long after a worker took it, not after it was queued (``since_before``). Every change
+    is a conditional UPDATE: a worker that gets to a row meanwhile wins. ``dry_run`` changes
+    nothing and says what would change.
     """
     setting = stale_after()
     seconds = setting if older_than is None else older_than
