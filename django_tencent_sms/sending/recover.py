@@ -33,12 +33,15 @@ from django_tencent_sms.sending.batch import BATCH_SIZE, DOMESTIC
 
 __all__ = [
     "LOST",
+    "MAX_OLDER_THAN",
+    "MAX_STALE_AFTER",
     "MAY_HAVE_LEFT",
     "NowAndThen",
     "Recovery",
     "is_stale",
     "recover",
     "stale_after",
+    "stale_after_problem",
     "stale_condition",
 ]
 
@@ -61,14 +64,37 @@ DEFAULT_STALE_AFTER = 600
 IN_PROGRESS = (Status.QUEUED, Status.SENDING, Status.PENDING)
 
 
+#: The longest ``STALE_AFTER``: a week. A row stuck longer than that has been forgotten, and
+#: a larger number would overflow the dates it is subtracted from.
+MAX_STALE_AFTER = 7 * 24 * 3600
+
+#: The longest ``--older-than``: a century, whatever is older is in it too.
+MAX_OLDER_THAN = 100 * 365 * 24 * 3600
+
+
+def stale_after_problem(value: Any) -> str | None:
+    """Why ``value`` is not a usable ``STALE_AFTER`` (a whole number of seconds from 1 to
+    ``MAX_STALE_AFTER``), or ``None``. Never raises, whatever ``value`` is."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_STALE_AFTER:
+        return None
+    try:
+        shown = repr(value)[:80]
+    except Exception:  # a repr that raises: say what it is instead
+        shown = f"a {type(value).__name__}"
+    return (
+        f"TENCENT_SMS['STALE_AFTER'] must be a whole number of seconds from 1 to "
+        f"{MAX_STALE_AFTER} (a week), not {shown}."
+    )
+
+
 def stale_after() -> int:
-    """``TENCENT_SMS["STALE_AFTER"]``: seconds, a positive int."""
+    """``TENCENT_SMS["STALE_AFTER"]``: seconds, a positive int; ``ConfigurationError`` (never
+    another exception) when the setting holds anything else."""
     value = sms_settings.STALE_AFTER
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigurationError(
-            f"TENCENT_SMS['STALE_AFTER'] must be a positive number of seconds, not {value!r}."
-        )
-    return value
+    problem = stale_after_problem(value)
+    if problem is not None:
+        raise ConfigurationError(problem)
+    return int(value)
 
 
 def since_before(cutoff: datetime) -> Q:
@@ -124,9 +150,18 @@ def recover(
     ``STALE_AFTER`` ago (however short ``older_than``) → ``failed``. A ``sending`` row is stuck
     that long after a worker took it, not after it was queued (``since_before``). Every change
     is a conditional UPDATE: a worker that gets to a row meanwhile wins. ``dry_run`` changes
-    nothing and says what would change.
+    nothing and says what would change. An unusable ``STALE_AFTER`` or ``older_than`` raises
+    ``ConfigurationError`` before anything is read.
     """
     setting = stale_after()
+    if older_than is not None and (
+        not isinstance(older_than, int)
+        or isinstance(older_than, bool)
+        or not 0 <= older_than <= MAX_OLDER_THAN
+    ):
+        raise ConfigurationError(
+            f"The cut-off must be a whole number of seconds from 0 to {MAX_OLDER_THAN}."
+        )
     seconds = setting if older_than is None else older_than
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=seconds)
@@ -219,6 +254,9 @@ class NowAndThen:
         try:
             self.next_run = now + stale_after()
             return recover(**kwargs)
+        except ConfigurationError as exc:  # manage.py check says so too (E028)
+            logger.error("Recovering stuck SMS rows failed: %s", exc)
+            return None
         except Exception:
             logger.exception("Recovering stuck SMS rows failed; the next task tries again later")
             return None
