@@ -2,7 +2,8 @@
 
 ``check_settings`` runs one small function per concern: the backend and its credentials
 (``credential_checks``), the transport (timeout, retries, CA bundle), numbers, retention, the
-template cache, the callbacks, the signature, and the verification codes (``otp.checks``).
+template cache, stuck rows, the callbacks, the signature, and the verification codes
+(``otp.checks``).
 Whatever the setting holds, it reports and never raises (E027 for what no check foresaw).
 ``check_callback_urls`` looks at the URLconf."""
 
@@ -47,6 +48,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         _check_connect_retries,
         _check_log_retention,
         _check_template_cache,
+        _check_stale_after,
         _check_callbacks,
         _check_ca_bundle,
         _check_sign,
@@ -187,6 +189,43 @@ def _check_template_cache() -> list[checks.CheckMessage]:
             f"{SETTING_NAME}['TEMPLATE_CACHE_TIMEOUT'] must be a number of seconds (0 turns "
             f"the cache off), not {timeout!r}.",
             "E019",
+        )
+    ]
+
+
+def _check_stale_after() -> list[checks.CheckMessage]:
+    """E028: the seconds after which a message in progress counts as stuck; E029: not longer
+    than a send can take, so that a send still waiting for Tencent's answer would be marked
+    stuck and ``unknown`` (and offered for a resend: a duplicate) while it is answered."""
+    from django_tencent_sms.backends.http import (
+        normalize_connect_retries,
+        normalize_timeout,
+        total_timeout,
+    )
+    from django_tencent_sms.sending.recover import stale_after_problem
+
+    value = sms_settings.STALE_AFTER
+    problem = stale_after_problem(value)
+    if problem is not None:
+        return [_error(problem, "E028", hint="The default is 600 (ten minutes).")]
+    try:
+        timeout = normalize_timeout(sms_settings.TIMEOUT)
+        retries = normalize_connect_retries(sms_settings.CONNECT_RETRIES)
+    except ConfigurationError:
+        return []  # E008 or E010 says so
+    connect = timeout[0] if isinstance(timeout, tuple) else timeout
+    # A request: its connection tried again `retries` times, then the whole deadline. A bulk
+    # batch's rows are written while the request before them is out: twice that.
+    longest = 2 * (retries * connect + total_timeout(timeout))
+    if value > longest:
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['STALE_AFTER'] ({value} s) must be longer than the longest a send "
+            f"can take under TIMEOUT and CONNECT_RETRIES ({longest:g} s): a message still "
+            "waiting for Tencent's answer would be marked stuck and unknown.",
+            "E029",
+            hint="The default is 600; set it above the longest a task may wait in your queue too.",
         )
     ]
 

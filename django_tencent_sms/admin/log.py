@@ -17,7 +17,11 @@ from django_tencent_sms.admin.dashboard import dashboard_view
 from django_tencent_sms.admin.display import format_elapsed, result_meaning, status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
 from django_tencent_sms.admin.per_number import ask_tencent_view, may_ask_tencent
-from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
+from django_tencent_sms.admin.privacy import (
+    FilterLookupsOnly,
+    PhoneSortingAdmin,
+    may_see_full_phone,
+)
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
 from django_tencent_sms.admin.routes import admin_path
@@ -34,7 +38,12 @@ HIDDEN_CODE = "••••••"
 
 
 class SmsLogAdmin(
-    ReadOnlyAdmin, FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin
+    ReadOnlyAdmin,
+    FilterLookupsOnly,
+    PhoneSearchAdmin,
+    PhoneSortingAdmin,
+    CappedCountAdmin,
+    admin.ModelAdmin,
 ):
     """History is evidence: nothing is added or edited here, and deleting takes its own
     permission (``purge_smslog``). The changelist costs a constant number of queries at any
@@ -96,6 +105,7 @@ class SmsLogAdmin(
                     "fee",
                     "backend",
                     "created_at",
+                    "claimed_at",
                     "finished_at",
                     "duration",
                 ]

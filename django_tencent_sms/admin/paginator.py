@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-from django_tencent_sms.admin.privacy import AdminBase
+from django_tencent_sms.admin.privacy import AdminBase, SortableByOnly
 
 __all__ = ["CappedChangeList", "CappedCountAdmin", "CappedCountPaginator", "estimated_row_count"]
 
@@ -99,8 +99,9 @@ class CappedCountPaginator(Paginator):
         return totals["messages"]
 
 
-class CappedChangeList(ChangeList):
-    """The changelist for a ``CappedCountPaginator`` with ``show_full_result_count = False``."""
+class CappedChangeList(SortableByOnly, ChangeList):
+    """The changelist for a ``CappedCountPaginator`` with ``show_full_result_count = False``;
+    it sorts only by the columns ``sortable_by`` allows (``SortableByOnly``)."""
 
     #: Django 6 wraps the paginator in a <nav> landmark; our pagination template follows suit.
     nav_paginator = django.VERSION >= (6, 0)

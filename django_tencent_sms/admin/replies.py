@@ -10,7 +10,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
+from django_tencent_sms.admin.privacy import (
+    FilterLookupsOnly,
+    PhoneSortingAdmin,
+    may_see_full_phone,
+)
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.search import PhoneSearchAdmin, looks_like_phone
 from django_tencent_sms.masking import mask_phone
@@ -19,7 +23,12 @@ __all__ = ["SmsReplyAdmin"]
 
 
 class SmsReplyAdmin(
-    ReadOnlyAdmin, FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin
+    ReadOnlyAdmin,
+    FilterLookupsOnly,
+    PhoneSearchAdmin,
+    PhoneSortingAdmin,
+    CappedCountAdmin,
+    admin.ModelAdmin,
 ):
     """Stored by Tencent's reply callback or ``manage.py tencent_sms_pull_status``; nobody adds,
     edits or deletes replies here. Numbers are masked unless the viewer may see whole numbers

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tencent_sms.admin.code_limits import AtLimitFilter, clear_limits
 from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly
+from django_tencent_sms.admin.privacy import FilterLookupsOnly, PhoneSortingAdmin
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.search import PhoneSearchAdmin
 from django_tencent_sms.masking import mask_phone
@@ -144,7 +144,12 @@ class PurposeFilter(admin.SimpleListFilter):
 
 
 class VerificationCodeAdmin(
-    ReadOnlyAdmin, FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin
+    ReadOnlyAdmin,
+    FilterLookupsOnly,
+    PhoneSearchAdmin,
+    PhoneSortingAdmin,
+    CappedCountAdmin,
+    admin.ModelAdmin,
 ):
     """A read-only record: nobody adds, edits or deletes codes here (``manage.py
     purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and

@@ -59,6 +59,10 @@ class SmsLog(models.Model):
     )
     backend = models.CharField(_("backend"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # When a worker took the row (queued -> sending, in the same UPDATE): the start of its
+    # request, which is what "stuck" counts from. None for rows never queued. No index of its
+    # own: the rows in progress are found by the status index, and they are few.
+    claimed_at = models.DateTimeField(_("taken by a worker"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     duration = models.DurationField(_("duration"), null=True, blank=True)
     resend_of = models.ForeignKey(

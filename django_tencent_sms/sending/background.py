@@ -47,13 +47,15 @@ def send_queued(log_id: int) -> str:
         logger.warning("SMS #%s was not found: it was deleted before a worker got to it", log_id)
         return "missing"
     backend = get_backend()  # a ConfigurationError leaves the row queued, for a later try
+    claimed_at = timezone.now()  # what "stuck" counts from: not when it was queued
     taken = SmsLog.objects.filter(pk=log_id, status=Status.QUEUED).update(
-        status=Status.SENDING, backend=backend.name
+        status=Status.SENDING, backend=backend.name, claimed_at=claimed_at
     )
     if not taken:
         return _already_taken(log_id)
     log.status = Status.SENDING
     log.backend = backend.name
+    log.claimed_at = claimed_at
     try:
         message = _rebuild(log)
     except InvalidMessage as exc:

@@ -318,6 +318,7 @@ def _claim(ids: list[int], backend_name: str) -> list[SmsLog]:
     if not ids:
         return []
     using = router.db_for_write(SmsLog)
+    claimed_at = timezone.now()  # what "stuck" counts from: not when they were queued
     with transaction.atomic(using=using):
         rows = list(
             SmsLog.objects.using(using)
@@ -329,13 +330,14 @@ def _claim(ids: list[int], backend_name: str) -> list[SmsLog]:
             taken = (
                 SmsLog.objects.using(using)
                 .filter(pk__in=[row.pk for row in rows], status=Status.QUEUED)
-                .update(status=Status.SENDING, backend=backend_name)
+                .update(status=Status.SENDING, backend=backend_name, claimed_at=claimed_at)
             )
             if taken != len(rows):  # the rows are locked: cannot happen
                 raise RuntimeError("SMS rows being claimed changed under a lock")
     for row in rows:
         row.status = Status.SENDING
         row.backend = backend_name
+        row.claimed_at = claimed_at
     return rows
 
 

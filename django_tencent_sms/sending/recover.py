@@ -2,8 +2,10 @@
 
 A row still ``pending`` or ``sending`` after ``TENCENT_SMS["STALE_AFTER"]`` seconds belongs to a
 process that died mid-send: its request may have reached Tencent, so it becomes ``unknown`` and
-is never sent again. A row still ``queued`` was never taken by a worker (taking it is what
-moves it to ``sending``), so nothing of it left: its task is enqueued again, once; if it is
+is never sent again. A ``sending`` row counts from when a worker took it (``claimed_at``), not
+from when it was queued; a ``pending`` row (written just before its request) from its
+creation. A row still ``queued`` was never taken by a worker (taking it is what moves it to
+``sending``), so nothing of it left: its task is enqueued again, once; if it is
 still ``queued`` as long after that, it becomes ``failed`` (nothing was sent). Run by
 ``manage.py tencent_sms_recover`` and, now and then, by the task workers; the enqueueing is
 handed in by them (this module does not import ``tasks``).
@@ -31,12 +33,15 @@ from django_tencent_sms.sending.batch import BATCH_SIZE, DOMESTIC
 
 __all__ = [
     "LOST",
+    "MAX_OLDER_THAN",
+    "MAX_STALE_AFTER",
     "MAY_HAVE_LEFT",
     "NowAndThen",
     "Recovery",
     "is_stale",
     "recover",
     "stale_after",
+    "stale_after_problem",
     "stale_condition",
 ]
 
@@ -59,24 +64,52 @@ DEFAULT_STALE_AFTER = 600
 IN_PROGRESS = (Status.QUEUED, Status.SENDING, Status.PENDING)
 
 
+#: The longest ``STALE_AFTER``: a week. A row stuck longer than that has been forgotten, and
+#: a larger number would overflow the dates it is subtracted from.
+MAX_STALE_AFTER = 7 * 24 * 3600
+
+#: The longest ``--older-than``: a century, whatever is older is in it too.
+MAX_OLDER_THAN = 100 * 365 * 24 * 3600
+
+
+def stale_after_problem(value: Any) -> str | None:
+    """Why ``value`` is not a usable ``STALE_AFTER`` (a whole number of seconds from 1 to
+    ``MAX_STALE_AFTER``), or ``None``. Never raises, whatever ``value`` is."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_STALE_AFTER:
+        return None
+    try:
+        shown = repr(value)[:80]
+    except Exception:  # a repr that raises: say what it is instead
+        shown = f"a {type(value).__name__}"
+    return (
+        f"TENCENT_SMS['STALE_AFTER'] must be a whole number of seconds from 1 to "
+        f"{MAX_STALE_AFTER} (a week), not {shown}."
+    )
+
+
 def stale_after() -> int:
-    """``TENCENT_SMS["STALE_AFTER"]``: seconds, a positive int."""
+    """``TENCENT_SMS["STALE_AFTER"]``: seconds, a positive int; ``ConfigurationError`` (never
+    another exception) when the setting holds anything else."""
     value = sms_settings.STALE_AFTER
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigurationError(
-            f"TENCENT_SMS['STALE_AFTER'] must be a positive number of seconds, not {value!r}."
-        )
-    return value
+    problem = stale_after_problem(value)
+    if problem is not None:
+        raise ConfigurationError(problem)
+    return int(value)
 
 
 def since_before(cutoff: datetime) -> Q:
-    """Rows created before ``cutoff``, or queued again before it when they were."""
-    return Q(requeued_at__isnull=True, created_at__lt=cutoff) | Q(requeued_at__lt=cutoff)
+    """Rows in their current state since before ``cutoff``: taken by a worker before it, or
+    (never taken) queued again before it, or (neither) created before it."""
+    return (
+        Q(claimed_at__lt=cutoff)
+        | Q(claimed_at__isnull=True, requeued_at__lt=cutoff)
+        | Q(claimed_at__isnull=True, requeued_at__isnull=True, created_at__lt=cutoff)
+    )
 
 
 def stale_condition(cutoff: datetime) -> Q:
-    """The rows stuck since before ``cutoff``: in progress, and created (or queued again)
-    before it."""
+    """The rows stuck since before ``cutoff``: in progress, and in that state since before it
+    (``since_before``)."""
     return Q(since_before(cutoff), status__in=IN_PROGRESS)
 
 
@@ -84,7 +117,7 @@ def is_stale(log: SmsLog, now: datetime, seconds: int) -> bool:
     """Whether ``log`` is stuck at ``now``, ``seconds`` after it should have moved on."""
     if log.status not in IN_PROGRESS:
         return False
-    since = log.requeued_at or log.created_at
+    since = log.claimed_at or log.requeued_at or log.created_at
     return since < now - timedelta(seconds=seconds)
 
 
@@ -114,11 +147,21 @@ def recover(
     single message) or ``requeue_batch(ids)`` (at most 200 rows of one bulk send, all domestic
     or all international), each returning whether the task framework took it (a refused task
     leaves its rows ``failed``, as ``tasks`` does); ``queued`` queued again more than
-    ``STALE_AFTER`` ago (however short ``older_than``) → ``failed``. Every change is a
-    conditional UPDATE: a worker that gets to a row meanwhile wins. ``dry_run`` changes nothing
-    and says what would change.
+    ``STALE_AFTER`` ago (however short ``older_than``) → ``failed``. A ``sending`` row is stuck
+    that long after a worker took it, not after it was queued (``since_before``). Every change
+    is a conditional UPDATE: a worker that gets to a row meanwhile wins. ``dry_run`` changes
+    nothing and says what would change. An unusable ``STALE_AFTER`` or ``older_than`` raises
+    ``ConfigurationError`` before anything is read.
     """
     setting = stale_after()
+    if older_than is not None and (
+        not isinstance(older_than, int)
+        or isinstance(older_than, bool)
+        or not 0 <= older_than <= MAX_OLDER_THAN
+    ):
+        raise ConfigurationError(
+            f"The cut-off must be a whole number of seconds from 0 to {MAX_OLDER_THAN}."
+        )
     seconds = setting if older_than is None else older_than
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=seconds)
@@ -211,6 +254,9 @@ class NowAndThen:
         try:
             self.next_run = now + stale_after()
             return recover(**kwargs)
+        except ConfigurationError as exc:  # manage.py check says so too (E028)
+            logger.error("Recovering stuck SMS rows failed: %s", exc)
+            return None
         except Exception:
             logger.exception("Recovering stuck SMS rows failed; the next task tries again later")
             return None
