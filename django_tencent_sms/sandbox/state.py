@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from django_tencent_sms.sandbox.account_figures import AccountFigures
 from django_tencent_sms.sandbox.faults import Fault, validate_count
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
@@ -95,6 +96,8 @@ class SandboxState:
             verbose=verbose,
             lock=self._lock,
         )
+        #: Accepted messages with their reports, and the prepaid packages (the statistics).
+        self.figures = AccountFigures()
 
     # The clock and the limits ---------------------------------------------------------------
 
@@ -194,7 +197,8 @@ class SandboxState:
             outcome = check(self._clock(), self._frequency, self._limits)
             for message in outcome.messages:
                 self._messages.append(message)
-                self.reports.message_accepted(message)
+                report = self.reports.message_accepted(message)
+                self.figures.accepted(message, report, message.received_at)
         return outcome
 
     # Starting over --------------------------------------------------------------------------
@@ -208,6 +212,7 @@ class SandboxState:
             self._faults.clear()
             self._frequency.clear()
             self.reports.reset()
+            self.figures.reset()
             self.wake_sleepers()
 
     def wake_sleepers(self) -> None:

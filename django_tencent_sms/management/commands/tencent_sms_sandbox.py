@@ -116,6 +116,7 @@ class Command(BaseCommand):
         ]
         try:
             sandbox = self.build_sandbox(options)
+            sandbox.set_packages(options.get("packages") or [])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         # The token is a secret: the notes show the site's callback URLs without it.
