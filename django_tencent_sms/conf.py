@@ -76,6 +76,13 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses
     # OTP["CLIENT_IP"] when that is set, else REMOTE_ADDR.
     "CALLBACK_CLIENT_IP": None,
+    # Tencent's side of the account (django_tencent_sms.account): statistics and balance.
+    # A difference between Tencent's figures and the log's larger than this fraction of the
+    # larger figure is marked on the dashboard (0: every difference).
+    "STATS_TOLERANCE": 0.02,
+    # Units left across unexpired packages below which `manage.py tencent_sms_balance` exits
+    # with status 2 and sends signals.low_balance; None: never.
+    "LOW_BALANCE": None,
 }
 
 # Keys whose values must never be shown.

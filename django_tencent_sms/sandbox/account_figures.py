@@ -145,6 +145,7 @@ class AccountFigures:
             return parsed
 
     def reset(self) -> None:
-        """Forget the accepted messages (the packages, configuration, stay)."""
+        """Forget the accepted messages and the packages (each test starts from nothing)."""
         with self._lock:
             self._accepted.clear()
+            self._packages.clear()
