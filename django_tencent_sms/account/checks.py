@@ -30,7 +30,7 @@ def check_account_settings(app_configs: Any = None, **kwargs: Any) -> list[check
         return []  # E001 says so
     found: list[checks.CheckMessage] = []
     tolerance = settings.get("STATS_TOLERANCE", 0.02)
-    if not (_is_number(tolerance) and math.isfinite(tolerance) and 0 <= tolerance < 1):
+    if not (_is_number(tolerance) and 0 <= tolerance < 1 and math.isfinite(tolerance)):
         found.append(
             checks.Error(
                 f"{SETTING_NAME}['STATS_TOLERANCE'] must be a fraction from 0 to below 1 "

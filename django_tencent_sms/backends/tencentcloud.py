@@ -161,7 +161,7 @@ class TencentCloudBackend(HttpBackend):
         this hour, 500 a page (see ``BaseBackend``)."""
         now = datetime.now(timezone.utc)
         first = datetime.strptime(self.packages_since, HOUR_FORMAT).replace(tzinfo=CHINA_TIME)
-        span = HourSpan(first, HourSpan.covering(now - timedelta(hours=1), now).first)
+        span = HourSpan(first, HourSpan.covering(now, now + timedelta(seconds=1)).first)
         packages: list[SmsPackage] = []
         limit = tc3_statistics.MAX_PACKAGE_PAGE
         for _page in range(self.max_package_pages):
