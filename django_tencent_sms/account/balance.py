@@ -59,6 +59,7 @@ def fetch_balance(
     *,
     backend: BaseBackend | None = None,
     timeout: Timeout | None = None,
+    quick: bool = False,
     now: datetime | None = None,
 ) -> Balance:
     """Every package from Tencent, the expired ones left out; cached for the admin. Raises
@@ -66,7 +67,7 @@ def fetch_balance(
     now = now or timezone.now()
     with reading_tencent():
         owned = backend is None
-        backend = backend or figures_backend(timeout)
+        backend = backend or figures_backend(timeout, quick=quick)
         try:
             packages = backend.sms_packages()
         finally:

@@ -54,8 +54,9 @@ class FiguresUnavailable(Exception):
         self.error = error
 
 
-def figures_backend(timeout: Timeout | None = None) -> BaseBackend:
-    """A new instance of the configured ``BACKEND``, with ``timeout`` when it speaks HTTP;
+def figures_backend(timeout: Timeout | None = None, *, quick: bool = False) -> BaseBackend:
+    """A new instance of the configured ``BACKEND``, with ``timeout`` when it speaks HTTP
+    (``quick``: :data:`QUICK_TIMEOUT` and no connect retries, for a page a person waits on);
     ``FiguresUnavailable`` when it cannot fetch figures (console, locmem, dummy) or is not
     configured."""
     try:
@@ -67,6 +68,8 @@ def figures_backend(timeout: Timeout | None = None) -> BaseBackend:
                 % {"backend": backend_class.__name__},
             )
         if issubclass(backend_class, HttpBackend):
+            if quick:
+                return backend_class(timeout=timeout or QUICK_TIMEOUT, connect_retries=0)
             return backend_class(timeout=timeout)
         return backend_class()
     except ConfigurationError as exc:

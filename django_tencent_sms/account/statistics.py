@@ -90,6 +90,7 @@ def tencent_figures(
     *,
     backend: BaseBackend | None = None,
     timeout: Timeout | None = None,
+    quick: bool = False,
     refresh: bool = False,
 ) -> TencentFigures:
     """Tencent's figures of ``span``: from the cache, else fetched (``refresh`` skips the
@@ -103,7 +104,7 @@ def tencent_figures(
         return found
     with reading_tencent():
         owned = backend is None
-        backend = backend or figures_backend(timeout)
+        backend = backend or figures_backend(timeout, quick=quick)
         try:
             sent, reports = SendStatistics(), CallbackStatistics()
             for piece in span.split():
