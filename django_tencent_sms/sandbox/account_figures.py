@@ -53,8 +53,19 @@ def parse_package(data: object, *, package_id: int, now: float) -> SandboxPackag
     from ``now`` (default 365). ``ValueError`` says what is wrong."""
     if not isinstance(data, dict):
         raise ValueError('a package is a JSON object such as {"amount": 1000}')
-    unknown = sorted(set(data) - {"package_id", "amount", "used", "kind", "days",
-                                  "created_at", "effective_at", "expires_at"})  # fmt: skip
+    unknown = sorted(
+        set(data)
+        - {
+            "package_id",
+            "amount",
+            "used",
+            "kind",
+            "days",
+            "created_at",
+            "effective_at",
+            "expires_at",
+        }
+    )
     if unknown:
         raise ValueError(f"unknown package field {unknown[0]!r}")
     amount = _whole(data.get("amount"), "amount", high=10**10)

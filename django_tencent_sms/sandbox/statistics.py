@@ -19,19 +19,6 @@ from typing import Any
 
 from django_tencent_sms.protocol.reports import CHINA_TIME, TIME_FORMAT
 from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.protocol.statistics import HOUR_FORMAT
-from django_tencent_sms.protocol.tc3.statistics import (
-    CALLBACK_STATISTICS_ACTION,
-    MAX_PACKAGE_PAGE,
-    PACKAGES_ACTION,
-    SEND_STATISTICS_ACTION,
-    STATISTICS_ACTIONS,
-)
-from django_tencent_sms.protocol.v5_statistics import (
-    CALLBACK_STATISTICS_ENDPOINT,
-    PACKAGES_ENDPOINT,
-    SEND_STATISTICS_ENDPOINT,
-)
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.records import ReceivedRequest
 from django_tencent_sms.sandbox.rules import NOT_JSON, is_int
@@ -49,7 +36,19 @@ __all__ = [
     "serves",
 ]
 
+# Tencent's names, as in protocol.v5_statistics and protocol.tc3.statistics (not imported: the
+# emulator runs without Django, and those read Django's exceptions).
+SEND_STATISTICS_ENDPOINT = "pullsendstatus"
+CALLBACK_STATISTICS_ENDPOINT = "pullcallbackstatus"
+PACKAGES_ENDPOINT = "getsmspackages"
 LEGACY_ENDPOINTS = (SEND_STATISTICS_ENDPOINT, CALLBACK_STATISTICS_ENDPOINT, PACKAGES_ENDPOINT)
+SEND_STATISTICS_ACTION = "SendStatusStatistics"
+CALLBACK_STATISTICS_ACTION = "CallbackStatusStatistics"
+PACKAGES_ACTION = "SmsPackagesStatistics"
+STATISTICS_ACTIONS = (SEND_STATISTICS_ACTION, CALLBACK_STATISTICS_ACTION, PACKAGES_ACTION)
+#: ``SmsPackagesStatistics``' largest ``Limit``.
+MAX_PACKAGE_PAGE = 500
+HOUR_FORMAT = "%Y%m%d%H"
 _HOUR = re.compile(r"[0-9]{10}")
 _SEND_ENDPOINTS = ("sendsms", "sendmultisms2", "SendSms")
 

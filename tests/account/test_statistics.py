@@ -157,8 +157,14 @@ def test_the_log_is_counted_in_one_query(sandbox):
 
 @pytest.mark.parametrize(
     ("tencent", "log", "allowed", "marked"),
-    [(100, 100, 0.0, False), (100, 99, 0.0, True), (100, 98, 0.02, False),
-     (100, 97, 0.02, True), (0, 1, 0.02, True), (0, 0, 0.0, False)],
-)  # fmt: skip
+    [
+        (100, 100, 0.0, False),
+        (100, 99, 0.0, True),
+        (100, 98, 0.02, False),
+        (100, 97, 0.02, True),
+        (0, 1, 0.02, True),
+        (0, 0, 0.0, False),
+    ],
+)
 def test_the_tolerance_is_a_share_of_the_larger_figure(tencent, log, allowed, marked):
     assert differs(tencent, log, allowed) is marked

@@ -28,8 +28,14 @@ def sandbox(sandbox, db):
 
 
 def statistics_requests(sandbox) -> int:
-    names = {"pullsendstatus", "pullcallbackstatus", "getsmspackages", "SendStatusStatistics",
-             "CallbackStatusStatistics", "SmsPackagesStatistics"}  # fmt: skip
+    names = {
+        "pullsendstatus",
+        "pullcallbackstatus",
+        "getsmspackages",
+        "SendStatusStatistics",
+        "CallbackStatusStatistics",
+        "SmsPackagesStatistics",
+    }
     return sum(1 for r in sandbox.requests if r.endpoint in names)
 
 

@@ -115,8 +115,10 @@ def parse_callback_status_statistics_response(status: int, content: bytes) -> Ca
 def _moment(item: dict[str, Any], names: tuple[str, ...], text: str) -> datetime | None:
     for name in names:
         value = item.get(name)
-        if value in (None, "", 0) or isinstance(value, str):
-            continue  # 2019-07-11 gave the time as text too, and as a Unix time beside it
+        if value in (None, "", 0):
+            continue
+        if isinstance(value, str) and any(later in item for later in names[1:]):
+            continue  # 2019-07-11 gave the time as text, and as a Unix time beside it
         if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**37:
             return datetime.fromtimestamp(value, timezone.utc)
         raise InvalidResponse(f"The SMS API's package {name!r} is not a Unix time", text)
