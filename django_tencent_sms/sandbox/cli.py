@@ -37,6 +37,7 @@ __all__ = [
     "add_report_arguments",
     "add_server_arguments",
     "main",
+    "package_notes",
     "parse_limits",
     "report_notes",
     "sandbox_from_options",
@@ -275,11 +276,15 @@ def sandbox_from_options(
         ),
         *report_notes(sandbox),
     ]
-    if packages:
-        notes.append(
-            "Packages: " + ", ".join(f"{p['amount']} ({p['used']} used)" for p in packages)
-        )
+    notes += package_notes(packages)
     return sandbox, notes
+
+
+def package_notes(packages: list[dict[str, int]]) -> list[str]:
+    """The line describing the ``--package`` options, when there are any."""
+    if not packages:
+        return []
+    return ["Packages: " + ", ".join(f"{p['amount']} ({p['used']} used)" for p in packages)]
 
 
 def _package(value: str) -> dict[str, int]:
