@@ -35,6 +35,8 @@ __all__ = ["FETCH_PARAMETER", "account_context"]
 #: ``?tencent=fetch`` asks Tencent; any other value is ignored.
 FETCH_PARAMETER = "tencent"
 FETCH_VALUE = "fetch"
+#: Failures after which the balance is not asked for in the same view.
+_NOT_AGAIN = frozenset({"unsupported", "misconfigured", "slow", "unreachable"})
 
 
 def _aware(moment: datetime) -> datetime:
@@ -58,7 +60,9 @@ def account_context(
             figures = tencent_figures(span, quick=True)
         except FiguresUnavailable as exc:
             problem = exc
-        if problem is None or problem.kind not in ("unsupported", "misconfigured"):
+        if problem is not None and problem.kind in _NOT_AGAIN:
+            balance_problem = problem  # asking again would only wait as long once more
+        else:
             try:
                 balance = fetch_balance(quick=True)
             except FiguresUnavailable as exc:
