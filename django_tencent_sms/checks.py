@@ -347,3 +347,7 @@ def check_callback_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             id="tencent_sms.W030",
         )
     ]
+
+
+# Tencent's side of the account: statistics and the package balance (E042, E043).
+from django_tencent_sms.account import checks as account_checks  # noqa: E402, F401

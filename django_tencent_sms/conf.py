@@ -80,6 +80,13 @@ DEFAULTS: dict[str, Any] = {
     # later (a send whose answer was lost, reconciled from Tencent's per-number records) still
     # gets it; 0 drops such reports at once. Purged by the pull and recovery commands.
     "UNMATCHED_REPORT_DAYS": 7,
+    # Tencent's side of the account (django_tencent_sms.account): statistics and balance.
+    # A difference between Tencent's figures and the log's larger than this fraction of the
+    # larger figure is marked on the dashboard (0: every difference).
+    "STATS_TOLERANCE": 0.02,
+    # Units left across unexpired packages below which `manage.py tencent_sms_balance` exits
+    # with status 2 and sends signals.low_balance; None: never.
+    "LOW_BALANCE": None,
 }
 
 # Keys whose values must never be shown.

@@ -41,6 +41,10 @@ sms_delivery_report = Signal()
 #: push or an overlapping pull does not send it again).
 sms_reply_received = Signal()
 
+#: ``low_balance(sender=Balance, balance, threshold)``: ``manage.py tencent_sms_balance`` found
+#: fewer units left than ``TENCENT_SMS["LOW_BALANCE"]`` (``balance``: ``account.balance.Balance``).
+low_balance = Signal()
+
 
 def notify(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` to every receiver; a receiver's error is logged, never raised.

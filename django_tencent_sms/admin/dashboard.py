@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from django_tencent_sms.admin.account_figures import account_context
 from django_tencent_sms.admin.charts import fee_chart, volume_chart
 from django_tencent_sms.admin.stats import (
     DEFAULT_DAYS,
@@ -76,6 +77,8 @@ def dashboard_view(model_admin: ModelAdmin[Any], request: HttpRequest) -> Templa
         "total": summary.total,
         "volume_chart": volume_chart(summary),
         "fee_chart": fee_chart(summary),
+        # Tencent's figures of the period and the package balance (admin.account_figures).
+        **account_context(request, model_admin.get_queryset(request), start, end, tz),
     }
     return TemplateResponse(
         request,

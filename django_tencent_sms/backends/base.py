@@ -14,6 +14,12 @@ from django_tencent_sms.message import (
     SmsMessage,
 )
 from django_tencent_sms.protocol.reports import PullBatch
+from django_tencent_sms.protocol.statistics import (
+    CallbackStatistics,
+    HourSpan,
+    SendStatistics,
+    SmsPackage,
+)
 
 
 class BaseBackend:
@@ -116,3 +122,23 @@ class BaseBackend:
             else:
                 recipients.append(RecipientResult(0, result.errmsg, sid=result.sid, fee=result.fee))
         return BulkResult(tuple(recipients))
+
+    # -- Tencent's figures for the account (statistics and package balance) ------------------
+
+    #: Whether :meth:`send_statistics`, :meth:`callback_statistics` and :meth:`sms_packages` work.
+    can_fetch_statistics = False
+
+    def send_statistics(self, span: HourSpan) -> SendStatistics:
+        """What Tencent counts of the sends in ``span`` (at most 32 days of China-time hours).
+        Raises ``NotImplementedError`` where ``can_fetch_statistics`` is false, and what
+        ``send`` raises when Tencent refuses or does not answer."""
+        raise NotImplementedError(f"{type(self).__name__} cannot fetch Tencent's statistics")
+
+    def callback_statistics(self, span: HourSpan) -> CallbackStatistics:
+        """What Tencent counts of the delivery reports in ``span``; as :meth:`send_statistics`."""
+        raise NotImplementedError(f"{type(self).__name__} cannot fetch Tencent's statistics")
+
+    def sms_packages(self) -> tuple[SmsPackage, ...]:
+        """Every prepaid package of the account, expired ones included; as
+        :meth:`send_statistics`."""
+        raise NotImplementedError(f"{type(self).__name__} cannot fetch Tencent's packages")

@@ -16,8 +16,14 @@ from django.views.decorators.debug import sensitive_variables
 from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
-from django_tencent_sms.protocol import v5
+from django_tencent_sms.protocol import v5, v5_statistics
 from django_tencent_sms.protocol.reports import PullBatch
+from django_tencent_sms.protocol.statistics import (
+    CallbackStatistics,
+    HourSpan,
+    SendStatistics,
+    SmsPackage,
+)
 from django_tencent_sms.protocol.v5_by_number import (
     build_pullstatus4mobile,
     parse_pullstatus4mobile_response,
@@ -130,3 +136,37 @@ class TencentBackend(HttpBackend):
         )
         response = self._signed_post(build)
         return parse_pullstatus4mobile_response(response.status_code, response.content, kind)
+
+    # -- Tencent's figures for the account ----------------------------------------------------
+
+    can_fetch_statistics = True
+    #: Pages of packages read at most (a runaway ``total`` must not loop for ever).
+    max_package_pages = 20
+
+    def send_statistics(self, span: HourSpan) -> SendStatistics:
+        """``pullsendstatus`` for ``span`` (see ``BaseBackend``)."""
+        response = self._signed_post(functools.partial(v5_statistics.build_pullsendstatus, span))
+        return v5_statistics.parse_pullsendstatus_response(response.status_code, response.content)
+
+    def callback_statistics(self, span: HourSpan) -> CallbackStatistics:
+        """``pullcallbackstatus`` for ``span`` (see ``BaseBackend``)."""
+        build = functools.partial(v5_statistics.build_pullcallbackstatus, span)
+        response = self._signed_post(build)
+        return v5_statistics.parse_pullcallbackstatus_response(
+            response.status_code, response.content
+        )
+
+    def sms_packages(self) -> tuple[SmsPackage, ...]:
+        """``getsmspackages``, page after page until ``total`` are read (see ``BaseBackend``)."""
+        packages: list[SmsPackage] = []
+        length = v5_statistics.MAX_PACKAGE_PAGE
+        for _page in range(self.max_package_pages):
+            build = functools.partial(v5_statistics.build_getsmspackages, len(packages), length)
+            response = self._signed_post(build)
+            page = v5_statistics.parse_getsmspackages_response(
+                response.status_code, response.content
+            )
+            packages += page.packages
+            if len(page.packages) < length or len(packages) >= page.total:
+                break
+        return tuple(packages)

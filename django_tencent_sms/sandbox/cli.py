@@ -37,6 +37,7 @@ __all__ = [
     "add_report_arguments",
     "add_server_arguments",
     "main",
+    "package_notes",
     "parse_limits",
     "report_notes",
     "sandbox_from_options",
@@ -172,6 +173,21 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
     add_report_arguments(parser)
+    add_package_argument(parser)
+
+
+def add_package_argument(parser: argparse.ArgumentParser) -> None:
+    """``--package AMOUNT[:USED[:DAYS]]``, repeatable: a prepaid package of the account."""
+    parser.add_argument(
+        "--package",
+        dest="packages",
+        action="append",
+        type=_package,
+        default=[],
+        metavar="AMOUNT[:USED[:DAYS]]",
+        help="a prepaid package (getsmspackages / SmsPackagesStatistics), e.g. 1000:250:30 "
+        "(1000 units, 250 used, valid 30 more days); repeatable",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -240,6 +256,9 @@ def sandbox_from_options(
         report_delay=options.report_delay,
         report_success=options.report_success,
     )
+    packages = getattr(options, "packages", None) or []
+    if packages:
+        sandbox.set_packages(packages)
     limits = options.limits
     notes = [
         f"SDK AppID: {sdk_app_id}",
@@ -257,7 +276,28 @@ def sandbox_from_options(
         ),
         *report_notes(sandbox),
     ]
+    notes += package_notes(packages)
     return sandbox, notes
+
+
+def package_notes(packages: list[dict[str, int]]) -> list[str]:
+    """The line describing the ``--package`` options, when there are any."""
+    if not packages:
+        return []
+    return ["Packages: " + ", ".join(f"{p['amount']} ({p['used']} used)" for p in packages)]
+
+
+def _package(value: str) -> dict[str, int]:
+    """``AMOUNT[:USED[:DAYS]]``, e.g. ``1000:250:30``."""
+    parts = value.split(":")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if not 1 <= len(numbers) <= 3 or any(n < 0 for n in numbers):
+        raise argparse.ArgumentTypeError(f"expected AMOUNT[:USED[:DAYS]], not {value!r}")
+    amount, used, days = [*numbers, 0, 365][:3] if len(numbers) == 1 else [*numbers, 365][:3]
+    return {"amount": amount, "used": used, "days": days}
 
 
 def serve(

@@ -3,7 +3,8 @@
 ``GET messages`` (``?phone=`` filters) · ``GET requests`` · ``POST reset`` · ``POST faults`` ·
 ``POST templates`` · ``GET inbox`` (an HTML page; ``?phone=``) · ``POST inbox/clear`` ·
 ``POST reply`` (a person answers: ``{"phone", "text", "sign"?, "extend"?}``) · ``GET reports``
-(pending delivery reports and replies, and the pushes made to the callbacks).
+(pending delivery reports and replies, and the pushes made to the callbacks) · ``POST
+packages`` (the prepaid packages: ``{"packages": [{"amount", "used"?, "days"?}]}``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.sandbox.account_figures import SandboxPackage
 from django_tencent_sms.sandbox.faults import HUGE_SIZE
 from django_tencent_sms.sandbox.inbox import (
     INBOX_HEADERS,
@@ -70,6 +72,8 @@ class Controlled(Protocol):
     def reply(
         self, phone: str, text: str, *, sign: str | None = None, extend: str = ""
     ) -> IncomingReply: ...
+
+    def set_packages(self, packages: list[dict[str, Any]]) -> list[SandboxPackage]: ...
 
 
 _FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg", "size"}
@@ -174,6 +178,19 @@ def _reports(sandbox: Controlled, request: HttpRequest) -> Reply:
     )
 
 
+def _packages(sandbox: Controlled, request: HttpRequest) -> Reply:
+    """``{"packages": [{"amount": 1000, "used"?, "days"?, …}, …]}`` replaces the prepaid
+    packages; the answer lists them."""
+    data = _object_body(request)
+    if set(data) != {"packages"}:
+        raise _Invalid('expected {"packages": [{"amount": <int>, …}, …]}')
+    try:
+        packages = sandbox.set_packages(data["packages"])
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+    return json_reply({"ok": True, "packages": [p.as_json() for p in packages]})
+
+
 _ROUTES: dict[str, tuple[str, Callable[[Controlled, HttpRequest], Reply]]] = {
     "messages": ("GET", _messages),
     "requests": ("GET", _requests),
@@ -184,6 +201,7 @@ _ROUTES: dict[str, tuple[str, Callable[[Controlled, HttpRequest], Reply]]] = {
     "inbox/clear": ("POST", _clear_inbox),
     "reply": ("POST", _reply),
     "reports": ("GET", _reports),
+    "packages": ("POST", _packages),
 }
 
 

@@ -6,8 +6,10 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
+from django_tencent_sms.sandbox.account_figures import SandboxPackage
 from django_tencent_sms.sandbox.accounts import (
     DEFAULT_SDK_APP_ID,
     DEVELOPMENT_APP_KEY,
@@ -329,3 +331,23 @@ class Sandbox:
             refusal = control_refusal(request, bound=self._host, port=self.port)
             return refusal or handle_control(self, request)
         return text_reply(404, "Not Found\n")
+
+    # Prepaid packages (the statistics endpoints) --------------------------------------------
+
+    @property
+    def packages(self) -> list[SandboxPackage]:
+        """The account's prepaid packages, with the units accepted messages have used."""
+        return self._state.figures.packages
+
+    def set_packages(self, packages: list[dict[str, Any]]) -> list[SandboxPackage]:
+        """Replace the packages: each ``{"amount": 1000, "used"?, "kind"?, "days"?,
+        "created_at"?, "effective_at"?, "expires_at"?}`` (Unix seconds; ``days`` of validity
+        from now, default 365). ``ValueError`` for a bad one (then nothing changes)."""
+        return self._state.figures.set_packages(packages, now=self._state.now())
+
+    def add_package(
+        self, amount: int, *, used: int = 0, days: int = 365, **fields: Any
+    ) -> SandboxPackage:
+        """Add a package of ``amount`` units valid ``days`` from now (see :meth:`set_packages`)."""
+        package = {"amount": amount, "used": used, "days": days, **fields}
+        return self._state.figures.add_package(package, now=self._state.now())

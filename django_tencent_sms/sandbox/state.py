@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from django_tencent_sms.sandbox.account_figures import AccountFigures
 from django_tencent_sms.sandbox.faults import Fault, validate_count
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.number_history import NumberHistory
@@ -98,6 +99,8 @@ class SandboxState:
         )
         #: Every report and reply made, by number, for the per-number lookups.
         self.history = NumberHistory()
+        #: Accepted messages with their reports, and the prepaid packages (the statistics).
+        self.figures = AccountFigures()
 
     # The clock and the limits ---------------------------------------------------------------
 
@@ -197,7 +200,9 @@ class SandboxState:
             outcome = check(self._clock(), self._frequency, self._limits)
             for message in outcome.messages:
                 self._messages.append(message)
-                self.history.add_report(self.reports.message_accepted(message))
+                report = self.reports.message_accepted(message)
+                self.figures.accepted(message, report, message.received_at)
+                self.history.add_report(report)
         return outcome
 
     # Starting over --------------------------------------------------------------------------
@@ -212,6 +217,7 @@ class SandboxState:
             self._frequency.clear()
             self.reports.reset()
             self.history.clear()
+            self.figures.reset()
             self.wake_sleepers()
 
     def wake_sleepers(self) -> None:

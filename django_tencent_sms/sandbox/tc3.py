@@ -22,6 +22,7 @@ from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.rules import parse_json
 from django_tencent_sms.sandbox.server import HttpRequest, Reply
 from django_tencent_sms.sandbox.state import Arrival, SandboxState
+from django_tencent_sms.sandbox.statistics import evaluate_cloud_statistics, serves
 from django_tencent_sms.sandbox.tc3_auth import PULL_ACTIONS
 from django_tencent_sms.sandbox.tc3_rules import (
     CODE_FOR_RESULT,
@@ -114,6 +115,16 @@ class CloudApi:
                 account=self.account,
                 now=self.state.now(),
                 history=self.state.history,
+                request_id=request_id,
+            )
+        if serves(headers.get("x-tc-action", "")):  # statistics and packages
+            return evaluate_cloud_statistics(
+                request.method,
+                headers,
+                request.body,
+                data,
+                account=self.account,
+                state=self.state,
                 request_id=request_id,
             )
         try:

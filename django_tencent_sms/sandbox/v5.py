@@ -20,6 +20,7 @@ from django_tencent_sms.sandbox.records import ReceivedRequest
 from django_tencent_sms.sandbox.rules import parse_json
 from django_tencent_sms.sandbox.server import HttpRequest, Reply, json_reply
 from django_tencent_sms.sandbox.state import Arrival, SandboxState
+from django_tencent_sms.sandbox.statistics import LEGACY_ENDPOINTS, evaluate_legacy_statistics
 from django_tencent_sms.sandbox.v5_rules import (
     ENDPOINTS,
     PULL_ENDPOINT,
@@ -87,6 +88,10 @@ class LegacyApi:
                 account=self.account,
                 now=self.state.now(),
                 history=self.state.history,
+            )
+        if endpoint in LEGACY_ENDPOINTS:  # statistics and packages
+            return evaluate_legacy_statistics(
+                endpoint, request.query, data, account=self.account, state=self.state
             )
         return self._send(endpoint, request, data, arrival.record.received_at).payload()
 

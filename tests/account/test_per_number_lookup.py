@@ -12,18 +12,11 @@ from django_tencent_sms.account.per_number import lookup_number
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.backends.console import ConsoleBackend
 from django_tencent_sms.exceptions import InvalidResponse, TencentSmsError
-from django_tencent_sms.models import SmsTemplate
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "+8613711112222"
 OTHER = "+8613711113333"
-
-
-@pytest.fixture
-def sandbox(sandbox):
-    SmsTemplate.objects.create(name="note", tpl_id=7, text="Order {1} shipped")
-    return sandbox
 
 
 def now() -> datetime:

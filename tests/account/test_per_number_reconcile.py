@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from django_tencent_sms import send_sms
 from django_tencent_sms.exceptions import SmsError
-from django_tencent_sms.models import SmsLog, SmsTemplate, UnmatchedReport
+from django_tencent_sms.models import SmsLog, UnmatchedReport
 from django_tencent_sms.reports.apply import apply_delivery_reports
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ BY_NUMBER = ("pullstatus4mobile", "PullSmsSendStatusByPhoneNumber")
 
 @pytest.fixture
 def sandbox(sandbox, settings):
-    SmsTemplate.objects.create(name="note", tpl_id=7, text="Order {1} shipped")
+    """The account tests' sandbox (knowing the "note" template), with a short timeout."""
     settings.TENCENT_SMS = {**settings.TENCENT_SMS, "TIMEOUT": 0.3}
     return sandbox
 

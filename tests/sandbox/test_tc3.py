@@ -164,7 +164,7 @@ SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [
-        ({"headers": {"X-TC-Action": "SendStatusStatistics"}}, "InvalidAction"),
+        ({"headers": {"X-TC-Action": "DescribeNothingAtAll"}}, "InvalidAction"),
         ({"headers": {"X-TC-Version": "2019-07-11"}}, "NoSuchVersion"),
         ({"headers": {"X-TC-Region": None}}, "MissingParameter"),
         ({"headers": {"X-TC-Timestamp": "soon"}}, "MissingParameter"),

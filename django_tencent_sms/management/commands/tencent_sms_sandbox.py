@@ -16,7 +16,7 @@ from django_tencent_sms.sandbox.accounts import (
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
 )
-from django_tencent_sms.sandbox.cli import add_server_arguments, report_notes, serve
+from django_tencent_sms.sandbox.cli import add_server_arguments, package_notes, report_notes, serve
 
 
 def templates_from_database() -> dict[int, str]:
@@ -116,6 +116,7 @@ class Command(BaseCommand):
         ]
         try:
             sandbox = self.build_sandbox(options)
+            sandbox.set_packages(options.get("packages") or [])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         # The token is a secret: the notes show the site's callback URLs without it.
@@ -129,4 +130,5 @@ class Command(BaseCommand):
             if url and token
         }
         notes.extend(report_notes(sandbox, shown))
+        notes.extend(package_notes(options.get("packages") or []))
         serve(sandbox, notes, stdout=_Verbatim(self.stdout))
