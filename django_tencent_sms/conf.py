@@ -76,6 +76,13 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses
     # OTP["CLIENT_IP"] when that is set, else REMOTE_ADDR.
     "CALLBACK_CLIENT_IP": None,
+    # Voice codes (send_code(channel="voice"); off unless OTP["VOICE"] is True). The legacy
+    # backend calls through the SMS app's SDK_APP_ID and APP_KEY at VOICE_API_URL ("sendcvoice"
+    # is appended); the API 3.0 backend needs the voice console's own application ID
+    # (VoiceSdkAppid) and posts to VOICE_ENDPOINT (a host name, or a URL for the emulator).
+    "VOICE_API_URL": "https://cloud.tim.qq.com/v5/tlsvoicesvr",
+    "VOICE_SDK_APP_ID": "",
+    "VOICE_ENDPOINT": "vms.tencentcloudapi.com",
 }
 
 # Keys whose values must never be shown.
@@ -114,9 +121,9 @@ class SmsSettings:
         ):
             # A trailing space copied from the console is the most common cause of error 1001.
             value = value.strip()
-        elif name == "SDK_APP_ID" and value is not None:
+        elif name in ("SDK_APP_ID", "VOICE_SDK_APP_ID") and value is not None:
             value = str(value).strip()
-        elif name == "API_URL" and isinstance(value, str):
+        elif name in ("API_URL", "VOICE_API_URL") and isinstance(value, str):
             value = value.rstrip("/")
         self._cache[name] = value
         return value

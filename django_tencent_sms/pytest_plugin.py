@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.models import SmsTemplate
     from django_tencent_sms.sandbox import Sandbox
+    from django_tencent_sms.voice_message import VoiceCodeMessage
 
 SANDBOX_SDK_APP_ID = "1400000000"
 SANDBOX_APP_KEY = "sandbox-test-app-key"
@@ -43,7 +44,7 @@ def _tencent_sms_reset_outbox() -> None:
 
 
 @pytest.fixture
-def sms_outbox() -> list[SmsMessage]:
+def sms_outbox() -> list[SmsMessage | VoiceCodeMessage]:
     import django_tencent_sms
 
     return django_tencent_sms.outbox
