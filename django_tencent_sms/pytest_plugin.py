@@ -72,6 +72,7 @@ def sms_sandbox(tencent_sms_sandbox: Sandbox, settings: Settings) -> Iterator[Sa
         "SDK_APP_ID": SANDBOX_SDK_APP_ID,
         "APP_KEY": SANDBOX_APP_KEY,
         "API_URL": tencent_sms_sandbox.url,
+        "VOICE_API_URL": tencent_sms_sandbox.voice_url,
     }
     with _sending_to(tencent_sms_sandbox, settings, backend):
         yield tencent_sms_sandbox
@@ -87,6 +88,8 @@ def sms_sandbox_cloud(tencent_sms_sandbox: Sandbox, settings: Settings) -> Itera
         "SECRET_ID": SANDBOX_SECRET_ID,
         "SECRET_KEY": SANDBOX_SECRET_KEY,
         "ENDPOINT": tencent_sms_sandbox.cloud_endpoint,
+        "VOICE_SDK_APP_ID": tencent_sms_sandbox.account.voice_sdk_app_id,
+        "VOICE_ENDPOINT": tencent_sms_sandbox.cloud_endpoint,
     }
     with _sending_to(tencent_sms_sandbox, settings, backend):
         yield tencent_sms_sandbox
@@ -102,6 +105,7 @@ def _sending_to(sandbox: Sandbox, settings: Settings, backend: dict[str, str]) -
 
     sandbox.reset()
     sandbox.limits = None
+    sandbox.voice_limits = None
     # Delivery reports kept for pulls, not pushed: a test that wants pushes sets the URLs.
     sandbox.callback_url = sandbox.reply_callback_url = None
     sandbox.report_delay = 0

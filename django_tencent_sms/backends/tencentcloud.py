@@ -23,15 +23,15 @@ from django_tencent_sms.protocol.tc3.pull import (
     parse_pull_reply_status_response,
     parse_pull_send_status_response,
 )
-from django_tencent_sms.protocol.tc3.voice import (
-    build_send_code_voice,
-    parse_send_code_voice_response,
-)
 from django_tencent_sms.protocol.tc3.send import (
     build_send_sms,
     build_send_sms_bulk,
     parse_send_sms_bulk_response,
     parse_send_sms_response,
+)
+from django_tencent_sms.protocol.tc3.voice import (
+    build_send_code_voice,
+    parse_send_code_voice_response,
 )
 from django_tencent_sms.voice_message import VoiceCodeMessage
 

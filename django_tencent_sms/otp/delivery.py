@@ -37,6 +37,10 @@ class WatchedBackend(BaseBackend):
         self.accepted = True
         return result
 
+    @property
+    def can_send_voice_code(self) -> bool:  # type: ignore[override]
+        return self.backend.can_send_voice_code
+
     def send_voice_code(self, message: VoiceCodeMessage) -> SendResult:
         self.started = True
         result = self.backend.send_voice_code(message)

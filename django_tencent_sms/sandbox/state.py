@@ -197,6 +197,11 @@ class SandboxState:
                 self.reports.message_accepted(message)
         return outcome
 
+    def add_call(self, message: SandboxMessage) -> None:
+        """Keep an accepted voice-code call (no SMS delivery report follows one)."""
+        with self._lock:
+            self._messages.append(message)
+
     # Starting over --------------------------------------------------------------------------
 
     def reset(self) -> None:

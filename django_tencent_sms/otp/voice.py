@@ -1,0 +1,91 @@
+"""Voice codes: which channel a code request names, and whether a call may be placed.
+
+``send_code(channel="voice")`` sends the code as a phone call that reads it out. A voice code
+is a verification code like any other: the same row, hash, expiry, tries, and the same
+cooldown, per-number and per-IP caps, number-type filter and daily budget, counted together
+with SMS codes (one cooldown per number and purpose, whichever channel the last code took: a
+call cannot be used to skip the wait after an SMS, nor the reverse).
+
+Tencent places voice-code calls to mainland China mobile numbers only (cloud.tencent.com
+document/api/1128/51568 "仅支持中国大陆地区手机号码"; the legacy page "sends voice
+verification codes to domestic users"), so other numbers are refused before anything is
+written or sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+
+from django_tencent_sms.backends import BaseBackend, get_backend
+from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
+from django_tencent_sms.conf import sms_settings
+from django_tencent_sms.exceptions import CodeRequestRefused, ConfigurationError
+from django_tencent_sms.models import SmsLog
+
+__all__ = [
+    "CHANNELS",
+    "SMS",
+    "VOICE",
+    "VOICE_REGION",
+    "check_voice_number",
+    "ensure_voice",
+    "normalize_channel",
+    "voice_available",
+    "voice_problem",
+]
+
+SMS = SmsLog.Channel.SMS.value
+VOICE = SmsLog.Channel.VOICE.value
+CHANNELS = (SMS, VOICE)
+#: The only region Tencent places voice-code calls to.
+VOICE_REGION = "CN"
+
+
+def normalize_channel(channel: Any) -> str:
+    """``"sms"`` or ``"voice"``; ``ValueError`` for anything else (wrong type, unknown,
+    another case: a channel is a fixed word, not free text)."""
+    if isinstance(channel, str) and channel in CHANNELS:
+        return channel
+    shown = repr(channel) if len(repr(channel)) <= 40 else f"{repr(channel)[:40]}…"
+    raise ValueError(f"channel must be 'sms' or 'voice', not {shown}")
+
+
+def voice_problem(conf: dict[str, Any], backend: BaseBackend | None = None) -> str | None:
+    """Why voice codes cannot be sent now (a sentence for operators), or ``None``."""
+    if conf.get("VOICE") is not True:
+        return "TENCENT_SMS['OTP']['VOICE'] is not True."
+    try:
+        backend = backend if backend is not None else get_backend()
+    except ConfigurationError as exc:
+        return str(exc)
+    if not backend.can_send_voice_code:
+        return f"The backend {backend.name} cannot place voice-code calls."
+    if isinstance(backend, TencentCloudBackend) and not sms_settings.VOICE_SDK_APP_ID:
+        return "TENCENT_SMS['VOICE_SDK_APP_ID'] (the voice console's application) is not set."
+    return None
+
+
+def voice_available(conf: dict[str, Any]) -> bool:
+    """Whether a voice code may be offered: ``OTP["VOICE"]`` on and a backend able to call."""
+    return voice_problem(conf) is None
+
+
+def check_voice_number(number: phonenumbers.PhoneNumber) -> None:
+    """``CodeRequestRefused`` (``voice_region``) unless Tencent calls numbers like ``number``."""
+    if phonenumbers.region_code_for_number(number) != VOICE_REGION:
+        raise CodeRequestRefused(
+            _("Voice codes can only be sent to mobile numbers in mainland China."),
+            code="voice_region",
+        )
+
+
+def ensure_voice(conf: dict[str, Any]) -> None:
+    """``CodeRequestRefused`` (``voice_unavailable``) when voice codes are off or cannot go out."""
+    if not voice_available(conf):
+        raise CodeRequestRefused(
+            _("Codes by phone call are not available. Ask for a code by SMS."),
+            code="voice_unavailable",
+        )

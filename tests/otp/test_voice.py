@@ -1,0 +1,120 @@
+"""Voice codes: ``send_code(channel="voice")`` over both backends against the emulator.
+
+A voice code is a code like any other (hash, checks, limits shared with SMS codes); its call
+goes out through ``sendcvoice`` or VMS ``SendCodeVoice`` over a real socket.
+"""
+
+import pytest
+from django.core.checks import run_checks
+
+from django_tencent_sms.exceptions import CodeRequestRefused, TencentRateLimitError
+from django_tencent_sms.models import SmsLog, VerificationCode
+from django_tencent_sms.otp import check_code, send_code, verify_code
+from django_tencent_sms.sandbox.voice import VoiceLimits
+from tests.helpers import PHONE, wrong
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def voice(sandbox, setup, conf):
+    """Voice codes on, sending to the emulator (v5 and API 3.0)."""
+    conf(VOICE=True)
+    return sandbox
+
+
+def test_a_voice_code_is_read_out_by_a_call_and_verifies(voice):
+    record = send_code(PHONE, "login", channel="voice")
+    (call,) = voice.calls
+    code = call.params[0]
+    assert call.mobile == PHONE[3:] and call.channel == "voice"
+    assert "📞" in call.text and " ".join(code) in call.text
+    record.refresh_from_db()
+    assert record.channel == "voice" and record.state == VerificationCode.State.SENT
+    log = record.log
+    assert log.channel == SmsLog.Channel.VOICE and log.status == SmsLog.Status.SENT
+    assert log.template is None and log.tpl_id == 0 and log.sid == call.sid
+    # The code is secret: the row keeps it redacted, as a verification SMS's.
+    assert code not in str(log.params) and code not in record.code_hash
+    assert not check_code(PHONE, wrong(code), "login")
+    assert verify_code(PHONE, code, "login")
+
+
+def test_voice_and_sms_share_one_cooldown(voice):
+    send_code(PHONE, "login")
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login", channel="voice")
+    assert refused.value.code == "cooldown"
+    assert voice.calls == []
+
+
+def test_sms_after_a_call_waits_too(voice):
+    send_code(PHONE, "login", channel="voice")
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login")
+    assert refused.value.code == "cooldown"
+
+
+def test_voice_codes_count_against_the_number_caps(voice, conf, clock):
+    conf(VOICE=True, PHONE_HOURLY_LIMIT=1, RESEND_INTERVAL=0)
+    send_code(PHONE, "login", channel="voice")
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login")
+    assert refused.value.code == "phone_hourly_limit"
+
+
+def test_numbers_outside_mainland_china_get_no_call(voice):
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code("+85291234567", "login", channel="voice")
+    assert refused.value.code in ("voice_region", "number_type")
+    assert voice.requests == [] and not VerificationCode.objects.exists()
+
+
+def test_off_unless_configured(sandbox, setup, conf):
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login", channel="voice")
+    assert refused.value.code == "voice_unavailable"
+    assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("channel", ["VOICE", "Voice", "call", "", None, 1, ["voice"], "v" * 10**5])
+def test_a_bad_channel_is_a_value_error(setup, conf, channel):
+    conf(VOICE=True)
+    with pytest.raises(ValueError) as error:
+        send_code(PHONE, "login", channel=channel)
+    assert len(str(error.value)) < 120
+    assert not VerificationCode.objects.exists()
+
+
+def test_tencents_voice_limits_refuse_the_fourth_call_of_a_day(voice, conf, clock):
+    conf(VOICE=True, RESEND_INTERVAL=0)
+    voice.voice_limits = VoiceLimits(per_30s=None, per_10min=None, per_day=3)
+    for _ in range(3):
+        send_code(PHONE, "login", channel="voice")
+    with pytest.raises(TencentRateLimitError):
+        send_code(PHONE, "login", channel="voice")
+    assert len(voice.calls) == 3
+    failed = VerificationCode.objects.order_by("-id")[0]
+    assert failed.state == VerificationCode.State.FAILED
+    assert failed.log.channel == "voice" and failed.log.status == SmsLog.Status.FAILED
+
+
+def test_the_cloud_backend_without_a_voice_app_is_a_half_configured_voice(
+    sms_sandbox_cloud, setup, conf, settings
+):
+    conf(VOICE=True)
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "VOICE_SDK_APP_ID": ""}
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login", channel="voice")
+    assert refused.value.code == "voice_unavailable"
+    ids = {message.id for message in run_checks()}
+    assert "tencent_sms.E040" in ids
+
+
+def test_locmem_keeps_the_call_in_the_outbox(setup, conf, sms_outbox):
+    conf(VOICE=True)
+    send_code(PHONE, "login", channel="voice")
+    (call,) = sms_outbox
+    assert call.e164 == PHONE and call.code.isdigit()
+    assert call.code not in repr(call)
+    assert verify_code(PHONE, call.code, "login")
