@@ -27,6 +27,7 @@ from django_tencent_sms.models import SmsLog
 
 __all__ = [
     "CHANNELS",
+    "CHANNEL_MESSAGE",
     "SMS",
     "VOICE",
     "VOICE_REGION",
@@ -36,6 +37,9 @@ __all__ = [
     "voice_available",
     "voice_problem",
 ]
+
+#: The answer to a request naming another channel.
+CHANNEL_MESSAGE = _("The channel must be sms or voice.")
 
 SMS = SmsLog.Channel.SMS.value
 VOICE = SmsLog.Channel.VOICE.value
