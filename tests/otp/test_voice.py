@@ -7,7 +7,7 @@ goes out through ``sendcvoice`` or VMS ``SendCodeVoice`` over a real socket.
 import pytest
 from django.core.checks import run_checks
 
-from django_tencent_sms.exceptions import CodeRequestRefused, TencentRateLimitError
+from django_tencent_sms.exceptions import CodeRequestRefused, SmsError, TencentRateLimitError
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp import check_code, send_code, verify_code
 from django_tencent_sms.sandbox.voice import VoiceLimits
@@ -118,3 +118,52 @@ def test_locmem_keeps_the_call_in_the_outbox(setup, conf, sms_outbox):
     assert call.e164 == PHONE and call.code.isdigit()
     assert call.code not in repr(call)
     assert verify_code(PHONE, call.code, "login")
+
+
+def check_ids():
+    return {message.id for message in run_checks()}
+
+
+def test_a_voice_app_while_voice_is_off_is_a_warning(setup, conf, settings):
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "VOICE_SDK_APP_ID": "1400009999"}
+    assert "tencent_sms.W040" in check_ids()
+    conf(VOICE=True)
+    assert "tencent_sms.W040" not in check_ids()
+
+
+def test_voice_on_with_a_backend_that_cannot_call_is_an_error(setup, conf, settings):
+    conf(VOICE=True)
+    assert "tencent_sms.E040" not in check_ids()  # locmem can call
+    settings.TENCENT_SMS = {
+        **settings.TENCENT_SMS,
+        "BACKEND": "django_tencent_sms.backends.dummy.DummyBackend",
+    }
+    assert "tencent_sms.E040" in check_ids()
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login", channel="voice")
+    assert refused.value.code == "voice_unavailable"
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"VOICE": "yes"}, {"VOICE": 1}, {"VOICE_PLAYTIMES": 4}, {"VOICE_PLAYTIMES": 0}]
+)
+def test_bad_voice_settings_are_reported(setup, conf, overrides):
+    conf(**overrides)
+    assert "tencent_sms.E012" in check_ids()
+
+
+@pytest.mark.parametrize("playtimes", [1, 3])
+def test_the_code_is_read_as_many_times_as_configured(setup, conf, sms_outbox, playtimes):
+    conf(VOICE=True, VOICE_PLAYTIMES=playtimes)
+    send_code(PHONE, "login", channel="voice")
+    assert sms_outbox[-1].playtimes == playtimes
+
+
+def test_a_call_whose_answer_was_lost_keeps_its_code(voice):
+    voice.fail_next("drop")
+    with pytest.raises(SmsError) as lost:
+        send_code(PHONE, "login", channel="voice")
+    assert lost.value.may_have_reached_tencent
+    record = VerificationCode.objects.get()
+    assert record.state == VerificationCode.State.UNKNOWN
+    assert record.log.status == SmsLog.Status.UNKNOWN and record.log.channel == "voice"
