@@ -1,4 +1,4 @@
-""" "Call me instead" on the shipped pages, and ``channel`` on the JSON request-code endpoint.
+"""The "call me instead" buttons of the shipped pages, and ``channel`` on the JSON endpoint.
 
 Against the emulator over a real socket (both backends), with the pages and endpoints mounted
 as ``otp.urls`` mounts them.
