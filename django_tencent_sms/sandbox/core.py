@@ -52,6 +52,8 @@ class Sandbox:
     Send to ``sb.url + "/sendsms"`` (one number) or ``sb.url + "/sendmultisms2"`` (up to 200;
     each accepted number is recorded as its own message). All methods are thread-safe.
     API 3.0's ``SendSms`` is served at ``sb.cloud_endpoint`` (``POST /``, see ``sandbox.tc3``).
+    Voice codes: ``sb.voice_url + "/sendcvoice"`` and VMS ``SendCodeVoice`` at ``POST /``
+    (``sandbox.voice``); accepted calls are in ``sb.calls``.
 
     Every accepted message gets a delivery report ``report_delay`` seconds later (delivered for
     the share ``report_success`` of messages), pushed to ``callback_url`` when one is set and
