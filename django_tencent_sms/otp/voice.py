@@ -14,16 +14,19 @@ written or sent.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.backends import BaseBackend, get_backend
+from django_tencent_sms.backends.tencent import TencentBackend
 from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import CodeRequestRefused, ConfigurationError
 from django_tencent_sms.models import SmsLog
+from django_tencent_sms.protocol.tc3.action import parse_endpoint
 
 __all__ = [
     "CHANNELS",
@@ -44,6 +47,7 @@ CHANNEL_MESSAGE = _("The channel must be sms or voice.")
 SMS = SmsLog.Channel.SMS.value
 VOICE = SmsLog.Channel.VOICE.value
 CHANNELS = (SMS, VOICE)
+_HTTP_URL = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
 #: The only region Tencent places voice-code calls to.
 VOICE_REGION = "CN"
 
@@ -67,8 +71,15 @@ def voice_problem(conf: dict[str, Any], backend: BaseBackend | None = None) -> s
         return str(exc)
     if not backend.can_send_voice_code:
         return f"The backend {backend.name} cannot place voice-code calls."
-    if isinstance(backend, TencentCloudBackend) and not sms_settings.VOICE_SDK_APP_ID:
-        return "TENCENT_SMS['VOICE_SDK_APP_ID'] (the voice console's application) is not set."
+    if isinstance(backend, TencentCloudBackend):
+        if not sms_settings.VOICE_SDK_APP_ID:
+            return "TENCENT_SMS['VOICE_SDK_APP_ID'] (the voice console's application) is not set."
+        try:
+            parse_endpoint(sms_settings.VOICE_ENDPOINT)
+        except ValueError as exc:
+            return f"TENCENT_SMS['VOICE_ENDPOINT'] is unusable: {exc}."
+    if isinstance(backend, TencentBackend) and not _HTTP_URL.match(backend.voice_api_url):
+        return "TENCENT_SMS['VOICE_API_URL'] is not an http(s) URL."
     return None
 
 

@@ -167,3 +167,23 @@ def test_a_call_whose_answer_was_lost_keeps_its_code(voice):
     record = VerificationCode.objects.get()
     assert record.state == VerificationCode.State.UNKNOWN
     assert record.log.status == SmsLog.Status.UNKNOWN and record.log.channel == "voice"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "setting", "value"),
+    [
+        ("sms_sandbox_cloud", "VOICE_ENDPOINT", "http://h/with/a/path"),
+        ("sms_sandbox", "VOICE_API_URL", "ftp://cloud.tim.qq.com/v5/tlsvoicesvr"),
+    ],
+)
+def test_an_unusable_voice_address_refuses_voice_not_a_crash(
+    request, fixture, setting, value, setup, conf, settings
+):
+    sandbox = request.getfixturevalue(fixture)
+    conf(VOICE=True)
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, setting: value}
+    assert "tencent_sms.E040" in check_ids()
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "login", channel="voice")
+    assert refused.value.code == "voice_unavailable"
+    assert sandbox.requests == []
