@@ -50,7 +50,9 @@ class TencentBackend(HttpBackend):
         super().__init__(credentials={"SDK_APP_ID": sdk_app_id, "APP_KEY": app_key}, **kwargs)
         self.sdk_app_id = self.credential("SDK_APP_ID")
         self.api_url = (api_url or sms_settings.API_URL).rstrip("/")
-        self.voice_api_url = (voice_api_url or sms_settings.VOICE_API_URL).rstrip("/")
+        voice = voice_api_url or sms_settings.VOICE_API_URL
+        # Not a string: voice codes are unavailable (system check E040); SMS is unaffected.
+        self.voice_api_url = voice.rstrip("/") if isinstance(voice, str) else ""
 
     def __repr__(self) -> str:
         return f"<TencentBackend sdk_app_id={self.sdk_app_id} api_url={self.api_url}>"

@@ -74,6 +74,10 @@ def voice_problem(conf: dict[str, Any], backend: BaseBackend | None = None) -> s
     if isinstance(backend, TencentCloudBackend):
         if not sms_settings.VOICE_SDK_APP_ID:
             return "TENCENT_SMS['VOICE_SDK_APP_ID'] (the voice console's application) is not set."
+        if not (
+            sms_settings.VOICE_SDK_APP_ID.isascii() and sms_settings.VOICE_SDK_APP_ID.isdigit()
+        ):
+            return "TENCENT_SMS['VOICE_SDK_APP_ID'] must be digits (like 1400006666)."
         try:
             parse_endpoint(sms_settings.VOICE_ENDPOINT)
         except ValueError as exc:

@@ -70,11 +70,14 @@ def test_numbers_outside_mainland_china_get_no_call(voice):
     assert voice.requests == [] and not VerificationCode.objects.exists()
 
 
-def test_off_unless_configured(sandbox, setup, conf):
+def test_off_unless_configured(sandbox, setup, template, conf):
     with pytest.raises(CodeRequestRefused) as refused:
         send_code(PHONE, "login", channel="voice")
     assert refused.value.code == "voice_unavailable"
     assert sandbox.requests == []
+    sandbox.add_template(template.tpl_id, template.text)  # saved before the sandbox watched
+    send_code(PHONE, "login")  # SMS codes are unaffected
+    assert len(sandbox.messages) == 1
 
 
 @pytest.mark.parametrize("channel", ["VOICE", "Voice", "call", "", None, 1, ["voice"], "v" * 10**5])
@@ -174,10 +177,13 @@ def test_a_call_whose_answer_was_lost_keeps_its_code(voice):
     [
         ("sms_sandbox_cloud", "VOICE_ENDPOINT", "http://h/with/a/path"),
         ("sms_sandbox", "VOICE_API_URL", "ftp://cloud.tim.qq.com/v5/tlsvoicesvr"),
+        ("sms_sandbox", "VOICE_API_URL", 123),
+        ("sms_sandbox_cloud", "VOICE_SDK_APP_ID", ["1400000001"]),
+        ("sms_sandbox_cloud", "VOICE_SDK_APP_ID", "１４００"),
     ],
 )
 def test_an_unusable_voice_address_refuses_voice_not_a_crash(
-    request, fixture, setting, value, setup, conf, settings
+    request, fixture, setting, value, setup, template, conf, settings
 ):
     sandbox = request.getfixturevalue(fixture)
     conf(VOICE=True)
@@ -187,3 +193,5 @@ def test_an_unusable_voice_address_refuses_voice_not_a_crash(
         send_code(PHONE, "login", channel="voice")
     assert refused.value.code == "voice_unavailable"
     assert sandbox.requests == []
+    send_code(PHONE, "login")  # SMS codes are unaffected
+    assert len(sandbox.messages) == 1
