@@ -6,6 +6,7 @@ goes out through ``sendcvoice`` or VMS ``SendCodeVoice`` over a real socket.
 
 import pytest
 from django.core.checks import run_checks
+from django.test import RequestFactory
 
 from django_tencent_sms.exceptions import CodeRequestRefused, SmsError, TencentRateLimitError
 from django_tencent_sms.models import SmsLog, VerificationCode
@@ -61,6 +62,20 @@ def test_voice_codes_count_against_the_number_caps(voice, conf, clock):
     with pytest.raises(CodeRequestRefused) as refused:
         send_code(PHONE, "login")
     assert refused.value.code == "phone_hourly_limit"
+
+
+@pytest.mark.parametrize(
+    ("limits", "refusal"),
+    [({"IP_HOURLY_LIMIT": 1}, "ip_hourly_limit"), ({"DAILY_LIMIT": 1}, "daily_limit")],
+)
+def test_a_call_cannot_get_around_the_ip_caps_or_the_budget(voice, conf, limits, refusal):
+    conf(VOICE=True, RESEND_INTERVAL=0, **limits)
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    send_code(PHONE, "login", request=request)  # an SMS
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code("+8613900001111", "login", request=request, channel="voice")
+    assert refused.value.code == refusal
+    assert voice.calls == []
 
 
 @pytest.mark.parametrize("number", ["+85291234567", "+886912345678", "+14155550123"])
