@@ -9,13 +9,15 @@ __version__ = "0.1.0.dev0"
 __all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
 
 #: Messages sent through the locmem backend, like ``django.core.mail.outbox``.
-#: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test.
-outbox: list[SmsMessage] = []
+#: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test. Voice-code calls
+#: (``send_code(channel="voice")``) are kept here too, as ``VoiceCodeMessage``.
+outbox: list[SmsMessage | VoiceCodeMessage] = []
 
 if TYPE_CHECKING:
     from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.sending.api import send_sms
     from django_tencent_sms.sending.bulk import send_bulk
+    from django_tencent_sms.voice_message import VoiceCodeMessage
 
 
 def __getattr__(name: str) -> Any:

@@ -87,6 +87,13 @@ DEFAULTS: dict[str, Any] = {
     # Units left across unexpired packages below which `manage.py tencent_sms_balance` exits
     # with status 2 and sends signals.low_balance; None: never.
     "LOW_BALANCE": None,
+    # Voice codes (send_code(channel="voice"); off unless OTP["VOICE"] is True). The legacy
+    # backend calls through the SMS app's SDK_APP_ID and APP_KEY at VOICE_API_URL ("sendcvoice"
+    # is appended); the API 3.0 backend needs the voice console's own application ID
+    # (VoiceSdkAppid) and posts to VOICE_ENDPOINT (a host name, or a URL for the emulator).
+    "VOICE_API_URL": "https://cloud.tim.qq.com/v5/tlsvoicesvr",
+    "VOICE_SDK_APP_ID": "",
+    "VOICE_ENDPOINT": "vms.tencentcloudapi.com",
 }
 
 # Keys whose values must never be shown.
@@ -125,9 +132,9 @@ class SmsSettings:
         ):
             # A trailing space copied from the console is the most common cause of error 1001.
             value = value.strip()
-        elif name == "SDK_APP_ID" and value is not None:
+        elif name in ("SDK_APP_ID", "VOICE_SDK_APP_ID") and value is not None:
             value = str(value).strip()
-        elif name == "API_URL" and isinstance(value, str):
+        elif name in ("API_URL", "VOICE_API_URL") and isinstance(value, str):
             value = value.rstrip("/")
         self._cache[name] = value
         return value

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from django_tencent_sms.message import SmsMessage
     from django_tencent_sms.models import SmsTemplate
     from django_tencent_sms.sandbox import Sandbox
+    from django_tencent_sms.voice_message import VoiceCodeMessage
 
 SANDBOX_SDK_APP_ID = "1400000000"
 SANDBOX_APP_KEY = "sandbox-test-app-key"
@@ -43,7 +44,7 @@ def _tencent_sms_reset_outbox() -> None:
 
 
 @pytest.fixture
-def sms_outbox() -> list[SmsMessage]:
+def sms_outbox() -> list[SmsMessage | VoiceCodeMessage]:
     import django_tencent_sms
 
     return django_tencent_sms.outbox
@@ -71,6 +72,7 @@ def sms_sandbox(tencent_sms_sandbox: Sandbox, settings: Settings) -> Iterator[Sa
         "SDK_APP_ID": SANDBOX_SDK_APP_ID,
         "APP_KEY": SANDBOX_APP_KEY,
         "API_URL": tencent_sms_sandbox.url,
+        "VOICE_API_URL": tencent_sms_sandbox.voice_url,
     }
     with _sending_to(tencent_sms_sandbox, settings, backend):
         yield tencent_sms_sandbox
@@ -86,6 +88,8 @@ def sms_sandbox_cloud(tencent_sms_sandbox: Sandbox, settings: Settings) -> Itera
         "SECRET_ID": SANDBOX_SECRET_ID,
         "SECRET_KEY": SANDBOX_SECRET_KEY,
         "ENDPOINT": tencent_sms_sandbox.cloud_endpoint,
+        "VOICE_SDK_APP_ID": tencent_sms_sandbox.account.voice_sdk_app_id,
+        "VOICE_ENDPOINT": tencent_sms_sandbox.cloud_endpoint,
     }
     with _sending_to(tencent_sms_sandbox, settings, backend):
         yield tencent_sms_sandbox
@@ -101,6 +105,7 @@ def _sending_to(sandbox: Sandbox, settings: Settings, backend: dict[str, str]) -
 
     sandbox.reset()
     sandbox.limits = None
+    sandbox.voice_limits = None
     # Delivery reports kept for pulls, not pushed: a test that wants pushes sets the URLs.
     sandbox.callback_url = sandbox.reply_callback_url = None
     sandbox.report_delay = 0

@@ -322,6 +322,29 @@ _CLOUD_TEXTS: dict[str, tuple[Category, str, str]] = {
     ),
 }
 
+# Voice messages (VMS 2020-09-02 SendCodeVoice, tencentcloud-sdk-python-vms errorcodes.py): the
+# codes whose category the first part of the name gets wrong, or that need advice.
+_VOICE_APP = "Check TENCENT_SMS['VOICE_SDK_APP_ID'] (the voice console's application, not SMS's)."
+_CLOUD_TEXTS.update(
+    {
+        "UnauthorizedOperation.VoiceSdkAppidVerifyFail": (
+            Category.ACCOUNT, "The VoiceSdkAppid was refused", _VOICE_APP
+        ),
+        "InvalidParameterValue.SdkAppidNotExist": (
+            Category.ACCOUNT, "The voice SDK AppID does not exist", _VOICE_APP
+        ),
+        "FailedOperation.InsufficientBalanceInVoicePackage": (
+            Category.ACCOUNT, "The voice package balance is insufficient", ""
+        ),
+        "InvalidParameterValue.CalledNumberVerifyFail": (
+            Category.INPUT, "The called number is not a mainland China mobile number", ""
+        ),
+        "FailedOperation.AccessUpstreamTimeout": (
+            Category.TRANSIENT, "An upstream service of Tencent's timed out", ""
+        ),
+    }
+)  # fmt: skip
+
 # For names in neither table: the category by the code's first part.
 _CLOUD_PREFIX_CATEGORIES: dict[str, Category] = {
     "AuthFailure": Category.ACCOUNT,

@@ -101,6 +101,9 @@ OTP = {
     "RESEND_INTERVAL": 60,
     "PHONE_HOURLY_LIMIT": 5,
     "IP_HOURLY_LIMIT": 20,
+    # "Call me instead": the code read out by a phone call (mainland China numbers only; Tencent
+    # allows 3 calls per number a day). The emulator's inbox shows each call.
+    "VOICE": True,
     # Production: a ceiling on the bill, and the client's address when behind a proxy.
     # "DAILY_LIMIT": 1000,
     # "CLIENT_IP": "mysite.proxy.client_ip",  # function(request) -> the client's IP
@@ -115,6 +118,7 @@ TENCENT_SMS = {
     "SDK_APP_ID": "1400000000",
     "APP_KEY": "sandbox-app-key",
     "API_URL": f"{SANDBOX_URL}/v5/tlssmssvr",
+    "VOICE_API_URL": f"{SANDBOX_URL}/v5/tlsvoicesvr",
     "SIGN": "腾讯云",
     "OTP": OTP,
     # The secret in the delivery-report and reply callback URLs (sms/callbacks/…); the emulator

@@ -150,6 +150,17 @@ def test_sign_in_with_a_code(client, demo, sms_outbox):
     assert "Signed in as admin (+86 138 0013 8000)" in text(client.get("/"))
 
 
+def test_sign_in_with_a_code_read_out_by_a_call(client, demo, sms_outbox):
+    assert "Call me with the code instead" in text(client.get(SIGN_IN))
+    response = client.post(SIGN_IN, {"phone": DEMO_PHONE, "channel": "voice"})
+    assert response.status_code == 302
+    (call,) = sms_outbox
+    assert call.e164 == DEMO_PHONE and not hasattr(call, "tpl_id")
+    response = enter_code(client, response.url, DEMO_PHONE, call.code)
+    assert response.status_code == 302 and response.url == "/"
+    assert SmsLog.objects.get().channel == SmsLog.Channel.VOICE
+
+
 def test_a_wrong_code_is_refused(client, demo, sms_outbox):
     verify_url = ask_for_code(client, SIGN_IN, DEMO_PHONE)
     wrong = "000000" if last_code(sms_outbox) != "000000" else "111111"

@@ -35,6 +35,8 @@ from django_tencent_sms.sending.content import is_verification
 __all__ = ["SmsLogAdmin"]
 
 HIDDEN_CODE = "••••••"
+#: The template column of a voice-code call, which has none.
+VOICE_MARK = _("📞 voice code")
 
 
 class SmsLogAdmin(
@@ -52,6 +54,7 @@ class SmsLogAdmin(
     list_display = [
         "created_at",
         "masked_phone",
+        "channel",
         "template_label",
         "status_label",
         "delivered_in",
@@ -60,8 +63,8 @@ class SmsLogAdmin(
         "fee",
     ]
     list_display_links = ["created_at"]
-    list_filter = ["status", StaleFilter, "template", "created_at"]
-    allowed_lookup_roots = ("status", "stuck", "template", "created_at")
+    list_filter = ["status", StaleFilter, "channel", "template", "created_at"]
+    allowed_lookup_roots = ("status", "stuck", "channel", "template", "created_at")
     list_select_related = ["template"]
     search_fields = ["sid"]  # the real search is get_search_results below
     search_help_text = _(
@@ -84,6 +87,7 @@ class SmsLogAdmin(
             {
                 "fields": [
                     "phone_number",
+                    "channel",
                     "template_link",
                     "tpl_id",
                     "parameters",
@@ -159,6 +163,8 @@ class SmsLogAdmin(
 
     @admin.display(description=_("template"), ordering="tpl_id")
     def template_label(self, log):
+        if log.channel == SmsLog.Channel.VOICE:
+            return VOICE_MARK
         return log.template.name if log.template is not None else f"#{log.tpl_id}"
 
     @admin.display(description=_("status"), ordering="status")
@@ -258,6 +264,8 @@ class SmsLogAdmin(
 
     @admin.display(description=_("template"))
     def template_link(self, log):
+        if log.channel == SmsLog.Channel.VOICE:
+            return gettext("(a voice call reading a code: no template)")
         if log.template is None:
             return gettext("(no template row: sent by ID)")
         url = reverse("admin:tencent_sms_smstemplate_change", args=[log.template_id])

@@ -159,6 +159,7 @@ class VerificationCodeAdmin(
         "created_at",
         "masked_phone",
         "purpose",
+        "channel",
         "status_label",
         "state",
         "expires_at",
@@ -168,9 +169,9 @@ class VerificationCodeAdmin(
         "log_link",
     ]
     list_display_links = ["created_at"]
-    list_filter = [StatusFilter, PurposeFilter, AtLimitFilter, "state", "created_at"]
+    list_filter = [StatusFilter, PurposeFilter, AtLimitFilter, "state", "channel", "created_at"]
     # status, at_limit: StatusFilter, AtLimitFilter
-    allowed_lookup_roots = ("status", "purpose", "at_limit", "state", "created_at")
+    allowed_lookup_roots = ("status", "purpose", "at_limit", "state", "channel", "created_at")
     list_select_related = ["log"]
     search_fields = ["phone"]  # the real search is get_search_results below
     search_help_text = _(
@@ -186,7 +187,7 @@ class VerificationCodeAdmin(
     exclude = ["code_hash"]
     change_list_template = "admin/tencent_sms/verificationcode/change_list.html"
 
-    code_fields = ("phone_number", "purpose", "status_label", "state", "ip", "log_link")
+    code_fields = ("phone_number", "purpose", "channel", "status_label", "state", "ip", "log_link")
     use_fields = ("created_at", "expires_at", "attempts_label", "used_at", "superseded_at")
     fieldsets = [
         (

@@ -20,6 +20,7 @@ from django_tencent_sms.protocol.statistics import (
     SendStatistics,
     SmsPackage,
 )
+from django_tencent_sms.voice_message import VoiceCodeMessage
 
 
 class BaseBackend:
@@ -88,6 +89,15 @@ class BaseBackend:
         """Up to ``limit`` replies from ``phone`` between ``begin`` and ``end``; as
         :meth:`number_reports`."""
         raise NotImplementedError(f"{type(self).__name__} cannot look up a number's replies")
+
+    #: Whether :meth:`send_voice_code` works (Tencent's voice-code call).
+    can_send_voice_code = False
+
+    def send_voice_code(self, message: VoiceCodeMessage) -> SendResult:
+        """Have Tencent call ``message``'s number and read out its code; a ``SendResult``
+        whose ``sid`` is the call's ID, or what ``send`` raises. Raises ``NotImplementedError``
+        where ``can_send_voice_code`` is false."""
+        raise NotImplementedError(f"{type(self).__name__} cannot place voice-code calls")
 
     def send_bulk(self, message: BulkMessage) -> BulkResult:
         """Send ``message`` to each of its numbers; one ``RecipientResult`` per number, in order.

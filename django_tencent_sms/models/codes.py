@@ -53,6 +53,10 @@ class VerificationCode(models.Model):
             "number's cooldown and caps."
         ),
     )
+    # By SMS or by a voice call: the same limits count both.
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=SmsLog.Channel.choices, default=SmsLog.Channel.SMS
+    )
     log = models.ForeignKey(
         SmsLog,
         verbose_name=_("SMS log"),

@@ -104,6 +104,16 @@ class SmsLog(models.Model):
     # enqueued again: it is, once.
     requeued_at = models.DateTimeField(_("queued again"), null=True, blank=True, editable=False)
 
+    # How the message went out: an SMS, or a verification code read out by a phone call (then
+    # without a template: template is null, tpl_id 0, params the redacted code).
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        VOICE = "voice", _("Voice call")
+
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.SMS
+    )
+
     class Meta:
         verbose_name = _("SMS log")
         verbose_name_plural = _("SMS logs")

@@ -2,14 +2,16 @@
 
 Requests are ``application/json`` bodies of at most ``max_body_size`` bytes, POST only::
 
-    POST request-code {"phone": "13812345678", "purpose": "login"}     purpose is optional
+    POST request-code {"phone": "13812345678", "purpose": "login", "channel": "sms"}
+                                       purpose and channel ("sms" or "voice") are optional
       200 {"ok": true, "retry_after": 60, "expires_in": 300}
     POST verify-code {"phone": "13812345678", "code": "123456", "purpose": "login"}
       200 {"ok": true}                                  (login: the session is now signed in)
 
     errors: {"ok": false, "error": {"code": "cooldown", "message": "...", "field": "phone",
                                     "retry_after": 42}}
-      400  invalid input: invalid_json, invalid_purpose, required, invalid, max_length,
+      400  invalid input: invalid_json, invalid_purpose, invalid_channel, voice_unavailable,
+           voice_region, required, invalid, max_length,
            invalid_phone, region_not_allowed, phone_rejected; and the code checks: wrong (with
            "attempts_left"), expired, used, too_many_attempts, none_issued, no_account, inactive
       413  too_large       415  unsupported_media_type       405  method_not_allowed
@@ -53,6 +55,7 @@ from django_tencent_sms.otp.forms import LoginCodeForm, RequestCodeForm, VerifyC
 from django_tencent_sms.otp.service import Reason
 from django_tencent_sms.otp.session import mark_phone_verified
 from django_tencent_sms.otp.views import OtpViewMixin, otp_view
+from django_tencent_sms.otp.voice import CHANNEL_MESSAGE, CHANNELS
 
 __all__ = [
     "ApiError",
@@ -166,14 +169,20 @@ class RequestCodeAPIView(JsonOtpView):
     """POST ``{"phone", "purpose"?}``: send a code. See the module docstring for answers."""
 
     form_class = RequestCodeForm
+    fields = ("phone", "purpose", "channel")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         data = self.read_json()
         purpose = self.get_purpose(data)
+        channel = data.get("channel")
+        if channel is None:
+            channel = "sms"
+        elif channel not in CHANNELS:
+            raise ApiError(400, "invalid_channel", CHANNEL_MESSAGE, field="channel")
         form = self.form_class(data={"phone": data.get("phone")})
         if not form.is_valid():
             raise self.form_error(form)
-        if form.send(request, purpose):
+        if form.send(request, purpose, channel):
             return self.code_sent(form)
         code = form.error_code
         if code == "send_unknown":

@@ -23,6 +23,7 @@ from django_tencent_sms.otp.conf import (
     otp_settings_problems,
     whole_number,
 )
+from django_tencent_sms.otp.voice_checks import check_voice
 from django_tencent_sms.setting_values import REGION_HINT, is_region_code, unknown_keys
 
 __all__ = ["check_otp_deploy", "check_otp_settings"]
@@ -54,6 +55,7 @@ def check_otp_settings() -> list[checks.CheckMessage]:
     found += check_client_ip(conf.get("CLIENT_IP"))
     found += check_allowed_regions(conf.get("ALLOWED_REGIONS"))
     found += check_sane_values(conf)
+    found += check_voice(conf)
     unknown = unknown_keys(conf, OTP_DEFAULTS)
     if unknown:
         found.append(

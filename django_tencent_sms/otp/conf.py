@@ -91,6 +91,12 @@ OTP_DEFAULTS: dict[str, Any] = {
     # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
     # answer and no SMS; () sends to every number.
     "ACCOUNT_PURPOSES": ("login",),
+    # Voice codes: True lets send_code(channel="voice") have Tencent call the number and read
+    # the code out (mainland China numbers only), and shows "call me instead" on the shipped
+    # pages. The API 3.0 backend also needs TENCENT_SMS["VOICE_SDK_APP_ID"]. Times the code is
+    # read in one call: 1 to 3.
+    "VOICE": False,
+    "VOICE_PLAYTIMES": 2,
 }
 
 #: The caps that may be None (no cap).
@@ -164,6 +170,11 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
         isinstance(p, str) for p in purposes
     ):
         problems.append(f"{OTP_SETTING}['ACCOUNT_PURPOSES'] must be a list of purposes.")
+    if not isinstance(conf.get("VOICE"), bool):
+        problems.append(f"{OTP_SETTING}['VOICE'] must be True or False, not {conf.get('VOICE')!r}.")
+    playtimes: Any = conf.get("VOICE_PLAYTIMES")
+    if not whole_number(playtimes, 1) or playtimes > 3:
+        problems.append(f"{OTP_SETTING}['VOICE_PLAYTIMES'] must be 1 to 3, not {playtimes!r}.")
     prefix: Any = conf.get("IPV6_PREFIX")
     if not whole_number(prefix, 1) or prefix > 128:
         problems.append(f"{OTP_SETTING}['IPV6_PREFIX'] must be 1 to 128, not {prefix!r}.")

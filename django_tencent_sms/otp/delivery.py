@@ -13,6 +13,7 @@ from typing import Any
 
 from django_tencent_sms.backends import BaseBackend
 from django_tencent_sms.message import SendResult, SmsMessage
+from django_tencent_sms.voice_message import VoiceCodeMessage
 
 __all__ = ["WatchedBackend"]
 
@@ -33,6 +34,16 @@ class WatchedBackend(BaseBackend):
     def send(self, message: SmsMessage) -> SendResult:
         self.started = True
         result = self.backend.send(message)
+        self.accepted = True
+        return result
+
+    @property
+    def can_send_voice_code(self) -> bool:  # type: ignore[override]
+        return self.backend.can_send_voice_code
+
+    def send_voice_code(self, message: VoiceCodeMessage) -> SendResult:
+        self.started = True
+        result = self.backend.send_voice_code(message)
         self.accepted = True
         return result
 

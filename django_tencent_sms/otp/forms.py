@@ -69,6 +69,7 @@ PHONE_REFUSALS = frozenset(
         "region_not_allowed",
         "number_type",
         "region_daily_limit",
+        "voice_region",
     }
 )
 
@@ -170,14 +171,18 @@ class RequestCodeForm(forms.Form):
         self.error_code: str | None = None
         self.delivery_unknown = False
 
-    def send(self, request: HttpRequest | None, purpose: str = "login") -> bool:
-        """Send a code to the cleaned number; True when it was sent, False (with the reason on
-        the form, or ``delivery_unknown``) when not."""
+    def send(
+        self, request: HttpRequest | None, purpose: str = "login", channel: str = "sms"
+    ) -> bool:
+        """Send a code to the cleaned number (``channel="voice"``: by a phone call); True when
+        it was sent, False (with the reason on the form, or ``delivery_unknown``) when not."""
         if not self.is_valid():
             return False
         cooldown = otp_settings()["RESEND_INTERVAL"] or None
         try:
-            self.record = send_code(self.cleaned_data["phone"], purpose, request=request)
+            self.record = send_code(
+                self.cleaned_data["phone"], purpose, request=request, channel=channel
+            )
         except CodeRequestRefused as exc:
             code = exc.code or "refused"
             self.retry_after = exc.retry_after

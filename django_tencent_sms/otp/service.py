@@ -59,9 +59,11 @@ from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.otp.regions import enforce_region_limit
+from django_tencent_sms.otp.voice import VOICE, check_voice_number, ensure_voice, normalize_channel
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
+from django_tencent_sms.sending.voice import call_with_code
 from django_tencent_sms.signals import (
     code_failed,
     code_sent,
@@ -159,7 +161,11 @@ def client_ip(request: HttpRequest, conf: dict[str, Any]) -> str | None:
 # No local of these, nor of any frame below them, is shown in error reports: the code.
 @sensitive_variables()
 def send_code(
-    phone: Any, purpose: str = "login", *, request: HttpRequest | None = None
+    phone: Any,
+    purpose: str = "login",
+    *,
+    request: HttpRequest | None = None,
+    channel: str = "sms",
 ) -> VerificationCode:
     """Send a new code to ``phone`` for ``purpose``; the saved ``VerificationCode`` (no code).
 
@@ -167,17 +173,24 @@ def send_code(
     (nothing sent), and what ``send_sms`` raises when sending fails. A send whose outcome is
     unknown raises too, but its code stays valid: it may have arrived. A sign-in code for a
     number without an account (``ACCOUNT_PURPOSES``) is returned ``withheld``: no SMS went out.
+
+    ``channel="voice"`` has Tencent call the number and read the code out instead (``otp.voice``:
+    the same limits, counted together with SMS codes); ``CodeRequestRefused`` when voice codes
+    are off (``voice_unavailable``) or the number is outside mainland China (``voice_region``).
     """
+    channel = normalize_channel(channel)
     conf = otp_settings()
     if conf["TEMPLATE"] is None:
         raise ConfigurationError(f"{OTP_SETTING}['TEMPLATE'] is not set.")
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
+    if channel == VOICE:
+        ensure_voice(conf)
     now = clock()
     ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
     check_refusals(ip, conf, now)
     try:
-        return _send_code(phone, purpose, conf, now, ip, request)
+        return _send_code(phone, purpose, conf, now, ip, request, channel)
     except (CodeRequestRefused, InvalidMessage) as exc:
         if isinstance(exc, CodeRequestRefused) or exc.code == "invalid_phone":
             note_refusal(ip, conf, now)
@@ -191,8 +204,11 @@ def _send_code(
     now: datetime,
     ip: str | None,
     request: HttpRequest | None,
+    channel: str = "sms",
 ) -> VerificationCode:
     number = allowed_number(phone, conf)
+    if channel == VOICE:
+        check_voice_number(number)
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
@@ -206,6 +222,7 @@ def _send_code(
         expires_at=now + timedelta(seconds=conf["TTL"]),
         ip=ip,
         region=phonenumbers.region_code_for_number(number) or "",
+        channel=channel,
     )
     code_rows.insert(record)
     try:
@@ -251,7 +268,11 @@ def _deliver(
     backend: WatchedBackend | None = None
     try:
         backend = WatchedBackend(get_backend())
-        log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret, backend=backend)
+        if record.channel == VOICE:
+            playtimes = conf["VOICE_PLAYTIMES"]
+            log = call_with_code(number, code, backend=backend, playtimes=playtimes)
+        else:
+            log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret, backend=backend)
     except InvalidMessage:
         record.delete()  # refused before sending (a template problem): nothing left
         raise

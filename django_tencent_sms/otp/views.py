@@ -74,6 +74,7 @@ from django_tencent_sms.otp.session import (
     remember_code_request,
     resend_countdown,
 )
+from django_tencent_sms.otp.voice_pages import call_instead, page_channel, voice_offered
 from django_tencent_sms.reporting import hide_secrets_in_reports
 
 __all__ = ["OtpViewMixin", "RequestCodeView", "VerifyCodeView", "otp_view"]
@@ -192,7 +193,10 @@ class RequestCodeView(OtpViewMixin, FormView):
     verify_url_name = "tencent_sms:verify-code"
 
     def form_valid(self, form: RequestCodeForm) -> HttpResponse:
-        if not form.send(self.request, self.purpose) and not form.delivery_unknown:
+        channel = page_channel(self.request, form)  # "call me instead" posts channel=voice
+        if channel is None:
+            return self.form_invalid(form)
+        if not form.send(self.request, self.purpose, channel) and not form.delivery_unknown:
             if form.error_code == "cooldown":
                 # The page's countdown shows the wait and counts it down; the refusal's own
                 # sentence would show the same number standing still.
@@ -217,6 +221,7 @@ class RequestCodeView(OtpViewMixin, FormView):
         context.update(
             submit_label=self.submit_label,
             countdown=form.retry_after if refused_for_now else 0,
+            voice_offered=voice_offered(),
         )
         return context
 
@@ -253,6 +258,11 @@ class VerifyCodeView(OtpViewMixin, FormView):
             # The number is known from step one: show it masked, and keep it out of the way.
             form.fields["phone"].widget = forms.HiddenInput()
         return form
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "call" in request.POST:  # "call me instead": the code read out by a phone call
+            return call_instead(request, self.purpose, request.get_full_path())
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: VerifyCodeForm) -> HttpResponse:
         forget_code_request(self.request, self.purpose)
@@ -297,5 +307,6 @@ class VerifyCodeView(OtpViewMixin, FormView):
             countdown=resend_countdown(self.request, self.purpose),
             phone_display=mask_phone(phone) if phone else "",
             request_code_url=self.get_request_code_url(),
+            voice_offered=bool(phone) and voice_offered(),
         )
         return context

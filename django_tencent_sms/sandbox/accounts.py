@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "DEFAULT_SDK_APP_ID",
+    "DEFAULT_VOICE_SDK_APP_ID",
     "DEVELOPMENT_APP_KEY",
     "DEVELOPMENT_SECRET_ID",
     "DEVELOPMENT_SECRET_KEY",
@@ -17,6 +18,7 @@ __all__ = [
 ]
 
 DEFAULT_SDK_APP_ID = "1400000000"
+DEFAULT_VOICE_SDK_APP_ID = "1400000001"
 #: The app key (legacy API) a sandbox checks when none is configured.
 DEVELOPMENT_APP_KEY = "sandbox-app-key"
 #: The API key pair (API 3.0) a sandbox checks when none is configured.
@@ -37,3 +39,5 @@ class Account:
     default_sign: str = ""
     secret_id: str = DEVELOPMENT_SECRET_ID
     secret_key: str = field(default=DEVELOPMENT_SECRET_KEY, repr=False)
+    #: API 3.0 voice messages (VMS): the application of the voice console (``VoiceSdkAppid``).
+    voice_sdk_app_id: str = DEFAULT_VOICE_SDK_APP_ID

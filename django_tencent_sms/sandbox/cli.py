@@ -320,6 +320,11 @@ def serve(
         print(f"Tencent SMS sandbox listening on {base}", file=out)
         print(f"  API_URL: {sandbox.url}", file=out)
         print(f"  ENDPOINT (API 3.0): {sandbox.cloud_endpoint}", file=out)
+        print(
+            f"  Voice codes: VOICE_API_URL {sandbox.voice_url}, VOICE_ENDPOINT "
+            f"{sandbox.cloud_endpoint}, VOICE_SDK_APP_ID {sandbox.account.voice_sdk_app_id}",
+            file=out,
+        )
         for note in notes:
             print(f"  {note}", file=out)
         # The control pages answer a loopback Host only: a wildcard address is not one.

@@ -12,6 +12,7 @@ from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
 from django_tencent_sms.sandbox.account_figures import SandboxPackage
 from django_tencent_sms.sandbox.accounts import (
     DEFAULT_SDK_APP_ID,
+    DEFAULT_VOICE_SDK_APP_ID,
     DEVELOPMENT_APP_KEY,
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
@@ -30,6 +31,12 @@ from django_tencent_sms.sandbox.state import SandboxState
 from django_tencent_sms.sandbox.tc3 import CloudApi, is_cloud_request
 from django_tencent_sms.sandbox.templates import TemplateSource
 from django_tencent_sms.sandbox.v5 import LEGACY_PREFIX, LegacyApi
+from django_tencent_sms.sandbox.voice import (
+    VOICE_PREFIX,
+    VoiceApi,
+    VoiceLimits,
+    is_voice_cloud_request,
+)
 from django_tencent_sms.sandbox.workers import validate_size
 
 __all__ = ["Sandbox"]
@@ -47,6 +54,8 @@ class Sandbox:
     Send to ``sb.url + "/sendsms"`` (one number) or ``sb.url + "/sendmultisms2"`` (up to 200;
     each accepted number is recorded as its own message). All methods are thread-safe.
     API 3.0's ``SendSms`` is served at ``sb.cloud_endpoint`` (``POST /``, see ``sandbox.tc3``).
+    Voice codes: ``sb.voice_url + "/sendcvoice"`` and VMS ``SendCodeVoice`` at ``POST /``
+    (``sandbox.voice``); accepted calls are in ``sb.calls``.
 
     Every accepted message gets a delivery report ``report_delay`` seconds later (delivered for
     the share ``report_success`` of messages), pushed to ``callback_url`` when one is set and
@@ -79,9 +88,17 @@ class Sandbox:
         report_delay: float = 0.0,
         report_success: float = 1.0,
         workers: int = DEFAULT_WORKERS,
+        voice_sdk_app_id: str = DEFAULT_VOICE_SDK_APP_ID,
     ) -> None:
         # API 3.0 (POST / with X-TC-Action) checks TC3 signatures with the key pair.
-        self._account = Account(str(sdk_app_id), app_key, default_sign or "", secret_id, secret_key)
+        self._account = Account(
+            str(sdk_app_id),
+            app_key,
+            default_sign or "",
+            secret_id,
+            secret_key,
+            voice_sdk_app_id=str(voice_sdk_app_id),
+        )
         self._host = host
         self._port = port
         self._workers = validate_size(workers)
@@ -98,6 +115,7 @@ class Sandbox:
         )
         self._legacy = LegacyApi(self._state, self._account)
         self._cloud = CloudApi(self._state, self._account)
+        self._voice = VoiceApi(self._state, self._account)
         self._lock = threading.Lock()  # guards the server and its thread
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -206,6 +224,7 @@ class Sandbox:
         """Forget requests, messages, pending faults and frequency counts, pending reports and
         replies and the pushes made; wake slow faults. (The callback settings stay.)"""
         self._state.reset()
+        self._voice.reset()
 
     # Delivery reports and replies -------------------------------------------------------------
 
@@ -277,6 +296,28 @@ class Sandbox:
         self._state.history.add_reply(reply)
         return reply
 
+    # Voice codes (sandbox.voice) ------------------------------------------------------------
+
+    @property
+    def voice_url(self) -> str:
+        """The legacy voice API base, ``http://host:port/v5/tlsvoicesvr`` (``VOICE_API_URL``);
+        API 3.0's ``SendCodeVoice`` is served at :attr:`cloud_endpoint` (``VOICE_ENDPOINT``)."""
+        return f"{self.cloud_endpoint}{VOICE_PREFIX.rstrip('/')}"
+
+    @property
+    def voice_limits(self) -> VoiceLimits | None:
+        """Calls per number (Tencent's 1 per 30 s, 2 per 10 min, 3 per day); None: no limit."""
+        return self._voice.limits
+
+    @voice_limits.setter
+    def voice_limits(self, value: VoiceLimits | None) -> None:
+        self._voice.limits = value
+
+    @property
+    def calls(self) -> list[SandboxMessage]:
+        """The accepted voice-code calls, oldest first (they are in :attr:`messages` too)."""
+        return [m for m in self.messages if m.channel == "voice"]
+
     # Configuration --------------------------------------------------------------------------
 
     @property
@@ -323,6 +364,10 @@ class Sandbox:
         return self._state.connection_opened()
 
     def handle_http(self, request: HttpRequest) -> Reply:
+        if is_voice_cloud_request(request):
+            return self._voice.handle_cloud(request)
+        if request.path.startswith(VOICE_PREFIX):
+            return self._voice.handle_legacy(request)
         if is_cloud_request(request):
             return self._cloud.handle(request, verbose=self.verbose)
         if request.path.startswith(LEGACY_PREFIX):

@@ -191,7 +191,7 @@ def _row(message: SandboxMessage) -> str:
         f"<td>{_e(_number(message))}</td>"
         f'<td class="text"{_lang(message.text)}>{_e(message.text)}</td>'
         f'<td class="params">{params}</td>'
-        f'<td class="num">{_e(message.tpl_id)}</td>'
+        f'<td class="num">{_e(message.tpl_id if message.channel == "sms" else "📞")}</td>'
         f'<td class="sid"><code>{_e(message.sid)}</code></td>'
         f'<td class="num">{_e(message.fee)}</td>'
         "</tr>"

@@ -72,6 +72,8 @@ class SandboxMessage:
     time: int = 0
     #: The sandbox clock when the request arrived.
     received_at: float = 0.0
+    #: ``"sms"``, or ``"voice"`` for a voice-code call (``text`` then says what was read out).
+    channel: str = "sms"
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict."""
@@ -88,4 +90,5 @@ class SandboxMessage:
             "extend": self.extend,
             "time": self.time,
             "received_at": self.received_at,
+            "channel": self.channel,
         }

@@ -205,6 +205,11 @@ class SandboxState:
                 self.history.add_report(report)
         return outcome
 
+    def add_call(self, message: SandboxMessage) -> None:
+        """Keep an accepted voice-code call (no SMS delivery report follows one)."""
+        with self._lock:
+            self._messages.append(message)
+
     # Starting over --------------------------------------------------------------------------
 
     def reset(self) -> None:

@@ -219,7 +219,10 @@ def template_of(log: SmsLog) -> TemplateRef:
 
 
 def is_verification(log: SmsLog) -> bool:
-    """Whether ``log`` was sent with a verification-code template (by its row, or its ID)."""
+    """Whether ``log`` was sent with a verification-code template (by its row, or its ID), or
+    is a voice-code call (whose only content is a code)."""
+    if log.channel == SmsLog.Channel.VOICE:
+        return True
     template = log.template
     if template is not None:
         return template.type == SmsTemplate.Type.VERIFICATION

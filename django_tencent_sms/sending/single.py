@@ -21,13 +21,14 @@ from django_tencent_sms.sending.outcome import DELIVERED_FIELDS, Outcome
 from django_tencent_sms.sending.recording import database_error, record_accepted
 from django_tencent_sms.sending.records import log_rows
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
+from django_tencent_sms.voice_message import VoiceCodeMessage
 
 __all__ = ["database_error", "deliver"]
 
 logger = logging.getLogger("django_tencent_sms")
 
 
-def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
+def deliver(log: SmsLog, message: SmsMessage | VoiceCodeMessage, backend: BaseBackend) -> SmsLog:
     """Hand ``message`` to ``backend`` and record the outcome on ``log`` (already saved).
 
     Returns ``log``, ``sent``. Whatever the backend raises is raised again once it is recorded
@@ -43,7 +44,10 @@ def deliver(log: SmsLog, message: SmsMessage, backend: BaseBackend) -> SmsLog:
     """
     started = time.monotonic()
     try:
-        result = backend.send(message)
+        if isinstance(message, VoiceCodeMessage):  # a code read out by a call (channel voice)
+            result = backend.send_voice_code(message)
+        else:
+            result = backend.send(message)
     except BaseException as exc:
         Outcome.raised(exc).apply_to(
             log, finished_at=timezone.now(), duration=timedelta(seconds=time.monotonic() - started)

@@ -122,3 +122,10 @@ def test_the_management_command_needs_a_token_for_site_url(settings):
     settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CALLBACK_TOKEN": ""}
     with pytest.raises(CommandError, match="CALLBACK_TOKEN"):
         call_command("tencent_sms_sandbox", "--port", "0", "--site-url", "http://x/")
+
+
+def test_command_takes_the_sites_voice_application(settings, run):
+    settings.TENCENT_SMS = {"VOICE_SDK_APP_ID": "1400765432"}
+    assert run().sandbox.account.voice_sdk_app_id == "1400765432"
+    settings.TENCENT_SMS = {}
+    assert run().sandbox.account.voice_sdk_app_id == "1400000001"

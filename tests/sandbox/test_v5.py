@@ -233,7 +233,7 @@ def test_1011_for_other_endpoints(sandbox, endpoint):
     assert sandbox.requests[-1].result == 1011
 
 
-@pytest.mark.parametrize("path", ["/", "/v5/tlssmssvr", "/v5/tlsvoicesvr/sendcvoice", "/sendsms"])
+@pytest.mark.parametrize("path", ["/", "/v5/tlssmssvr", "/v5/tlsvoicesvr", "/sendsms"])
 def test_404_outside_the_api(sandbox, path):
     response = requests.post(f"http://127.0.0.1:{sandbox.port}{path}", data=b"{}", timeout=5)
     assert response.status_code == 404

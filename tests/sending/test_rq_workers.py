@@ -329,7 +329,10 @@ def job_sending(queue, rows, numbers):
 
 
 def numbers_of(request):
-    """The national numbers a request went to: a batch's (sendmultisms2) or a single one."""
+    """The national numbers a request went to: a batch's (sendmultisms2) or a single one; none
+    for the recovery's per-number lookups (pullstatus4mobile), which send nothing."""
+    if request.endpoint not in ("sendsms", "sendmultisms2"):
+        return []
     tel = request.json["tel"]
     return [entry["mobile"] for entry in tel] if isinstance(tel, list) else [tel["mobile"]]
 

@@ -12,6 +12,7 @@ from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.sandbox import Sandbox
 from django_tencent_sms.sandbox.accounts import (
     DEFAULT_SDK_APP_ID,
+    DEFAULT_VOICE_SDK_APP_ID,
     DEVELOPMENT_APP_KEY,
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
@@ -99,6 +100,7 @@ class Command(BaseCommand):
             reply_callback_url=options.get("reply_callback_url") or site.get("reply"),
             report_delay=options.get("report_delay", 0.0),
             report_success=options.get("report_success", 1.0),
+            voice_sdk_app_id=sms_settings.VOICE_SDK_APP_ID or DEFAULT_VOICE_SDK_APP_ID,
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

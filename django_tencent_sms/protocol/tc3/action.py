@@ -106,22 +106,25 @@ def build_action_request(
     region: str,
     endpoint: Endpoint,
     now: int,
+    service: str = SERVICE,
+    version: str = VERSION,
 ) -> SignedRequest:
     """A request for the SMS ``action`` (``SendSms``, ``PullSmsSendStatus``…) with the JSON body
-    ``data``, signed with TC3-HMAC-SHA256 at Unix time ``now``."""
+    ``data``, signed with TC3-HMAC-SHA256 at Unix time ``now``. Another product's action (voice
+    messages: ``service="vms"``) names its own ``service`` and ``version``."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     headers = {
         "Content-Type": CONTENT_TYPE,
         "Host": endpoint.host,
         "X-TC-Action": action,
-        "X-TC-Version": VERSION,
+        "X-TC-Version": version,
         "X-TC-Timestamp": str(int(now)),
         "X-TC-Region": region,
         "Authorization": tc3_authorization(
             secret_id,
             secret_key,
             timestamp=int(now),
-            service=SERVICE,
+            service=service,
             host=endpoint.host,
             payload=body,
             content_type=CONTENT_TYPE,
