@@ -65,6 +65,7 @@ class Controlled(Protocol):
         result: int = 1008,
         errmsg: str | None = None,
         size: int = HUGE_SIZE,
+        code: str | None = None,
     ) -> None: ...
 
     def reply(
@@ -72,7 +73,7 @@ class Controlled(Protocol):
     ) -> IncomingReply: ...
 
 
-_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg", "size"}
+_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg", "size", "code"}
 
 
 class _Invalid(Exception):

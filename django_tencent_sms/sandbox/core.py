@@ -306,12 +306,15 @@ class Sandbox:
         result: int = 1008,
         errmsg: str | None = None,
         size: int = HUGE_SIZE,
+        code: str | None = None,
     ) -> None:
         """Make the next ``count`` SMS requests fail with ``kind`` (see ``faults.FAULT_KINDS``).
 
         Faults queue up first in, first out; each request on an SMS endpoint consumes one.
         """
-        fault = Fault(kind, status=status, delay=delay, result=result, errmsg=errmsg, size=size)
+        fault = Fault(
+            kind, status=status, delay=delay, result=result, errmsg=errmsg, size=size, code=code
+        )
         self._state.add_faults(fault, count)
 
     # HTTP application -----------------------------------------------------------------------
