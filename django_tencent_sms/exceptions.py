@@ -66,7 +66,9 @@ class InvalidMessage(SmsError, ValidationError):
 
     A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
     ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
-    ``param_too_long``, ``too_long``, ``invalid_param``, ``invalid_sign``, ``invalid_extend``,
+    ``param_too_long``, ``too_long``, ``invalid_param``, ``param_link`` (a link in a parameter),
+    ``verification_param`` (a verification-code template's parameter that is not 0 to 6
+    digits), ``invalid_sign``, ``invalid_extend``,
     ``verification_code`` when asked to resend a verification code, and ``secret_params`` when
     a message whose parameters were not stored is to be resent or queued.
     """
