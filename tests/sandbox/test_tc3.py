@@ -314,6 +314,25 @@ def test_a_result_fault_is_answered_with_its_api3_code(sandbox, result, code, pe
     assert sandbox.messages == [] and sandbox.requests[0].fault == "result"
 
 
+@pytest.mark.parametrize(
+    ("code", "per_number"),
+    [
+        ("InternalError.SendAndRecvFail", True),
+        ("FailedOperation.PhoneNumberInBlacklist", True),
+        ("LimitExceeded.AppDailyLimit", False),
+        ("LimitExceeded.GlobalSmsSendingRateLimit", False),
+    ],
+)
+def test_a_fault_can_name_its_api3_code(sandbox, code, per_number):
+    sandbox.fail_next("result", code=code)
+    response = post(sandbox)
+    if per_number:
+        assert statuses(response)[0]["Code"] == code
+    else:
+        assert error_code(response) == code
+    assert sandbox.messages == []
+
+
 def test_transport_faults_apply_to_api3_too(sandbox):
     sandbox.fail_next("http_error", status=503)
     assert post(sandbox).status_code == 503
