@@ -406,6 +406,18 @@ def test_an_api3_refusal_without_a_legacy_result_is_named_by_its_code(
     assert "LimitExceeded.AppMainlandChinaDailyLimit" in text and "None" not in text
 
 
+def test_a_resend_tencent_failed_mid_way_says_it_may_have_arrived(
+    resender, sms_sandbox_cloud, notification
+):
+    original = send_sms(PHONE, notification, ["SF1"])
+    sms_sandbox_cloud.fail_next("result", code="InternalError.SendAndRecvFail")
+    response = confirm_resend(resender, original, follow=True)
+    (text,) = message_texts(response)
+    assert "Tencent failed mid-way" in text and "may have reached the person" in text
+    assert "refused" not in text and "InternalError.SendAndRecvFail" in text
+    assert SmsLog.objects.get(resend_of=original).status == "unknown"
+
+
 def test_a_resend_with_no_answer_says_it_may_have_arrived(resender, sms_sandbox, notification):
     original = send_sms(PHONE, notification, ["SF1"])
     sms_sandbox.fail_next("http_error", status=500)
