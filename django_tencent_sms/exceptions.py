@@ -4,7 +4,8 @@ Everything that can go wrong with one message is an ``SmsError``:
 
 * ``InvalidMessage``: the input was refused before anything left the machine;
 * ``TencentSmsError``: Tencent answered with a ``result`` other than 0, or an API 3.0 error code
-  (subclassed by who can fix it);
+  (subclassed by who can fix it, and ``TencentUnknownOutcomeError`` when Tencent failed mid-way
+  and the SMS may still go out);
 * ``TransportError``: no usable answer came back (subclassed by whether Tencent may have got it).
 
 ``ConfigurationError`` is deliberately not an ``SmsError``: a view that catches send failures to
@@ -42,6 +43,7 @@ __all__ = [
     "TencentRateLimitError",
     "TencentSmsError",
     "TencentTransientError",
+    "TencentUnknownOutcomeError",
     "TransportError",
 ]
 
@@ -64,7 +66,9 @@ class InvalidMessage(SmsError, ValidationError):
 
     A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
     ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
-    ``param_too_long``, ``too_long``, ``invalid_param``, ``invalid_sign``, ``invalid_extend``,
+    ``param_too_long``, ``too_long``, ``invalid_param``, ``param_link`` (a link in a parameter),
+    ``verification_param`` (a verification-code template's parameter that is not 0 to 6
+    digits), ``invalid_sign``, ``invalid_extend``,
     ``verification_code`` when asked to resend a verification code, and ``secret_params`` when
     a message whose parameters were not stored is to be resent or queued.
     """
@@ -89,7 +93,8 @@ class TencentSmsError(SmsError):
     meaning (``result_codes.CLOUD_EQUIVALENTS``) or ``None``, ``errmsg`` is
     ``"<code>: <Message>"`` and ``info`` a ``result_codes.CloudCode``.
     Use ``category`` or the subclasses to decide whom to tell: ``user_facing`` is true when the
-    person who typed the number can act on it (a bad number, a rate limit).
+    person who typed the number can act on it (a bad number, a per-number rate limit), false
+    when only the operator can (a template, the balance, a limit on the whole application).
     """
 
     may_have_reached_tencent = True
@@ -129,7 +134,12 @@ class TencentSmsError(SmsError):
 
     @property
     def user_facing(self) -> bool:
-        return self.category in (Category.INPUT, Category.RATE_LIMIT)
+        return self.info.user_facing
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Whether the SMS may still go out although Tencent answered with an error."""
+        return self.info.outcome_unknown
 
     def __str__(self) -> str:
         text = f"Tencent SMS error {self.code or self.result}: {self.meaning}"
@@ -175,7 +185,12 @@ class TencentAccountError(TencentSmsError):
 
 
 class TencentTransientError(TencentSmsError):
-    """A passing failure at Tencent."""
+    """A passing failure at Tencent, before anything was sent."""
+
+
+class TencentUnknownOutcomeError(TencentSmsError):
+    """Tencent failed mid-way (a timeout inside Tencent): the SMS may still be delivered. The log
+    row is ``unknown`` and the message is never sent again automatically."""
 
 
 _BY_CATEGORY = {
@@ -183,6 +198,7 @@ _BY_CATEGORY = {
     Category.RATE_LIMIT: TencentRateLimitError,
     Category.ACCOUNT: TencentAccountError,
     Category.TRANSIENT: TencentTransientError,
+    Category.UNKNOWN_OUTCOME: TencentUnknownOutcomeError,
 }
 
 

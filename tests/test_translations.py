@@ -345,7 +345,7 @@ def test_a_result_meaning_is_shown_in_chinese(zh_client, template):
     log = make_log(template, status=SmsLog.Status.FAILED, result=1023, sid="", fee=None)
     html = page(zh_client, reverse("admin:tencent_sms_smslog_change", args=[log.pk]))
     assert "单个手机号 30 秒内下发条数超过设定的上限" in html  # the meaning of 1023
-    assert "可在控制台调整。" in html  # its hint
+    assert "用户可稍后再试；这些限制在控制台的频率限制策略中设置。" in html  # its hint
     assert "发送结果" in html  # a fieldset
     assert f"的短信 #{log.pk}（发送失败）" in html  # the log's __str__ in the breadcrumbs
     assert "Per-number 30-second limit exceeded" not in html

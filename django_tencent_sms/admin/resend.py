@@ -114,17 +114,26 @@ def resend_and_report(model_admin, request, logs) -> list[SmsLog]:
         except TencentSmsError as exc:
             created += [exc.log] if exc.log is not None else []
             meaning, result, hint = refusal(exc)
-            level = messages.ERROR
-            text = gettext(
-                "SMS #%(id)s to %(phone)s was resent as #%(new)s, but Tencent refused it: "
-                "%(meaning)s (result %(result)s)."
-            ) % {
+            if exc.outcome_unknown:  # an answer, but the SMS may still arrive
+                level = messages.WARNING
+                text = gettext(
+                    "SMS #%(id)s to %(phone)s was resent as #%(new)s, but Tencent failed "
+                    "mid-way: %(meaning)s (result %(result)s). It may have reached the person, "
+                    "so it will not be tried again automatically."
+                )
+            else:
+                level = messages.ERROR
+                text = gettext(
+                    "SMS #%(id)s to %(phone)s was resent as #%(new)s, but Tencent refused it: "
+                    "%(meaning)s (result %(result)s)."
+                )
+            text %= {
                 **values,
                 "new": exc.log.pk if exc.log else "?",
                 "meaning": meaning,
                 "result": result,
             }
-            if hint:
+            if hint and not exc.outcome_unknown:
                 text += " " + hint
         except SmsError as exc:
             attempt = exc.log

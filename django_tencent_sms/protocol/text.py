@@ -7,9 +7,10 @@ answers and reports are stored whatever they hold, so they go through these firs
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-__all__ = ["REPLACEMENT", "is_unsafe", "printable", "storable"]
+__all__ = ["REPLACEMENT", "has_link", "is_unsafe", "printable", "storable"]
 
 #: What a character no database can store becomes (U+FFFD).
 REPLACEMENT = "\ufffd"
@@ -17,6 +18,16 @@ REPLACEMENT = "\ufffd"
 #: Unicode categories of characters that have no place in a one-line value: controls (C0, DEL,
 #: C1), lone surrogates, and the line and paragraph separators.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+#: A link as Tencent refuses it in a template parameter: a URL scheme, or a ``www.`` host.
+_LINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.[^\s.])")
+
+
+def has_link(text: str) -> bool:
+    """Whether ``text`` holds a link (``https://…``, ``www.…``), which Tencent refuses in a
+    template parameter (``InvalidParameterValue.ProhibitedUseUrlInTemplateParameter``)."""
+    return _LINK.search(text) is not None
 
 
 def is_unsafe(char: str) -> bool:

@@ -67,6 +67,7 @@ class Controlled(Protocol):
         result: int = 1008,
         errmsg: str | None = None,
         size: int = HUGE_SIZE,
+        code: str | None = None,
     ) -> None: ...
 
     def reply(
@@ -76,7 +77,7 @@ class Controlled(Protocol):
     def set_packages(self, packages: list[dict[str, Any]]) -> list[SandboxPackage]: ...
 
 
-_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg", "size"}
+_FAULT_FIELDS = {"kind", "count", "status", "delay", "result", "errmsg", "size", "code"}
 
 
 class _Invalid(Exception):

@@ -6,10 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
-from django_tencent_sms.sandbox.account_figures import SandboxPackage
+from django_tencent_sms.sandbox.account_controls import AccountControls
 from django_tencent_sms.sandbox.accounts import (
     DEFAULT_SDK_APP_ID,
     DEFAULT_VOICE_SDK_APP_ID,
@@ -47,7 +46,7 @@ def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-class Sandbox:
+class Sandbox(AccountControls):
     """An emulator of ``https://yun.tim.qq.com/v5/tlssmssvr`` that records what it receives.
 
     Use as ``with Sandbox(...) as sb:`` or ``sb = Sandbox(...).start()`` … ``sb.stop()``.
@@ -350,12 +349,15 @@ class Sandbox:
         result: int = 1008,
         errmsg: str | None = None,
         size: int = HUGE_SIZE,
+        code: str | None = None,
     ) -> None:
         """Make the next ``count`` SMS requests fail with ``kind`` (see ``faults.FAULT_KINDS``).
 
         Faults queue up first in, first out; each request on an SMS endpoint consumes one.
         """
-        fault = Fault(kind, status=status, delay=delay, result=result, errmsg=errmsg, size=size)
+        fault = Fault(
+            kind, status=status, delay=delay, result=result, errmsg=errmsg, size=size, code=code
+        )
         self._state.add_faults(fault, count)
 
     # HTTP application -----------------------------------------------------------------------
@@ -376,23 +378,3 @@ class Sandbox:
             refusal = control_refusal(request, bound=self._host, port=self.port)
             return refusal or handle_control(self, request)
         return text_reply(404, "Not Found\n")
-
-    # Prepaid packages (the statistics endpoints) --------------------------------------------
-
-    @property
-    def packages(self) -> list[SandboxPackage]:
-        """The account's prepaid packages, with the units accepted messages have used."""
-        return self._state.figures.packages
-
-    def set_packages(self, packages: list[dict[str, Any]]) -> list[SandboxPackage]:
-        """Replace the packages: each ``{"amount": 1000, "used"?, "kind"?, "days"?,
-        "created_at"?, "effective_at"?, "expires_at"?}`` (Unix seconds; ``days`` of validity
-        from now, default 365). ``ValueError`` for a bad one (then nothing changes)."""
-        return self._state.figures.set_packages(packages, now=self._state.now())
-
-    def add_package(
-        self, amount: int, *, used: int = 0, days: int = 365, **fields: Any
-    ) -> SandboxPackage:
-        """Add a package of ``amount`` units valid ``days`` from now (see :meth:`set_packages`)."""
-        package = {"amount": amount, "used": used, "days": days, **fields}
-        return self._state.figures.add_package(package, now=self._state.now())

@@ -14,7 +14,9 @@ __all__ = ["FAULT_KINDS", "HUGE_SIZE", "Fault", "delivered", "transport_reply", 
 #: ``slow``: wait ``delay`` seconds, then answer normally.
 #: ``drop``: read the request, then close the connection without answering.
 #: ``not_json``: HTTP 200 with an HTML body.
-#: ``result``: answer ``{"result": result, "errmsg": errmsg, …}`` without checking anything.
+#: ``result``: answer ``{"result": result, "errmsg": errmsg, …}`` without checking anything; on
+#: API 3.0, the error code of the same meaning. With ``code`` (an API 3.0 error-code name), API
+#: 3.0 answers that code and the legacy API its equivalent ``result`` (``result`` without one).
 #: ``trickle``: answer normally, but write the response one byte every ``delay`` seconds.
 #: ``huge``: HTTP 200 announcing a body of ``size`` bytes (``Content-Length``) and streaming it.
 #: ``huge_chunked``: the same without announcing it (``Transfer-Encoding: chunked``).
@@ -52,6 +54,7 @@ class Fault:
     result: int = 1008
     errmsg: str | None = None
     size: int = HUGE_SIZE
+    code: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -66,6 +69,8 @@ class Fault:
             raise ValueError("result must be an int")
         if self.errmsg is not None and not isinstance(self.errmsg, str):
             raise ValueError("errmsg must be a str or None")
+        if self.code is not None and not (isinstance(self.code, str) and self.code):
+            raise ValueError("code must be an API 3.0 error-code name or None")
         if not _is_int(self.size) or not 0 <= self.size <= 1 << 40:
             raise ValueError("size must be a number of bytes (0 to 1 TiB)")
 

@@ -15,6 +15,7 @@ import phonenumbers
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE
 
 __all__ = [
+    "MAX_CLOUD_CONTENT_LENGTH",
     "MAX_CONTENT_LENGTH",
     "MAX_PARAM_LENGTH",
     "NOT_JSON",
@@ -28,8 +29,11 @@ __all__ = [
 
 #: Characters per template parameter (1036, API 3.0 ``TemplateParameterLengthLimit`` beyond).
 MAX_PARAM_LENGTH = 12
-#: Characters of a message, signature included (1017, ``ContentLengthLimit`` beyond).
+#: Characters of a legacy message, signature included (1017 beyond).
 MAX_CONTENT_LENGTH = 450
+#: Characters of an API 3.0 message, signature included (``ContentLengthLimit`` beyond): the
+#: 500 of Tencent's current content rules.
+MAX_CLOUD_CONTENT_LENGTH = 500
 
 #: Stands for a body that is not JSON.
 NOT_JSON: Any = object()

@@ -39,16 +39,26 @@ __all__ = ["CloudApi", "fault_verdict", "is_cloud_request"]
 _NOT_JSON_PAGE = "<html><body>502 Bad Gateway</body></html>\n"
 #: Results that concern one number: a fault with one of these is answered in SendStatusSet.
 _PER_NUMBER_RESULTS = frozenset({1015, 1016, 1023, 1024, 1025, 1026})
+#: Codes without a legacy number answered in SendStatusSet too: the number, or its delivery.
+_PER_NUMBER_CODES = frozenset(
+    {
+        "FailedOperation.PhoneNumberParseFail",
+        "InternalError.SendAndRecvFail",
+        "InternalError.ParseBackendResponseFail",
+    }
+)
 #: Code answered for a fault result with no API 3.0 equivalent.
 _FALLBACK_CODE = "InternalError.UnknownError"
 
 
 def fault_verdict(fault: Fault, data: object, request_id: str) -> CloudVerdict:
     """The answer a ``result`` fault scripts, in API 3.0 terms."""
-    code = CODE_FOR_RESULT.get(fault.result, _FALLBACK_CODE)
-    message = fault.errmsg or cloud_lookup(code).meaning
+    code = fault.code or CODE_FOR_RESULT.get(fault.result, _FALLBACK_CODE)
+    info = cloud_lookup(code)
+    message = fault.errmsg or info.meaning
     phones = data.get("PhoneNumberSet") if isinstance(data, dict) else None
-    if fault.result in _PER_NUMBER_RESULTS and is_text_list(phones) and phones:
+    per_number = info.result in _PER_NUMBER_RESULTS or code in _PER_NUMBER_CODES
+    if per_number and is_text_list(phones) and phones:
         statuses = tuple(NumberStatus(p, code, message) for p in phones)
         return CloudVerdict(request_id, statuses=statuses)
     return CloudVerdict(request_id, (code, message))

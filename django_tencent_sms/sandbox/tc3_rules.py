@@ -18,13 +18,14 @@ from typing import Any
 import phonenumbers
 
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE, sms_fee
+from django_tencent_sms.protocol.text import has_link
 from django_tencent_sms.result_codes import CLOUD_EQUIVALENTS, cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import SandboxMessage
 from django_tencent_sms.sandbox.reports import MAX_PULL, ReportCenter, pull_limit
 from django_tencent_sms.sandbox.rules import (
-    MAX_CONTENT_LENGTH,
+    MAX_CLOUD_CONTENT_LENGTH,
     MAX_PARAM_LENGTH,
     NOT_JSON,
     lenient_content,
@@ -260,12 +261,14 @@ def _text(
         content = render(template, params)
     if any(len(p) > MAX_PARAM_LENGTH for p in params):
         return "InvalidParameterValue.TemplateParameterLengthLimit", ""
+    if any(has_link(p) for p in params):
+        return "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter", ""
     sign = fields.get("SignName", "")
     text = f"【{sign}】{content}" if sign else content
-    if len(text) > MAX_CONTENT_LENGTH:
+    if len(text) > MAX_CLOUD_CONTENT_LENGTH:
         return (
             "InvalidParameterValue.ContentLengthLimit",
-            f"{len(text)} characters, at most {MAX_CONTENT_LENGTH}",
+            f"{len(text)} characters, at most {MAX_CLOUD_CONTENT_LENGTH}",
         )
     return text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django_tencent_sms.result_codes import lookup
+from django_tencent_sms.result_codes import CLOUD_EQUIVALENTS, lookup
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.by_number import BY_NUMBER_ENDPOINT, evaluate_pullstatus4mobile
 from django_tencent_sms.sandbox.faults import delivered, transport_reply
@@ -71,8 +71,9 @@ class LegacyApi:
         """The JSON answer: a ``result`` fault's, ``pullstatus``'s, or a send's verdict."""
         fault = arrival.fault
         if fault is not None and fault.kind == "result":
-            errmsg = fault.errmsg or lookup(fault.result).meaning
-            return Verdict(fault.result, errmsg, echo_ext(data)).payload()
+            result = CLOUD_EQUIVALENTS.get(fault.code, fault.result) if fault.code else fault.result
+            errmsg = fault.errmsg or lookup(result).meaning
+            return Verdict(result, errmsg, echo_ext(data)).payload()
         if endpoint == PULL_ENDPOINT:
             return evaluate_pullstatus(
                 request.query,

@@ -53,6 +53,7 @@ from django_tencent_sms.signals import notify, sms_failed, sms_sent
 __all__ = [
     "BATCH_SIZE",
     "DOMESTIC",
+    "STOPPING",
     "Attempt",
     "mark_not_sent",
     "record_batch",
@@ -66,6 +67,9 @@ Status = SmsLog.Status
 
 #: Numbers per batch: Tencent's limit for one ``sendmultisms2`` request.
 BATCH_SIZE = MAX_MULTI_NUMBERS
+
+#: The categories of a whole-request refusal that stop a bulk send.
+STOPPING = frozenset({Category.ACCOUNT, Category.UNKNOWN_OUTCOME})
 
 #: The country code of the numbers a batch never mixes with others (Tencent refuses that).
 DOMESTIC = int(DOMESTIC_NATIONCODE)
@@ -94,8 +98,9 @@ class Attempt:
         stop a bulk send (None when it may go on)."""
         answer = self.answer
         if isinstance(answer, BaseException):
-            # A refusal of the whole request goes on unless every later batch would meet it.
-            passing = isinstance(answer, TencentSmsError) and answer.category != Category.ACCOUNT
+            # A refusal of the whole request goes on unless every later batch would meet it (the
+            # operator's to fix), or Tencent failed mid-way (as a timeout would, it stops).
+            passing = isinstance(answer, TencentSmsError) and answer.category not in STOPPING
             return [Outcome.raised(answer)] * count, None if passing else answer
         recipients = list(answer.recipients[:count])
         if len(recipients) < count:

@@ -25,6 +25,7 @@ from django_tencent_sms.sending.validation import (
     check_length,
     check_sign,
     check_tpl_id,
+    check_verification_params,
     normalize_params,
     normalize_phone,
 )
@@ -176,6 +177,8 @@ def prepare_content(
         expected=template_obj.param_count if template_obj is not None else None,
         max_length=sms_settings.MAX_PARAM_LENGTH,
     )
+    if template_obj is not None and template_obj.type == SmsTemplate.Type.VERIFICATION:
+        check_verification_params(values)
     if sign is None:
         sign = (template_obj.sign if template_obj is not None else "") or sms_settings.SIGN
     if not isinstance(sign, str):

@@ -76,8 +76,10 @@ class Outcome:
             # Raised while preparing the request (e.g. an unusable API_URL): nothing left.
             return cls(Status.FAILED, errmsg=str(exc), error=exc)
         if isinstance(exc, TencentSmsError):
+            # A timeout inside Tencent is an answer, but the SMS may still go out.
+            status = Status.UNKNOWN if exc.outcome_unknown else Status.FAILED
             errmsg = exc.errmsg or exc.meaning
-            return cls(Status.FAILED, exc.result, errmsg, request_id=exc.request_id, error=exc)
+            return cls(status, exc.result, errmsg, request_id=exc.request_id, error=exc)
         if isinstance(exc, SmsError):
             status = Status.UNKNOWN if exc.may_have_reached_tencent else Status.FAILED
             return cls(status, errmsg=str(exc), error=exc)
@@ -93,8 +95,10 @@ class Outcome:
         if recipient.error is not None:
             return replace(cls.raised(recipient.error), request_id=request_id)
         if recipient.result is not None:
-            errmsg = recipient.errmsg or lookup(recipient.result).meaning
-            return cls(Status.FAILED, recipient.result, errmsg, request_id=request_id)
+            info = lookup(recipient.result)
+            status = Status.UNKNOWN if info.outcome_unknown else Status.FAILED
+            errmsg = recipient.errmsg or info.meaning
+            return cls(status, recipient.result, errmsg, request_id=request_id)
         # Never attempted: an earlier recipient's failure stopped a one-at-a-time backend.
         return cls(Status.FAILED, errmsg=recipient.errmsg or "Not sent", request_id=request_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,7 +13,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from django_tencent_sms.exceptions import InvalidMessage
 from django_tencent_sms.models import MAX_CONTENT_LENGTH
-from django_tencent_sms.protocol.text import is_unsafe
+from django_tencent_sms.protocol.text import has_link, is_unsafe
 
 __all__ = [
     "MAX_PARAMS",
@@ -22,11 +23,16 @@ __all__ = [
     "check_length",
     "check_sign",
     "check_tpl_id",
+    "check_verification_params",
     "normalize_params",
     "normalize_phone",
 ]
 
 MAX_SIGN_LENGTH = 12
+#: The most digits a parameter of a verification-code template may hold (Tencent refuses
+#: anything but 0 to 6 digits: ``InvalidParameterValue.TemplateParameterFormatError``).
+MAX_CODE_DIGITS = 6
+_CODE_PARAM = re.compile(f"[0-9]{{0,{MAX_CODE_DIGITS}}}")
 MAX_EXTEND_LENGTH = 32
 #: The largest template ID the log's column holds on every database (a positive 32-bit integer).
 MAX_TPL_ID = 2**31 - 1
@@ -87,6 +93,15 @@ def normalize_params(
                 code="invalid_param",
                 params={"index": index},
             )
+        if has_link(text):
+            raise InvalidMessage(
+                _(
+                    "Parameter %(index)d contains a link; Tencent refuses links in parameters "
+                    "(put them in the template's text)."
+                ),
+                code="param_link",
+                params={"index": index},
+            )
         values.append(text)
     if expected is None and len(values) > MAX_PARAMS:
         raise InvalidMessage(
@@ -113,6 +128,21 @@ def normalize_params(
                     params={"index": index, "max": max_length},
                 )
     return tuple(values)
+
+
+def check_verification_params(values: Iterable[str]) -> None:
+    """A verification-code template's parameters are 0 to 6 ASCII digits each (Tencent's rule
+    for that template type)."""
+    for index, value in enumerate(values, start=1):
+        if not _CODE_PARAM.fullmatch(value):
+            raise InvalidMessage(
+                _(
+                    "Parameter %(index)d of a verification-code template must be at most "
+                    "%(max)d digits."
+                ),
+                code="verification_param",
+                params={"index": index, "max": MAX_CODE_DIGITS},
+            )
 
 
 def check_length(text: str, sign: str) -> None:

@@ -398,13 +398,24 @@ def test_an_api3_refusal_without_a_legacy_result_is_named_by_its_code(
     resender, sms_sandbox_cloud, notification
 ):
     original = send_sms(PHONE, notification, ["SF1"])
-    # 9999 has no API 3.0 equivalent: the emulator answers InternalError.UnknownError, a code
-    # with no legacy result number.
-    sms_sandbox_cloud.fail_next("result", result=9999)
+    # A code with no legacy result number.
+    sms_sandbox_cloud.fail_next("result", code="LimitExceeded.AppMainlandChinaDailyLimit")
     response = confirm_resend(resender, original, follow=True)
     (text,) = message_texts(response)
-    assert "An internal error at Tencent Cloud" in text
-    assert "InternalError.UnknownError" in text and "None" not in text
+    assert "The application's daily limit for mainland China was reached" in text
+    assert "LimitExceeded.AppMainlandChinaDailyLimit" in text and "None" not in text
+
+
+def test_a_resend_tencent_failed_mid_way_says_it_may_have_arrived(
+    resender, sms_sandbox_cloud, notification
+):
+    original = send_sms(PHONE, notification, ["SF1"])
+    sms_sandbox_cloud.fail_next("result", code="InternalError.SendAndRecvFail")
+    response = confirm_resend(resender, original, follow=True)
+    (text,) = message_texts(response)
+    assert "Tencent failed mid-way" in text and "may have reached the person" in text
+    assert "refused" not in text and "InternalError.SendAndRecvFail" in text
+    assert SmsLog.objects.get(resend_of=original).status == "unknown"
 
 
 def test_a_resend_with_no_answer_says_it_may_have_arrived(resender, sms_sandbox, notification):
@@ -504,10 +515,11 @@ def test_send_test_message_reports_tencents_refusal(admin_client, sms_sandbox, n
 def test_send_test_message_names_an_api3_refusal_by_its_code(
     admin_client, sms_sandbox_cloud, notification
 ):
-    sms_sandbox_cloud.fail_next("result", result=9999)
+    sms_sandbox_cloud.fail_next("result", code="LimitExceeded.AppMainlandChinaDailyLimit")
     url = reverse("admin:tencent_sms_smstemplate_send_test", args=[notification.pk])
     html = admin_client.post(url, {"phone": PHONE, "param_1": "SF42"}).content.decode()
-    assert "An internal error at Tencent Cloud (result InternalError.UnknownError)" in html
+    code = "LimitExceeded.AppMainlandChinaDailyLimit"
+    assert f"daily limit for mainland China was reached (result {code})" in html
     assert change_url(SmsLog.objects.get(status="failed")) in html
 
 

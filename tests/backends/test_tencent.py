@@ -221,12 +221,12 @@ def test_queries_per_send_against_the_real_backend(sandbox, template):
         (1016, TencentInputError),
         (1025, TencentRateLimitError),
         (1031, TencentAccountError),
-        (1008, TencentTransientError),
+        (1007, TencentTransientError),
     ],
 )
 def test_refusals_raise_by_category_and_log_failed(sandbox, template, result, exc_class, api):
     # On API 3.0 the emulator answers the same refusal with its API 3.0 code: 1016 and 1025 in
-    # the number's SendStatus, 1031 and 1008 as the request's Error.
+    # the number's SendStatus, 1031 and 1007 as the request's Error.
     sandbox.fail_next("result", result=result)
     with pytest.raises(exc_class) as info:
         send_sms(PHONE, template, ["123456", "5"])

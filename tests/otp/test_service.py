@@ -73,13 +73,23 @@ def test_codes_are_random(setup, sms_outbox):
     assert len({m.params[0] for m in sms_outbox}) == 5
 
 
-@pytest.mark.parametrize("length", [4, 8])
+@pytest.mark.parametrize("length", [4, 6])
 def test_code_length_and_params_format(setup, conf, sms_outbox, length):
-    conf(LENGTH=length, TTL=600, PARAMS=["{code}", "{minutes}分钟"])
-    SmsTemplate.objects.filter(name="login-code").update(text="验证码{1}，{2}内有效")
+    conf(LENGTH=length, TTL=600, PARAMS=["{code}", "{minutes}"])
+    SmsTemplate.objects.filter(name="login-code").update(text="验证码{1}，{2}分钟内有效")
     send_code(PHONE)
     code, minutes = sms_outbox[0].params
-    assert len(code) == length and minutes == "10分钟"
+    assert len(code) == length and minutes == "10"
+
+
+@pytest.mark.parametrize("params", [["{code}", "{minutes}分钟"], ["{code}-x", "{minutes}"]])
+def test_a_verification_template_takes_digits_only(setup, conf, sms_outbox, params):
+    # Tencent refuses anything but 0 to 6 digits in a verification template's parameters.
+    conf(PARAMS=params)
+    with pytest.raises(InvalidMessage) as info:
+        send_code(PHONE)
+    assert info.value.code == "verification_param" and sms_outbox == []
+    assert not VerificationCode.objects.exists()
 
 
 def test_right_code_verifies_once(setup, sms_outbox):

@@ -13,6 +13,7 @@ from django_tencent_sms.exceptions import (
     TencentRateLimitError,
     TencentSmsError,
     TencentTransientError,
+    TencentUnknownOutcomeError,
 )
 from django_tencent_sms.message import SmsMessage
 from django_tencent_sms.protocol.signing import tc3_canonical_request, tc3_signature
@@ -254,11 +255,11 @@ def test_a_refused_number_raises_like_the_legacy_code(code, result, exc_class):
         ("AuthFailure.SecretIdNotFound", None, TencentAccountError),
         ("FailedOperation.TemplateIncorrectOrUnapproved", 1014, TencentAccountError),
         ("FailedOperation.InsufficientBalanceInSmsPackage", 1031, TencentAccountError),
-        ("InternalError.Timeout", 1008, TencentTransientError),
-        ("InternalError.SendAndRecvFail", None, TencentTransientError),
-        ("LimitExceeded.AppGlobalDailyLimit", 1047, TencentRateLimitError),
-        ("LimitExceeded.DailyLimit", None, TencentRateLimitError),
-        ("RequestLimitExceeded", None, TencentRateLimitError),
+        ("InternalError.Timeout", 1008, TencentUnknownOutcomeError),
+        ("InternalError.SendAndRecvFail", None, TencentUnknownOutcomeError),
+        ("LimitExceeded.AppGlobalDailyLimit", 1047, TencentAccountError),
+        ("LimitExceeded.DailyLimit", None, TencentAccountError),
+        ("RequestLimitExceeded", None, TencentTransientError),
     ],
 )
 def test_a_request_level_error_raises_by_category(code, result, exc_class):
@@ -349,8 +350,9 @@ def test_the_reference_table_is_mapped():
 @pytest.mark.parametrize(
     ("name", "category"),
     [
-        ("LimitExceeded.SomethingNew", Category.RATE_LIMIT),
-        ("InternalError.SomethingNew", Category.TRANSIENT),
+        ("LimitExceeded.SomethingNew", Category.ACCOUNT),
+        ("LimitExceeded.PhoneNumberSomethingNew", Category.RATE_LIMIT),
+        ("InternalError.SomethingNew", Category.UNKNOWN_OUTCOME),
         ("InvalidParameterValue.SomethingNew", Category.INPUT),
         ("FailedOperation.SomethingNew", Category.ACCOUNT),
         ("AuthFailure.MFAFailure", Category.ACCOUNT),

@@ -13,6 +13,7 @@ from django_tencent_sms.exceptions import (
     TencentRateLimitError,
     TencentSmsError,
     TencentTransientError,
+    TencentUnknownOutcomeError,
 )
 from django_tencent_sms.message import BulkMessage, SmsMessage
 from django_tencent_sms.protocol.v5 import (
@@ -95,7 +96,8 @@ def test_parse_success_tolerates_missing_optional_fields():
         (1016, TencentInputError, Category.INPUT),
         (1023, TencentRateLimitError, Category.RATE_LIMIT),
         (1014, TencentAccountError, Category.ACCOUNT),
-        (1008, TencentTransientError, Category.TRANSIENT),
+        (1007, TencentTransientError, Category.TRANSIENT),
+        (1008, TencentUnknownOutcomeError, Category.UNKNOWN_OUTCOME),
         (4242, TencentSmsError, Category.UNKNOWN),
     ],
 )

@@ -48,6 +48,12 @@ def test_control_faults(sandbox):
     assert [post(sandbox, make_body(sandbox)).status_code for _ in range(3)] == [502, 502, 200]
     control(sandbox, "POST", "faults", {"kind": "result", "result": 1025})
     assert send(sandbox, make_body(sandbox))["result"] == 1025
+    # An API 3.0 code: the legacy API answers its equivalent, or ``result`` without one.
+    control(sandbox, "POST", "faults", {"kind": "result", "code": "LimitExceeded.AppDailyLimit"})
+    assert send(sandbox, make_body(sandbox))["result"] == 1022
+    fault = {"kind": "result", "code": "InternalError.SendAndRecvFail", "result": 1008}
+    control(sandbox, "POST", "faults", fault)
+    assert send(sandbox, make_body(sandbox))["result"] == 1008
 
 
 @pytest.mark.parametrize(
@@ -57,6 +63,8 @@ def test_control_faults(sandbox):
         {"status": 500},
         {"kind": "slow", "delay": "1"},
         {"kind": "drop", "x": 1},
+        {"kind": "result", "code": 1022},
+        {"kind": "result", "code": ""},
         [],
     ],
 )

@@ -256,10 +256,21 @@ def test_body_refusals(sandbox, data, code):
     assert sandbox.messages == []
 
 
-def test_content_longer_than_450_characters_is_refused(sandbox):
-    sandbox.add_template(23, "很" * 445 + "{1}")
+def test_content_longer_than_500_characters_is_refused(sandbox):
+    # API 3.0's limit is Tencent's current 500 characters, 【腾讯云】 included (the legacy 450).
+    sandbox.add_template(23, "很" * 490 + "{1}")
     response = post(sandbox, body(TemplateId="23", TemplateParamSet=["123456"]))
     assert error_code(response) == "InvalidParameterValue.ContentLengthLimit"
+    response = post(sandbox, body(TemplateId="23", TemplateParamSet=["12345"]))
+    assert statuses(response)[0]["Code"] == "Ok"
+
+
+@pytest.mark.parametrize("param", ["https://a.cn", "www.qq.com", "HTTP://x", "ftp://f"])
+def test_a_link_in_a_parameter_is_refused(sandbox, param):
+    sandbox.add_template(24, "请访问{1}")
+    response = post(sandbox, body(TemplateId="24", TemplateParamSet=[param]))
+    assert error_code(response) == "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter"
+    assert sandbox.messages == []
 
 
 def test_lenient_sandbox_accepts_any_numeric_template(clock):
@@ -301,6 +312,25 @@ def test_a_result_fault_is_answered_with_its_api3_code(sandbox, result, code, pe
         assert error_code(response) == code
         assert response.json()["Response"]["Error"]["Message"] == "scripted"
     assert sandbox.messages == [] and sandbox.requests[0].fault == "result"
+
+
+@pytest.mark.parametrize(
+    ("code", "per_number"),
+    [
+        ("InternalError.SendAndRecvFail", True),
+        ("FailedOperation.PhoneNumberInBlacklist", True),
+        ("LimitExceeded.AppDailyLimit", False),
+        ("LimitExceeded.GlobalSmsSendingRateLimit", False),
+    ],
+)
+def test_a_fault_can_name_its_api3_code(sandbox, code, per_number):
+    sandbox.fail_next("result", code=code)
+    response = post(sandbox)
+    if per_number:
+        assert statuses(response)[0]["Code"] == code
+    else:
+        assert error_code(response) == code
+    assert sandbox.messages == []
 
 
 def test_transport_faults_apply_to_api3_too(sandbox):

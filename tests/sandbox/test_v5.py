@@ -11,7 +11,7 @@ import json
 import pytest
 import requests
 
-from django_tencent_sms.protocol.billing import is_single_byte, sms_fee
+from django_tencent_sms.protocol.billing import billed_length, is_gsm7, sms_fee
 from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.result_codes import lookup
 from django_tencent_sms.sandbox import SandboxMessage
@@ -355,15 +355,28 @@ def test_1017_for_content_over_450_characters(sandbox):
         (134, "86", "中", 2),
         (135, "86", "中", 3),
         (450, "86", "中", 7),
-        (140, "1", "a", 1),  # international GSM-7: 140, then 134
-        (141, "1", "a", 2),
-        (268, "1", "a", 2),
-        (269, "1", "a", 3),
-        (140, "44", "é", 1),  # é is in the GSM-7 alphabet
+        (160, "1", "a", 1),  # international GSM-7: 160, then 153
+        (161, "1", "a", 2),
+        (306, "1", "a", 2),
+        (307, "1", "a", 3),
+        (320, "1", "a", 3),  # Tencent's example: 153 + 153 + 14
+        (160, "44", "é", 1),  # é is in the GSM-7 alphabet
+        (80, "1", "€", 1),  # an extension character counts 2: 160
+        (81, "1", "€", 2),
         (70, "1", "中", 1),  # international UCS-2: 70, then 67
         (71, "1", "中", 2),
         (134, "852", "中", 2),
         (135, "852", "中", 3),
+        (150, "852", "中", 3),  # Tencent's example: 67 + 67 + 16
+        (35, "1", "😀", 1),  # beyond the BMP: 2 each
+        (36, "1", "😀", 2),
+        (153, "60", "a", 1),  # Malaysia: 153, then 146 + 153 + …
+        (154, "60", "a", 2),
+        (299, "60", "a", 2),
+        (300, "60", "a", 3),
+        (63, "60", "中", 1),  # and 63, then 60 + 67 + …
+        (127, "60", "中", 2),
+        (128, "60", "中", 3),
     ],
 )
 def test_fee(length, nationcode, char, fee):
@@ -373,8 +386,10 @@ def test_fee(length, nationcode, char, fee):
 def test_one_non_gsm_character_makes_an_international_message_ucs2():
     assert sms_fee("a" * 100, "1") == 1
     assert sms_fee("a" * 99 + "【", "1") == 2
-    assert is_single_byte("Hello {world} [€] ^~|\\")
-    assert not is_single_byte("验证码")
+    assert sms_fee("a" * 99 + "`", "1") == 2  # ASCII, but not in the GSM-7 alphabet
+    assert is_gsm7("Hello {world} [€] ^~|\\")
+    assert not is_gsm7("验证码")
+    assert billed_length("a{b}", "1") == 6 and billed_length("a{b}", "86") == 4
 
 
 def test_fee_end_to_end(sandbox):

@@ -342,10 +342,10 @@ def test_no_connection_at_all_is_failed_after_the_connect_retries(db, notice, se
 
 
 def test_a_refusal_of_the_whole_request_fails_the_batch_with_its_code(sms_sandbox, notice):
-    sms_sandbox.fail_next("result", result=1008)  # passing: the send goes on
+    sms_sandbox.fail_next("result", result=1007)  # passing: the send goes on
     summary = send_bulk((cn(i) for i in range(400)), notice, ["A1"])
     logs = rows(summary)
-    assert {(log.status, log.result) for log in logs[:200]} == {(Status.FAILED, 1008)}
+    assert {(log.status, log.result) for log in logs[:200]} == {(Status.FAILED, 1007)}
     assert {log.status for log in logs[200:]} == {Status.SENT}
     assert (summary.failed, summary.sent, summary.batches) == (200, 200, 2)
 

@@ -13,6 +13,7 @@ from django_tencent_sms.exceptions import (
     TencentInputError,
     TencentRateLimitError,
     TencentSmsError,
+    TencentUnknownOutcomeError,
 )
 from django_tencent_sms.message import RecipientResult, SendResult
 from django_tencent_sms.models import SmsLog
@@ -48,6 +49,16 @@ def test_a_tencent_refusal_keeps_its_code_its_meaning_and_its_request_id():
     assert (outcome.status, outcome.result, outcome.request_id) == (Status.FAILED, 1023, "req-9")
     assert outcome.errmsg == refused.meaning
     assert Outcome.raised(TencentInputError(1014, "bad template")).errmsg == "bad template"
+
+
+def test_a_failure_inside_tencent_keeps_its_code_but_is_unknown():
+    timed_out = TencentSmsError.for_cloud_code("InternalError.SendAndRecvFail", request_id="r")
+    outcome = Outcome.raised(timed_out)
+    assert (outcome.status, outcome.request_id) == (Status.UNKNOWN, "r")
+    assert outcome.errmsg == "InternalError.SendAndRecvFail" and outcome.failure() is timed_out
+    legacy = Outcome.of_recipient(RecipientResult(1008, "timeout"), "req")
+    assert (legacy.status, legacy.result, legacy.errmsg) == (Status.UNKNOWN, 1008, "timeout")
+    assert isinstance(legacy.failure(), TencentUnknownOutcomeError)
 
 
 def test_each_recipient_of_a_bulk_answer_gets_its_own_outcome_and_the_requests_id():

@@ -138,3 +138,37 @@ def test_the_new_refusals_are_translated(notice):
         f"模板最多接受 {MAX_PARAMS} 个参数，实际给出 {MAX_PARAMS + 1} 个。",
         "会话上下文（ext）含有 NUL 或损坏的字符。",
     ]
+
+
+@pytest.fixture
+def verification(db):
+    return SmsTemplate.objects.create(
+        name="code", tpl_id=8, text="验证码{1}，{2}分钟内有效。", type=SmsTemplate.Type.VERIFICATION
+    )
+
+
+@pytest.mark.parametrize("code", ["1234567", "12a4", "１２３４", "12 34", "-1"])
+def test_a_verification_parameter_is_at_most_six_digits(send, verification, code):
+    with pytest.raises(InvalidMessage) as info:
+        send(verification, ["123456", code] if code == "-1" else [code, "5"])
+    error = info.value
+    assert error.code == "verification_param" and error.params["max"] == 6
+    assert error.params["index"] == (2 if code == "-1" else 1)
+
+
+def test_six_digits_and_an_empty_parameter_pass(sms_sandbox, verification):
+    send_sms(PHONE, verification, ["012345", ""])
+    assert sms_sandbox.messages[0].params == ["012345", ""]
+
+
+@pytest.mark.parametrize("param", ["https://a.cn/x", "see www.qq.com", "HTTP://X"])
+def test_a_link_in_a_parameter_is_refused(send, notice, param):
+    with pytest.raises(InvalidMessage) as info:
+        send(notice, [param])
+    assert info.value.code == "param_link" and info.value.params == {"index": 1}
+
+
+@pytest.mark.parametrize("param", ["a.b", "3.5", "www", "http"])
+def test_text_that_only_looks_like_a_link_passes(sms_sandbox, notice, param):
+    send_sms(PHONE, notice, [param])
+    assert sms_sandbox.messages[0].params == [param]
