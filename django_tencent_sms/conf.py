@@ -76,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of a function(request) -> IP text, for sites behind a proxy; None uses
     # OTP["CLIENT_IP"] when that is set, else REMOTE_ADDR.
     "CALLBACK_CLIENT_IP": None,
+    # Replies that put their number on the opt-out list (account.optouts): the whole reply,
+    # normalised (NFKC, case-folded, spaces and punctuation around it trimmed), is one of these.
+    "OPT_OUT_KEYWORDS": ("退订", "TD", "T", "N", "STOP", "UNSUBSCRIBE"),
 }
 
 # Keys whose values must never be shown.

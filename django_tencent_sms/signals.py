@@ -41,6 +41,12 @@ sms_delivery_report = Signal()
 #: push or an overlapping pull does not send it again).
 sms_reply_received = Signal()
 
+# Opt-outs (django_tencent_sms.account.optouts).
+#: ``number_opted_out(sender=SmsOptOut, entry, reply)``: ``entry.phone`` was put on the opt-out
+#: list (``entry.source`` says how); ``reply`` is the ``SmsReply`` that asked, or None. Sent once
+#: per entry: a replayed reply, or a number already listed, sends nothing.
+number_opted_out = Signal()
+
 
 def notify(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` to every receiver; a receiver's error is logged, never raised.
