@@ -33,6 +33,7 @@ from django_tencent_sms.signals import notify, number_opted_out
 __all__ = [
     "OptOutFilter",
     "announce",
+    "as_e164",
     "check_include_opted_out",
     "is_opted_out",
     "mark_opted_out",
@@ -50,7 +51,7 @@ logger = logging.getLogger("django_tencent_sms")
 Source = SmsOptOut.Source
 
 
-def _e164(phone: Any) -> str:
+def as_e164(phone: Any) -> str:
     """``phone`` (E.164 text, a national number in ``DEFAULT_REGION``, a ``PhoneNumber``) as
     E.164; ``InvalidMessage`` (code ``invalid_phone``) unless it is a valid number."""
     if isinstance(phone, phonenumbers.PhoneNumber):
@@ -73,7 +74,7 @@ def _e164(phone: Any) -> str:
 def is_opted_out(phone: Any) -> bool:
     """Whether ``phone`` (in any format ``send_sms`` takes) is on the opt-out list.
     ``InvalidMessage`` for a number that is not valid."""
-    return SmsOptOut.objects.filter(phone=_e164(phone)).exists()
+    return SmsOptOut.objects.filter(phone=as_e164(phone)).exists()
 
 
 def opted_out_among(phones: Iterable[Any]) -> set[str]:
@@ -104,7 +105,7 @@ def opt_out(
     """
     if source not in Source.values:
         raise ValueError(f"source must be one of {Source.values}, not {source!r}")
-    e164 = _e164(phone)
+    e164 = as_e164(phone)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     entry, created = SmsOptOut.objects.get_or_create(
@@ -124,7 +125,7 @@ def opt_out(
 def opt_in(phone: Any) -> bool:
     """Take ``phone`` off the opt-out list; whether it was on it. ``InvalidMessage`` for a
     number that is not valid."""
-    e164 = _e164(phone)
+    e164 = as_e164(phone)
     deleted, _by_model = SmsOptOut.objects.filter(phone=e164).delete()
     if deleted:
         logger.info("%s was taken off the opt-out list", mask_phone(e164))
@@ -154,7 +155,7 @@ def opt_out_replies(replies: Sequence[SmsReply]) -> list[SmsOptOut]:
         if not is_opt_out_reply(reply.text, keywords):
             continue
         try:
-            e164 = _e164(reply.phone)
+            e164 = as_e164(reply.phone)
         except (InvalidMessage, TypeError):
             logger.warning(
                 "A reply from %s asks to opt out, but its number is not valid: not listed",
