@@ -68,6 +68,18 @@ def as_e164(phone: Any) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _reply_number(phone: Any) -> str:
+    """The E.164 number of a reply's ``phone``: as ``as_e164``, or, when the country code was
+    sent twice (nationcode 86, mobile 8613711112222), the digits read in that country."""
+    try:
+        return as_e164(phone)
+    except InvalidMessage:
+        if not isinstance(phone, phonenumbers.PhoneNumber) or not phone.country_code:
+            raise
+        region = phonenumbers.region_code_for_country_code(phone.country_code)
+        return as_e164(phonenumbers.parse(str(phone.national_number), region))
+
+
 # --- the list ---------------------------------------------------------------------------------
 
 
@@ -155,7 +167,7 @@ def opt_out_replies(replies: Sequence[SmsReply]) -> list[SmsOptOut]:
         if not is_opt_out_reply(reply.text, keywords):
             continue
         try:
-            e164 = as_e164(reply.phone)
+            e164 = _reply_number(reply.phone)
         except (InvalidMessage, TypeError):
             logger.warning(
                 "A reply from %s asks to opt out, but its number is not valid: not listed",

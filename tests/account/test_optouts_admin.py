@@ -205,9 +205,7 @@ def test_a_marketing_message_is_not_resent_to_an_opted_out_number(client, sms_sa
 def test_a_test_message_of_a_marketing_template_says_the_number_opted_out(client, sms_sandbox):
     promo = SmsTemplate.objects.create(name="promo", tpl_id=9, text="大促{1}折", type="marketing")
     opt_out(PHONE)
-    client.force_login(
-        staff("tester", "tencent_sms.view_smstemplate", "tencent_sms.send_test_sms")
-    )
+    client.force_login(staff("tester", "tencent_sms.view_smstemplate", "tencent_sms.send_test_sms"))
     url = reverse("admin:tencent_sms_smstemplate_send_test", args=[promo.pk])
     response = client.post(url, {"phone": "138 1234 5678", "param_1": "5"})
     assert response.status_code == 200

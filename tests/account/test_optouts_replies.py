@@ -209,3 +209,25 @@ def test_a_receiver_that_raises_does_not_fail_the_callback(callback):
 def test_a_reply_that_fails_to_store_opts_nobody_out(callback):
     assert callback({**REPLY, "extend": "1" * 40}).status_code == 400  # refused whole
     assert not SmsReply.objects.exists() and not SmsOptOut.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "nationcode, mobile",
+    [
+        ("86", "13711112222"),
+        ("+86", "13711112222"),
+        ("86", "013711112222"),
+        ("86", "8613711112222"),
+    ],
+)
+def test_a_reply_from_a_number_written_another_way_opts_out_its_number(
+    callback, nationcode, mobile
+):
+    assert callback({**REPLY, "nationcode": nationcode, "mobile": mobile}).json() == OK
+    assert [e.phone.as_e164 for e in SmsOptOut.objects.all()] == [PHONE]
+
+
+def test_a_reply_from_a_number_that_is_no_number_is_stored_and_logged(callback, caplog):
+    assert callback({**REPLY, "mobile": "12345"}).json() == OK
+    assert SmsReply.objects.count() == 1 and not SmsOptOut.objects.exists()
+    assert "not valid" in caplog.text and "12345" not in caplog.text

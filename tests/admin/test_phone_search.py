@@ -1,8 +1,8 @@
 """Masked means masked: staff who may not see whole numbers cannot find a row by its number.
 
 An exact-number search is an oracle (10,000 guesses unmask a 4-digit mask), and so is a search
-by digits; on the send log, the replies, the codes and the opt-out list alike. Staff with ``view_full_phone``
-search as before."""
+by digits; on the send log, the replies, the codes and the opt-out list alike. Staff with
+``view_full_phone`` search as before."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
