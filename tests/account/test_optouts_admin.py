@@ -193,6 +193,10 @@ def test_a_marketing_message_is_not_resent_to_an_opted_out_number(client, sms_sa
     client.force_login(staff("resender", "tencent_sms.view_smslog", "tencent_sms.resend_smslog"))
     url = reverse("admin:tencent_sms_smslog_resend", args=[original.pk])
     page = client.get(url)
+    # Said on the confirmation page, with nothing to submit...
+    assert "opted out of marketing messages: will not be resent" in page.content.decode()
+    assert page.context["sendable"] == 0
+    # ...and refused when submitted anyway (a crafted POST, or an opt-out since).
     response = client.post(url, {"resend_token": page.context["token"]}, follow=True)
     (text,) = texts(response)
     assert "was not resent" in text and "opted out" in text and "5678" in text
