@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_tencent_sms import send_sms
@@ -215,3 +217,22 @@ def test_a_test_message_of_a_marketing_template_says_the_number_opted_out(client
     assert response.status_code == 200
     assert "opted out of marketing messages" in response.content.decode()
     assert sms_sandbox.requests == [] and SmsLog.objects.get().status == "opted_out"
+
+
+def test_the_changelist_costs_the_same_queries_at_any_size(client):
+    adder = staff("adder")
+
+    def add(count, start):
+        for i in range(start, start + count):
+            reply = SmsReply.objects.create(phone=f"+86137{i:08d}", text="TD", replied_at=WHEN)
+            SmsOptOut.objects.create(phone=reply.phone, source="reply", reply=reply)
+            SmsOptOut.objects.create(phone=f"+86139{i:08d}", source="staff", added_by=adder)
+
+    client.force_login(staff("viewer", VIEW))
+    add(1, 0)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(CHANGELIST).status_code == 200
+    add(30, 1)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(CHANGELIST).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
