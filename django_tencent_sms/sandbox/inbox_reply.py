@@ -88,7 +88,8 @@ def _replies(
         else:
             fate = f"pushed to the site: no answer ({push.answer[:80]})"
         when = push.body.get("time", 0)
-        found.append((float(when) if isinstance(when, int) else 0.0, str(push.body["text"]), fate))
+        text = str(push.body.get("text", ""))
+        found.append((float(when) if isinstance(when, int) else 0.0, text, fate))
     for reply in pending:
         if _same_number(reply.callback_item(), digits):
             fate = "waiting for the site to pull it (等待拉取)"

@@ -3,6 +3,7 @@ sending marketing messages to that number. Real sockets throughout."""
 
 from __future__ import annotations
 
+import socket
 from html.parser import HTMLParser
 
 import pytest
@@ -125,3 +126,22 @@ def test_the_reply_form_escapes_what_was_typed(sandbox):
     assert "<script>alert(1)" not in page
     (reply_form,) = [f for f in Forms(page).forms if "/inbox/reply" in f["action"]]
     assert reply_form["fields"]["phone"] == typed
+
+
+def test_a_reply_the_site_did_not_take_says_so(sandbox):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    sandbox.reply_callback_url = f"http://127.0.0.1:{closed}/sms/callbacks/reply/x/"
+    sandbox.reply(PHONE, "退订")
+    assert wait_until(lambda: sandbox.pushes)
+    assert "<q>退订</q>: pushed to the site: no answer" in inbox(sandbox, PHONE)
+
+
+def test_a_reply_the_site_refused_says_so(live_server, transactional_db, sandbox):
+    url = reverse("tencent_sms_callbacks:reply", kwargs={"token": "wrong-token-0123456789"})
+    sandbox.reply_callback_url = live_server.url + url
+    sandbox.reply(PHONE, "退订")
+    assert wait_until(lambda: sandbox.pushes)
+    assert "pushed to the site: refused, HTTP 403" in inbox(sandbox, PHONE)
+    assert not SmsOptOut.objects.exists()
