@@ -221,7 +221,8 @@ def demo(args: list[str]) -> int:
             f"  Sign up:         {site}/accounts/signup/\n"
             f"  Admin:           {site}/admin/   (user {username!r}, password {password!r})\n"
             f"  Emulator inbox:  http://127.0.0.1:{sandbox_port}/_sandbox/inbox"
-            "   (the codes and messages the site sends)\n"
+            "   (the codes and messages the site sends; filter by a number to reply as it:\n"
+            "                   退订 puts it on the opt-out list, and marketing messages stop)\n"
             "\n  Ctrl-C stops both.\n",
             flush=True,
         )

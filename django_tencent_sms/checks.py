@@ -54,6 +54,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         _check_sign,
         _check_max_param_length,
         _check_unmatched_report_days,
+        _check_opt_out_keywords,
         check_otp_settings,
     ):
         try:
@@ -263,6 +264,25 @@ def _check_max_param_length() -> list[checks.CheckMessage]:
             f"{SETTING_NAME}['MAX_PARAM_LENGTH'] must be a whole number of characters (1 or "
             f"more) or None, not {length!r}.",
             "E022",
+        )
+    ]
+
+
+def _check_opt_out_keywords() -> list[checks.CheckMessage]:
+    """E033: the replies that opt a number out (``account.optout_keywords``)."""
+    from django_tencent_sms.account.optout_keywords import keyword_problems
+
+    problems = keyword_problems(sms_settings.OPT_OUT_KEYWORDS)
+    if not problems:
+        return []
+    return [
+        _error(
+            f"{SETTING_NAME}['OPT_OUT_KEYWORDS'] {'; '.join(problems[:5])}"
+            f"{' …' if len(problems) > 5 else ''}.",
+            "E033",
+            hint="A list of whole replies, such as ['退订', 'TD', 'STOP']; an empty list opts "
+            "nobody out by reply. Until it is fixed, a value that is not a list is replaced by "
+            "the default keywords.",
         )
     ]
 

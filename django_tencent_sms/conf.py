@@ -94,6 +94,9 @@ DEFAULTS: dict[str, Any] = {
     "VOICE_API_URL": "https://cloud.tim.qq.com/v5/tlsvoicesvr",
     "VOICE_SDK_APP_ID": "",
     "VOICE_ENDPOINT": "vms.tencentcloudapi.com",
+    # Replies that put their number on the opt-out list (account.optouts): the whole reply,
+    # normalised (NFKC, case-folded, spaces and punctuation around it trimmed), is one of these.
+    "OPT_OUT_KEYWORDS": ("退订", "TD", "T", "N", "STOP", "UNSUBSCRIBE"),
 }
 
 # Keys whose values must never be shown.

@@ -36,6 +36,7 @@ __all__ = [
     "HTTPStatusError",
     "InvalidMessage",
     "InvalidResponse",
+    "OptedOut",
     "ResponseTimeout",
     "SmsError",
     "TencentAccountError",
@@ -81,6 +82,21 @@ class InvalidMessage(SmsError, ValidationError):
 
     def __repr__(self) -> str:
         return f"InvalidMessage({str(self)!r}, code={self.code!r})"
+
+
+class OptedOut(InvalidMessage):
+    """The number is on the opt-out list and the message is a marketing one: nothing was sent.
+
+    Unlike the other ``InvalidMessage`` refusals, the attempt is on record: ``exc.log`` is its
+    ``SmsLog``, with status ``opted_out``. ``code`` is ``opted_out``.
+    """
+
+    def __init__(self, message: str, log: SmsLog | None = None) -> None:
+        super().__init__(message, code="opted_out")
+        self.log = log
+
+    def __repr__(self) -> str:
+        return f"OptedOut({str(self)!r})"
 
 
 class TencentSmsError(SmsError):

@@ -45,6 +45,12 @@ sms_reply_received = Signal()
 #: fewer units left than ``TENCENT_SMS["LOW_BALANCE"]`` (``balance``: ``account.balance.Balance``).
 low_balance = Signal()
 
+# Opt-outs (django_tencent_sms.account.optouts).
+#: ``number_opted_out(sender=SmsOptOut, entry, reply)``: ``entry.phone`` was put on the opt-out
+#: list (``entry.source`` says how); ``reply`` is the ``SmsReply`` that asked, or None. Sent once
+#: per entry: a replayed reply, or a number already listed, sends nothing.
+number_opted_out = Signal()
+
 
 def notify(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` to every receiver; a receiver's error is logged, never raised.

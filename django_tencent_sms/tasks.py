@@ -69,34 +69,51 @@ def send_queued_sms(log_id: int) -> str:
 
 
 @task
-def send_queued_batch(log_ids: list[int]) -> dict[str, int]:
+def send_queued_batch(log_ids: list[int], include_opted_out: bool = False) -> dict[str, int]:
     """Send one batch of ``queued`` bulk rows (``sending.batch.send_batch``) in one request;
     return the batch's counts. Running it twice for the same ids sends at most once."""
-    summary = send_batch(log_ids)
+    summary = send_batch(log_ids, include_opted_out=include_opted_out)
     _recover_now_and_then(send_queued_batch)
     return {
         "sent": summary.sent,
         "failed": summary.failed,
         "unknown": summary.unknown,
+        "opted_out": summary.opted_out,
         "fee": summary.fee,
     }
 
 
-def enqueue_batch_on_commit(log_ids: list[int], *, using: str | None = None) -> None:
+def enqueue_batch_on_commit(
+    log_ids: list[int], *, using: str | None = None, include_opted_out: bool = False
+) -> None:
     """Enqueue ``send_queued_batch(log_ids)`` once the transaction that wrote the rows commits.
+    ``include_opted_out`` is handed to the task (a batch enqueued again by ``requeue_batch``
+    skips opted-out numbers whatever it was).
 
     When the task backend refuses the task, the batch's rows become ``failed`` (nothing was
     sent) and the error is logged (raised too when no transaction was open)."""
     using = using or router.db_for_write(SmsLog)
     at_once = not transaction.get_connection(using).in_atomic_block
     transaction.on_commit(
-        partial(_enqueue_batch, list(log_ids), using=using, reraise=at_once), using=using
+        partial(
+            _enqueue_batch,
+            list(log_ids),
+            using=using,
+            reraise=at_once,
+            include_opted_out=include_opted_out,
+        ),
+        using=using,
     )
 
 
-def _enqueue_batch(log_ids: list[int], *, using: str, reraise: bool) -> None:
+def _enqueue_batch(
+    log_ids: list[int], *, using: str, reraise: bool, include_opted_out: bool = False
+) -> None:
     try:
-        send_queued_batch.enqueue(log_ids)
+        if include_opted_out:
+            send_queued_batch.enqueue(log_ids, include_opted_out=True)
+        else:  # the arguments of every other batch, as before
+            send_queued_batch.enqueue(log_ids)
     except Exception as exc:
         SmsLog.objects.using(using).filter(pk__in=log_ids, status=SmsLog.Status.QUEUED).update(
             status=SmsLog.Status.FAILED,

@@ -340,6 +340,7 @@ def test_demo_setup_reuses_what_exists(demo):
     assert sorted(SmsTemplate.objects.values_list("name", "tpl_id", "type")) == [
         ("login-code", 1001, "verification"),
         ("order-shipped", 2001, "notification"),
+        ("sale-notice", 3001, "marketing"),
     ]
     assert profile_phone(demo) == DEMO_PHONE
 

@@ -22,6 +22,7 @@ STATUS_ICONS: dict[str, str] = {
     SmsLog.Status.FAILED: "✗",
     SmsLog.Status.UNDELIVERED: "✗",
     SmsLog.Status.UNKNOWN: "?",
+    SmsLog.Status.OPTED_OUT: "⊘",
 }
 
 

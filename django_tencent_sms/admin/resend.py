@@ -10,6 +10,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
+from django_tencent_sms.account.optouts import opted_out_among
 from django_tencent_sms.admin.display import refusal, status_badge
 from django_tencent_sms.exceptions import (
     ConfigurationError,
@@ -54,6 +55,14 @@ def confirmation(model_admin, request, logs, *, action: bool) -> TemplateRespons
         }
         for log in logs
     ]
+    # Marketing messages to numbers on the opt-out list: resending them is refused.
+    for row in rows:
+        template = row["log"].template
+        row["marketing"] = template is not None and template.type == SmsTemplate.Type.MARKETING
+    listed = opted_out_among(row["log"].phone for row in rows if row["marketing"])
+    for row in rows:
+        phone = row["log"].phone
+        row["opted_out"] = row["marketing"] and (getattr(phone, "as_e164", None) or phone) in listed
     token = secrets.token_urlsafe(16)
     request.session[CONFIRMATION_SESSION_KEY] = token
     context = {
@@ -61,7 +70,7 @@ def confirmation(model_admin, request, logs, *, action: bool) -> TemplateRespons
         "title": gettext("Resend SMS messages?"),
         "opts": model_admin.opts,
         "rows": rows,
-        "sendable": sum(1 for row in rows if not row["verification"]),
+        "sendable": sum(1 for row in rows if not (row["verification"] or row["opted_out"])),
         "action": action,
         "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "original": logs[0] if not action else None,

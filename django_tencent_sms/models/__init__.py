@@ -1,4 +1,4 @@
-"""The app's tables: templates, the send log, verification codes and replies.
+"""The app's tables: templates, the send log, verification codes, replies and opt-outs.
 
 One module per table family; everything is importable from here, as Django and the rest of the
 app expect (``from django_tencent_sms.models import SmsLog``).
@@ -6,6 +6,7 @@ app expect (``from django_tencent_sms.models import SmsLog``).
 
 from django_tencent_sms.models.codes import CodeRefusal, VerificationCode
 from django_tencent_sms.models.log import SmsLog
+from django_tencent_sms.models.optouts import SmsOptOut
 from django_tencent_sms.models.replies import SmsReply, reply_text_hash
 from django_tencent_sms.models.templates import (
     MAX_CONTENT_LENGTH,
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_RESULT",
     "CodeRefusal",
     "SmsLog",
+    "SmsOptOut",
     "SmsReply",
     "SmsTemplate",
     "UnmatchedReport",

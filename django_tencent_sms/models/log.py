@@ -29,6 +29,8 @@ class SmsLog(models.Model):
         # Set from Tencent's delivery reports.
         DELIVERED = "delivered", _("Delivered")
         UNDELIVERED = "undelivered", _("Not delivered")
+        # Not sent: the number is on the opt-out list (models.optouts); no request was made.
+        OPTED_OUT = "opted_out", _("Opted out")
 
     phone = PhoneNumberField(_("phone"))
     template = models.ForeignKey(

@@ -28,8 +28,9 @@ from datetime import datetime
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
+from django_tencent_sms.account.optouts import announce, opt_out_replies
 from django_tencent_sms.masking import mask_phone
-from django_tencent_sms.models import SmsLog, SmsReply, reply_text_hash
+from django_tencent_sms.models import SmsLog, SmsOptOut, SmsReply, reply_text_hash
 from django_tencent_sms.protocol.reports import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
@@ -238,6 +239,8 @@ def _row(reply: IncomingReply, now: datetime) -> SmsReply:
 def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = None) -> ReplyOutcome:
     """Store each reply once (by number, time and text, as ``SmsReply``'s unique constraint
     says), then send ``sms_reply_received`` for each new one. ``now`` is the ``received_at``.
+    A new reply that is an unsubscribe keyword puts its number on the opt-out list in the same
+    transaction (``account.optouts.opt_out_replies``; ``number_opted_out`` follows).
 
     One query finds those already stored and one inserts the rest; should that insert fail
     (another process stored one of them meanwhile, or the database refuses one), the rows are
@@ -246,6 +249,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
     """
     now = now or timezone.now()
     outcome = ReplyOutcome()
+    opted_out: list[SmsOptOut] = []
     unique: dict[tuple[str, datetime, str], SmsReply] = {}
     for reply in replies:
         outcome.received += 1
@@ -256,6 +260,8 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
             stored = stored_keys(unique)
             new = [row for key, row in unique.items() if key not in stored]
             outcome.replies, failed = _insert(new)
+            # Unsubscribe keywords: committed with the reply, judged once (a replay is not new).
+            opted_out = opt_out_replies(outcome.replies)
         outcome.failed = len(failed)
         outcome.failed_replies = [_name(row) for row in failed]
     outcome.stored = len(outcome.replies)
@@ -263,6 +269,7 @@ def store_replies(replies: Iterable[IncomingReply], *, now: datetime | None = No
     for row in outcome.replies:
         logger.info("Reply from %s stored (#%s)", mask_phone(row.phone), row.pk)
         notify(sms_reply_received, SmsReply, reply=row)
+    announce(opted_out)
     return outcome
 
 

@@ -2,6 +2,7 @@
 
 ``GET messages`` (``?phone=`` filters) · ``GET requests`` · ``POST reset`` · ``POST faults`` ·
 ``POST templates`` · ``GET inbox`` (an HTML page; ``?phone=``) · ``POST inbox/clear`` ·
+``POST inbox/reply`` (the inbox's reply form: ``phone`` and ``text``, form-encoded) ·
 ``POST reply`` (a person answers: ``{"phone", "text", "sign"?, "extend"?}``) · ``GET reports``
 (pending delivery reports and replies, and the pushes made to the callbacks) · ``POST
 packages`` (the prepaid packages: ``{"packages": [{"amount", "used"?, "days"?}]}``).
@@ -23,6 +24,7 @@ from django_tencent_sms.sandbox.inbox import (
     render_inbox,
     verification_code,
 )
+from django_tencent_sms.sandbox.inbox_reply import parse_reply_form
 from django_tencent_sms.sandbox.pushes import Push
 from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
 from django_tencent_sms.sandbox.server import HttpRequest, Reply, json_reply
@@ -111,7 +113,12 @@ def _reset(sandbox: Controlled, request: HttpRequest) -> Reply:
 
 
 def _inbox(sandbox: Controlled, request: HttpRequest) -> Reply:
-    page = render_inbox(sandbox.messages, request.query.get("phone", ""))
+    page = render_inbox(
+        sandbox.messages,
+        request.query.get("phone", ""),
+        pushes=sandbox.pushes,
+        pending_replies=sandbox.pending_replies,
+    )
     return Reply(200, page.encode("utf-8"), "text/html; charset=utf-8", INBOX_HEADERS)
 
 
@@ -119,6 +126,17 @@ def _clear_inbox(sandbox: Controlled, request: HttpRequest) -> Reply:
     """Reset the sandbox, then back to the inbox (with the same ``?phone=``)."""
     sandbox.reset()
     location = inbox_url(request.query.get("phone", ""))
+    return Reply(303, b"", "text/plain; charset=utf-8", (("Location", location),))
+
+
+def _inbox_reply(sandbox: Controlled, request: HttpRequest) -> Reply:
+    """The inbox's reply form: the person replies, then back to the inbox (same ``?phone=``)."""
+    try:
+        phone, text = parse_reply_form(request.body)
+        sandbox.reply(phone, text)
+    except (TypeError, ValueError) as exc:
+        raise _Invalid(str(exc)) from None
+    location = inbox_url(request.query.get("phone", "") or phone)
     return Reply(303, b"", "text/plain; charset=utf-8", (("Location", location),))
 
 
@@ -200,6 +218,7 @@ _ROUTES: dict[str, tuple[str, Callable[[Controlled, HttpRequest], Reply]]] = {
     "templates": ("POST", _templates),
     "inbox": ("GET", _inbox),
     "inbox/clear": ("POST", _clear_inbox),
+    "inbox/reply": ("POST", _inbox_reply),
     "reply": ("POST", _reply),
     "reports": ("GET", _reports),
     "packages": ("POST", _packages),

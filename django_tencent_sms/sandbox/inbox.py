@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django_tencent_sms.protocol.reports import IncomingReply
+from django_tencent_sms.sandbox.inbox_reply import render_reply_panel
+from django_tencent_sms.sandbox.pushes import Push
 from django_tencent_sms.sandbox.records import SandboxMessage
 
 __all__ = [
@@ -49,7 +52,9 @@ form{display:inline-flex;gap:.5rem;align-items:center;margin:0 1rem .75rem 0;fle
 input,button{font:inherit;padding:.3rem .6rem}
 .code{border:2px solid #0052d9;border-radius:.5rem;padding:.75rem 1rem;margin:0 0 1rem;
 background:#f0f5ff}
-.code h2{font-size:1rem;margin:0}
+.code h2,.reply h2{font-size:1rem;margin:0}
+.reply{border:1px solid #999;border-radius:.5rem;padding:.75rem 1rem;margin:0 0 1rem}
+.replies{margin:.25rem 0 0;padding-left:1.25rem}
 .digits{font-size:2.75rem;font-weight:700;letter-spacing:.15em;
 font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin-right:1rem}
 table{border-collapse:collapse;width:100%}
@@ -221,9 +226,17 @@ def _code_panel(newest: SandboxMessage | None, phone: str) -> str:
     return f'<section class="code" aria-labelledby="code-title">{heading}{body}</section>'
 
 
-def render_inbox(messages: Sequence[SandboxMessage], phone: str = "") -> str:
+def render_inbox(
+    messages: Sequence[SandboxMessage],
+    phone: str = "",
+    *,
+    pushes: Sequence[Push] = (),
+    pending_replies: Sequence[IncomingReply] = (),
+) -> str:
     """The inbox page: ``messages`` (oldest first, as the sandbox keeps them) newest first,
-    only those to ``phone`` when it has digits, with that number's newest code on top."""
+    only those to ``phone`` when it has digits, with that number's newest code on top and a
+    form to reply as that number (``inbox_reply``; its replies from ``pushes`` and
+    ``pending_replies``)."""
     filtered = bool(phone_digits(phone))
     shown = filter_messages(messages, phone)[::-1]
     parts = [
@@ -253,6 +266,8 @@ def render_inbox(messages: Sequence[SandboxMessage], phone: str = "") -> str:
     ]
     if filtered:
         parts.append(_code_panel(shown[0] if shown else None, phone))
+        number = _number(shown[0]) if shown else phone.strip()
+        parts.append(render_reply_panel(phone, number, pushes, pending_replies))
     if shown:
         headers = (
             _label("Time", "时间"),

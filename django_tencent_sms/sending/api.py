@@ -14,6 +14,7 @@ import phonenumbers
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
+from django_tencent_sms.account.optouts import refuse_if_opted_out
 from django_tencent_sms.backends import BaseBackend, get_backend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import InvalidMessage
@@ -68,6 +69,10 @@ def send_sms(
     parameters (``secret_params``, verification templates) are refused with ``InvalidMessage``
     (code ``secret_params``): the log does not keep what a worker would need to send them.
     ``backend`` cannot be combined with it: the worker uses ``TENCENT_SMS['BACKEND']``.
+
+    With a template of type ``marketing``, a number on the opt-out list (``account.optouts``) is
+    not sent to: the log is written ``opted_out`` and ``OptedOut`` (an ``InvalidMessage``, code
+    ``opted_out``, with ``exc.log``) is raised. A queued one is checked again by the worker.
     """
     if background:
         if backend is not None:
@@ -99,7 +104,8 @@ def resend(log: SmsLog, *, user: Any = None, backend: BaseBackend | None = None)
     ``extend``; ``user`` is recorded as ``resent_by``. Raises what ``send_sms`` raises.
 
     A verification code is never sent twice: for such a message this raises ``InvalidMessage``
-    (code ``verification_code``) and sends nothing; the person must request a fresh code.
+    (code ``verification_code``) and sends nothing; the person must request a fresh code. A
+    marketing message to a number that opted out since raises ``OptedOut``, as ``send_sms``.
     """
     if is_verification(log):
         raise InvalidMessage(
@@ -155,6 +161,7 @@ def _send(
         backend=backend.name,
         **log_fields,
     )
+    refuse_if_opted_out(log, content.template)  # a marketing message to an opted-out number
     log_rows.insert(log)
     return deliver(log, message, backend)
 
@@ -195,7 +202,7 @@ def _queue(
             params={"name": content.template_name},
         )
     backend = get_backend()  # a broken configuration fails here, not later in a worker
-    log = SmsLog.objects.create(
+    log = SmsLog(
         phone=number.as_e164,
         template=content.template,
         tpl_id=content.tpl_id,
@@ -206,6 +213,8 @@ def _queue(
         status=SmsLog.Status.QUEUED,
         backend=backend.name,
     )
+    refuse_if_opted_out(log, content.template)  # the worker checks again, at send time
+    log.save(force_insert=True)
     if enqueue_on_commit(log):
         # Enqueued already (no transaction was open): with the immediate task backend the
         # message has been sent by now, so hand back the row as it is.

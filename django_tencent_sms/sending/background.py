@@ -12,6 +12,7 @@ import logging
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django_tencent_sms.account.optouts import OptOutFilter, mark_opted_out
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.exceptions import InvalidMessage, SmsError
 from django_tencent_sms.masking import mask_phone
@@ -37,7 +38,8 @@ def send_queued(log_id: int) -> str:
     ``sending`` marks it ``unknown`` (a worker may have died mid-request; nothing is resent) with
     a conditional UPDATE too; if that worker is in fact alive, its outcome replaces ``unknown``
     when it arrives. The message is rebuilt from the row and validated again: a template
-    deactivated or changed since makes the log ``failed`` with the reason. Outcomes are
+    deactivated or changed since makes the log ``failed`` with the reason, and a marketing
+    message to a number that opted out since makes it ``opted_out``. Outcomes are
     recorded, logged and signalled by ``deliver`` as for ``send_sms``.
 
     Returns the log's status after the call (``"missing"`` when the row is gone).
@@ -60,6 +62,10 @@ def send_queued(log_id: int) -> str:
         message = _rebuild(log)
     except InvalidMessage as exc:
         _record_invalid(log, exc)
+        return str(log.status)
+    # A marketing message to a number that opted out after it was queued: not sent.
+    if OptOutFilter(log.template, bulk=False).split([log])[1]:
+        mark_opted_out([log])
         return str(log.status)
     with contextlib.suppress(SmsError):  # recorded, logged and signalled by deliver()
         deliver(log, message, backend)

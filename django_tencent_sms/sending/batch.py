@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django_tencent_sms.account.optouts import OptOutFilter, mark_opted_out
 from django_tencent_sms.backends import BaseBackend, get_backend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import (
@@ -243,7 +244,9 @@ def mark_not_sent(rows: list[SmsLog], exc: BaseException, summary: BulkSummary) 
 # --- a queued batch, in a task ---------------------------------------------------------------
 
 
-def send_batch(log_ids: Iterable[int], backend: BaseBackend | None = None) -> BulkSummary:
+def send_batch(
+    log_ids: Iterable[int], backend: BaseBackend | None = None, *, include_opted_out: bool = False
+) -> BulkSummary:
     """Send the ``queued`` rows among ``log_ids`` (one batch written by ``queue_bulk``) in one
     request, and return the batch's ``BulkSummary``.
 
@@ -251,7 +254,9 @@ def send_batch(log_ids: Iterable[int], backend: BaseBackend | None = None) -> Bu
     a locked, conditional UPDATE (``queued`` → ``sending``), so only one call sends them; rows a
     call finds ``sending`` (a worker may have died mid-request) become ``unknown`` and are never
     sent again. The message is rebuilt from the rows and validated again: a template deactivated
-    since makes them ``failed`` with the reason.
+    since makes them ``failed`` with the reason. The opt-out list is read again after the
+    claim: rows whose number opted out since they were queued become ``opted_out`` and are not
+    sent (unless ``include_opted_out``, as given to ``queue_bulk``; never for marketing).
 
     Outcomes are recorded on the rows as by ``send_bulk``; a transport failure or a refusal is
     in ``summary.stopped_by``, not raised. ``ValueError`` (before anything is taken) when the
@@ -286,6 +291,10 @@ def send_batch(log_ids: Iterable[int], backend: BaseBackend | None = None) -> Bu
     except InvalidMessage as exc:
         _record_invalid(rows, exc, summary)
         return summary
+    opt_outs = OptOutFilter(content.template, bulk=True, include_opted_out=include_opted_out)
+    rows, opted_out = opt_outs.split(rows)  # an opt-out that came after queueing wins
+    mark_opted_out(opted_out)
+    summary.opted_out += len(opted_out)
     numbers: list[phonenumbers.PhoneNumber] = []
     sendable: list[SmsLog] = []
     for row in rows:

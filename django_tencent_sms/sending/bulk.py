@@ -14,12 +14,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import phonenumbers
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from django_tencent_sms.account.optouts import (
+    OptOutFilter,
+    check_include_opted_out,
+    opted_out_fields,
+)
 from django_tencent_sms.backends import BaseBackend, get_backend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import InvalidMessage
@@ -49,6 +55,7 @@ def send_bulk(
     extend: str = "",
     backend: BaseBackend | None = None,
     background: bool = False,
+    include_opted_out: bool = False,
 ) -> BulkSummary:
     """Send one templated SMS to every number of ``phones`` and return a ``BulkSummary``.
 
@@ -87,6 +94,13 @@ def send_bulk(
     summary so far as ``exc.summary`` (``exc.summary.total`` numbers were read).
     The same happens when a Tencent refusal stops the send, and for a ``ConfigurationError``.
 
+    Numbers on the opt-out list (``account.optouts``) are skipped: each gets a row with status
+    ``opted_out`` and no request, counted in ``summary.opted_out``. The list is read for each
+    batch just before its rows are written (in the background: again by the worker, just before
+    its request), so an opt-out that arrives during the send applies to the batches after it.
+    ``include_opted_out=True`` sends to them anyway, for a message everyone must get (a service
+    notice); it is refused (``ValueError``) with a marketing template.
+
     ``sms_sent`` and ``sms_failed`` fire for each row whose outcome came from the backend or
     from validation (``log.batch`` tells bulk rows apart).
     """
@@ -97,9 +111,11 @@ def send_bulk(
 
         return queue_bulk(
             phones, template, params, sign=sign, ext=ext, extend=extend,
-            on_batch=enqueue_batch_on_commit,
+            on_batch=partial(enqueue_batch_on_commit, include_opted_out=include_opted_out),
+            include_opted_out=include_opted_out,
         )  # fmt: skip
     content = prepare_content(template, params, sign=sign, ext=ext, extend=extend)
+    check_include_opted_out(content.template, include_opted_out)
     backend = backend if backend is not None else get_backend()
     summary = BulkSummary(batch=uuid.uuid4())
 
@@ -111,6 +127,7 @@ def send_bulk(
     stream = _Stream(
         content, summary, status=SmsLog.Status.PENDING, backend_name=backend.name, on_batch=deliver
     )
+    stream.opt_outs = OptOutFilter(content.template, bulk=True, include_opted_out=include_opted_out)
     try:
         try:
             stream.run(phones)
@@ -122,13 +139,15 @@ def send_bulk(
         _stopped(exc, summary)
         raise
     logger.info(
-        "Bulk send %s: %d numbers, %d sent, %d failed, %d unknown, %d invalid, fee %d",
+        "Bulk send %s: %d numbers, %d sent, %d failed, %d unknown, %d invalid, %d opted out, "
+        "fee %d",
         summary.batch,
         summary.total,
         summary.sent,
         summary.failed,
         summary.unknown,
         summary.invalid,
+        summary.opted_out,
         summary.fee,
     )
     return summary
@@ -143,6 +162,7 @@ def queue_bulk(
     ext: str = "",
     extend: str = "",
     on_batch: Callable[[list[int]], object],
+    include_opted_out: bool = False,
 ) -> BulkSummary:
     """Like ``send_bulk``, but write each batch's rows as ``queued`` and hand their ids to
     ``on_batch`` (e.g. to enqueue a task that calls ``send_batch``) instead of sending them.
@@ -152,8 +172,12 @@ def queue_bulk(
     later ``send_batch`` could not send them. When ``on_batch`` raises, that batch's rows stay
     ``queued``, the numbers read but not yet written get ``failed`` rows, and the exception is
     raised with ``exc.summary``.
+
+    Numbers on the opt-out list get ``opted_out`` rows, as with ``send_bulk``; pass the same
+    ``include_opted_out`` to ``send_batch``, which checks the list again at send time.
     """
     content = prepare_content(template, params, sign=sign, ext=ext, extend=extend)
+    check_include_opted_out(content.template, include_opted_out)
     if content.secret:
         raise InvalidMessage(
             _(
@@ -172,6 +196,7 @@ def queue_bulk(
     stream = _Stream(
         content, summary, status=SmsLog.Status.QUEUED, backend_name="", on_batch=hand_on
     )
+    stream.opt_outs = OptOutFilter(content.template, bulk=True, include_opted_out=include_opted_out)
     try:
         stream.run(phones)
     except BaseException as exc:
@@ -204,6 +229,8 @@ class _Stream:
         self.region = sms_settings.DEFAULT_REGION
         self.waiting: dict[bool, list[phonenumbers.PhoneNumber]] = {True: [], False: []}
         self.invalid: list[tuple[SmsLog, InvalidMessage]] = []
+        #: Which numbers are skipped as opted out (set by the caller; none by default).
+        self.opt_outs = OptOutFilter(None, bulk=False)
 
     def run(self, phones: Iterable[Any]) -> None:
         if isinstance(phones, (str, bytes, phonenumbers.PhoneNumber)):
@@ -257,6 +284,7 @@ class _Stream:
 
     def flush(self, domestic: bool) -> None:
         numbers, self.waiting[domestic] = self.waiting[domestic], []
+        numbers, opted_out = self.opt_outs.split(numbers)
         rows = [
             self.content.row(
                 n,  # the PhoneNumber itself: a string would be parsed again
@@ -266,8 +294,16 @@ class _Stream:
             )
             for n in numbers
         ]
-        create_rows(rows)
-        self.on_batch(rows, numbers)
+        skipped = [
+            self.content.row(
+                n, batch=self.summary.batch, backend=self.backend_name, **opted_out_fields()
+            )
+            for n in opted_out
+        ]
+        create_rows(rows + skipped)
+        self.summary.opted_out += len(skipped)
+        if rows:
+            self.on_batch(rows, numbers)
 
     def flush_invalid(self) -> None:
         invalid, self.invalid = self.invalid, []

@@ -20,9 +20,10 @@ class BulkSummary:
     ``total`` numbers were taken from the input; each has one ``SmsLog`` row with ``batch`` as
     its ``batch`` (``logs`` selects them). ``invalid`` of them were refused before sending (rows
     ``failed``, no request), ``sent``/``failed``/``unknown`` count the others' rows by status,
-    ``queued`` those left for ``send_batch``. ``fee`` is the sum of the billed parts, and
-    ``batches`` the number of batches handed to the backend (one request each with the real
-    backend). ``stopped_by`` is the exception that ended the send early, if one did.
+    ``queued`` those left for ``send_batch``, ``opted_out`` those not sent because the number is
+    on the opt-out list (rows ``opted_out``, no request). ``fee`` is the sum of the billed
+    parts, and ``batches`` the number of batches handed to the backend (one request each with
+    the real backend). ``stopped_by`` is the exception that ended the send early, if one did.
     """
 
     batch: uuid.UUID | None
@@ -32,6 +33,7 @@ class BulkSummary:
     unknown: int = 0
     invalid: int = 0
     queued: int = 0
+    opted_out: int = 0
     fee: int = 0
     batches: int = 0
     stopped_by: BaseException | None = field(default=None, repr=False, compare=False)

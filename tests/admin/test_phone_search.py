@@ -1,8 +1,8 @@
 """Masked means masked: staff who may not see whole numbers cannot find a row by its number.
 
 An exact-number search is an oracle (10,000 guesses unmask a 4-digit mask), and so is a search
-by digits; on the send log, the replies and the codes alike. Staff with ``view_full_phone``
-search as before."""
+by digits; on the send log, the replies, the codes and the opt-out list alike. Staff with
+``view_full_phone`` search as before."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from django_tencent_sms.models import SmsLog, SmsReply, VerificationCode
+from django_tencent_sms.models import SmsLog, SmsOptOut, SmsReply, VerificationCode
 from tests.helpers import staff
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ ADMINS = {
     "log": ("tencent_sms_smslog", "tencent_sms.view_smslog"),
     "reply": ("tencent_sms_smsreply", "tencent_sms.view_smsreply"),
     "code": ("tencent_sms_verificationcode", "tencent_sms.view_verificationcode"),
+    "optout": ("tencent_sms_smsoptout", "tencent_sms.view_smsoptout"),
 }
 
 
@@ -46,6 +47,8 @@ def make(kind, phone, **fields):
         return SmsLog.objects.create(
             phone=phone, tpl_id=2001, params=["A-1"], status="sent", created_at=WHEN, **fields
         )
+    if kind == "optout":
+        return SmsOptOut.objects.create(phone=phone, source="api", created_at=WHEN, **fields)
     if kind == "reply":
         return SmsReply.objects.create(
             phone=phone, text=fields.pop("text", "好的"), replied_at=WHEN, **fields

@@ -16,7 +16,8 @@ DEMO_PHONE = "+8613800138000"
 
 def sample_templates():
     """(name, Tencent template ID, text, type): the verification template the OTP settings
-    name (every code is sent with it: sign-in, sign-up, change of number), and a notification."""
+    name (every code is sent with it: sign-in, sign-up, change of number), a notification,
+    and a marketing message (not sent to numbers that replied 退订 from the emulator's inbox)."""
     return [
         (
             settings.TENCENT_SMS["OTP"]["TEMPLATE"],
@@ -25,6 +26,7 @@ def sample_templates():
             SmsTemplate.Type.VERIFICATION,
         ),
         ("order-shipped", 2001, "您的订单{1}已发货，快递单号{2}。", SmsTemplate.Type.NOTIFICATION),
+        ("sale-notice", 3001, "双11大促，全场{1}折起！回T退订", SmsTemplate.Type.MARKETING),
     ]
 
 
