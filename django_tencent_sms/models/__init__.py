@@ -7,6 +7,8 @@ app expect (``from django_tencent_sms.models import SmsLog``).
 from django_tencent_sms.models.codes import CodeRefusal, VerificationCode
 from django_tencent_sms.models.log import SmsLog
 from django_tencent_sms.models.replies import SmsReply, reply_text_hash
+from django_tencent_sms.models.review import Reach, ReviewStatus
+from django_tencent_sms.models.signs import SmsSign
 from django_tencent_sms.models.templates import (
     MAX_CONTENT_LENGTH,
     MAX_FEE,
@@ -20,8 +22,11 @@ __all__ = [
     "MAX_FEE",
     "MAX_RESULT",
     "CodeRefusal",
+    "Reach",
+    "ReviewStatus",
     "SmsLog",
     "SmsReply",
+    "SmsSign",
     "SmsTemplate",
     "VerificationCode",
     "placeholder_numbers",
