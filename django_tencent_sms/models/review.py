@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-__all__ = ["ReviewStatus", "Reach"]
+__all__ = ["Reach", "ReviewStatus"]
 
 
 class ReviewStatus(models.TextChoices):
