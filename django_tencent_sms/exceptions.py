@@ -64,6 +64,7 @@ class InvalidMessage(SmsError, ValidationError):
 
     A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
     ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
+    ``template_not_approved`` (Tencent's review status, as last synced, is not approved),
     ``param_too_long``, ``too_long``, ``invalid_param``, ``invalid_sign``, ``invalid_extend``,
     ``verification_code`` when asked to resend a verification code, and ``secret_params`` when
     a message whose parameters were not stored is to be resent or queued.

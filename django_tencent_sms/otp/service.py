@@ -61,6 +61,7 @@ from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
+from django_tencent_sms.sending.content import resolve_template
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import (
     code_failed,
@@ -193,6 +194,9 @@ def _send_code(
     request: HttpRequest | None,
 ) -> VerificationCode:
     number = allowed_number(phone, conf)
+    # A template Tencent has not approved refuses every number alike, before any row is written
+    # (and before an account is looked up, so the answer says nothing about the number).
+    resolve_template(conf["TEMPLATE"])
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
