@@ -32,8 +32,8 @@ from django_tencent_sms.sending.validation import (
 __all__ = [
     "REDACTED",
     "Content",
-    "check_approved",
     "TemplateRef",
+    "check_approved",
     "is_verification",
     "prepare_content",
     "prepare_message",
