@@ -5,15 +5,23 @@ verification codes (read-only, never the code), replies (read-only)."""
 
 from django.contrib import admin
 
+from django_tencent_sms.admin.catalog import SmsSignAdmin
 from django_tencent_sms.admin.log import SmsLogAdmin
 from django_tencent_sms.admin.replies import SmsReplyAdmin
 from django_tencent_sms.admin.templates import SmsTemplateAdmin
 from django_tencent_sms.admin.verification_codes import VerificationCodeAdmin
-from django_tencent_sms.models import SmsLog, SmsReply, SmsTemplate, VerificationCode
+from django_tencent_sms.models import SmsLog, SmsReply, SmsSign, SmsTemplate, VerificationCode
 
-__all__ = ["SmsLogAdmin", "SmsReplyAdmin", "SmsTemplateAdmin", "VerificationCodeAdmin"]
+__all__ = [
+    "SmsLogAdmin",
+    "SmsReplyAdmin",
+    "SmsSignAdmin",
+    "SmsTemplateAdmin",
+    "VerificationCodeAdmin",
+]
 
 admin.site.register(SmsLog, SmsLogAdmin)
 admin.site.register(SmsTemplate, SmsTemplateAdmin)
 admin.site.register(VerificationCode, VerificationCodeAdmin)
 admin.site.register(SmsReply, SmsReplyAdmin)
+admin.site.register(SmsSign, SmsSignAdmin)
