@@ -31,9 +31,8 @@ _SHOWN = 20
 
 
 class CatalogSyncAdmin:
-    """Mixed into ``SmsTemplateAdmin``: the ``sync/`` page behind the changelist's button."""
-
-    change_list_template = "admin/tencent_sms/smstemplate/change_list.html"
+    """Mixed into ``SmsTemplateAdmin``: the ``sync/`` page behind the changelist's button (the
+    admin's ``change_list_template`` is ``admin/tencent_sms/smstemplate/change_list.html``)."""
 
     def has_sync_permission(self, request: HttpRequest) -> bool:
         opts = self.opts  # type: ignore[attr-defined]

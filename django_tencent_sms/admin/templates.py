@@ -88,6 +88,7 @@ class SmsTemplateAdmin(CatalogSyncAdmin, admin.ModelAdmin):
         "synced_at",
     ]
     change_form_template = "admin/tencent_sms/smstemplate/change_form.html"
+    change_list_template = "admin/tencent_sms/smstemplate/change_list.html"
 
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}

@@ -30,7 +30,10 @@ from django_tencent_sms.sandbox.templates import TemplateSource
 from django_tencent_sms.sandbox.v5 import LEGACY_PREFIX, LegacyApi
 from django_tencent_sms.sandbox.workers import validate_size
 
-__all__ = ["Sandbox"]
+__all__ = ["DEFAULT_SIGN_ID", "Sandbox"]
+
+#: The ID under which the signature lists show ``default_sign``.
+DEFAULT_SIGN_ID = 1
 
 
 def _bracketed(host: str) -> str:
@@ -94,6 +97,8 @@ class Sandbox:
             report_success=report_success,
             verbose=lambda: self.verbose,
         )
+        if default_sign:
+            self._state.templates.add_sign(DEFAULT_SIGN_ID, default_sign)
         self._legacy = LegacyApi(self._state, self._account)
         self._cloud = CloudApi(self._state, self._account)
         self._lock = threading.Lock()  # guards the server and its thread
@@ -295,6 +300,28 @@ class Sandbox:
     def add_template(self, tpl_id: int, text: str) -> None:
         """Add or replace a template. TypeError when templates come from a callable."""
         self._state.templates.add(tpl_id, text)
+
+    def set_template_status(
+        self,
+        tpl_id: int,
+        status: str,
+        *,
+        reply: str | None = None,
+        name: str | None = None,
+        international: int | None = None,
+    ) -> None:
+        """Set what Tencent's template lists say of ``tpl_id``: ``approved``, ``reviewing``,
+        ``approved_pending`` or ``rejected`` (with the review ``reply``). Only approved
+        templates can be sent (1014 otherwise). ``ValueError`` for another status."""
+        self._state.templates.set_review(
+            tpl_id, status, reply=reply, name=name, international=international
+        )
+
+    def add_sign(
+        self, sign_id: int, text: str, status: str = "approved", *, reply: str = ""
+    ) -> None:
+        """Add or replace a signature in Tencent's signature lists."""
+        self._state.templates.add_sign(sign_id, text, status, reply=reply)
 
     def fail_next(
         self,
