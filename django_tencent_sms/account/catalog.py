@@ -212,25 +212,55 @@ def _sync_signs(backend: BaseBackend, extra: set[int], now: datetime, report: Sy
     known = set(SmsSign.objects.values_list("sign_id", flat=True)) | extra
     size = backend.catalog_page_size
     seen: set[int] = set()
+    paging = backend.can_page_signs
     for scope in backend.catalog_scopes:
         step = _("listing signatures (International=%(scope)s)") % {"scope": scope}
-        if backend.can_page_signs:
-            pages: Iterable[CatalogPage] = _pages(
-                _fetcher(backend.list_signs, international=scope), size, report, step
+        if paging:
+            try:
+                _apply_sign_pages(
+                    _pages(_fetcher(backend.list_signs, international=scope), size, report, step),
+                    seen,
+                    now,
+                    report,
+                )
+                continue
+            except CatalogSyncFailed as exc:
+                if not _paging_refused(exc, report):
+                    raise
+                paging = False  # an account on the older API: IDs only, as the legacy one
+        if known:
+            _apply_sign_pages(
+                _pages_by_id(backend, sorted(known), size, report, step), seen, now, report
             )
-        else:
-            pages = _pages_by_id(backend, sorted(known), size, report, step)
-        for page in pages:
-            fresh = [i for i in page.items if i.sign_id not in seen]
-            seen.update(i.sign_id for i in page.items)
-            _apply(report, page, fresh, lambda info: [_apply_sign(info, now)], "sign")
-    if not backend.can_page_signs and not known:
+    if not paging and not known:
         report.notes.append(
             _(
-                "The legacy API lists signatures only by their IDs, and none is known: "
+                "Signatures can be listed only by their IDs here, and none is known: "
                 "pass --sign-id (the IDs shown in Tencent's console)."
             )
         )
+
+
+def _apply_sign_pages(
+    pages: Iterable[CatalogPage], seen: set[int], now: datetime, report: SyncReport
+) -> None:
+    for page in pages:
+        fresh = [i for i in page.items if i.sign_id not in seen]
+        seen.update(i.sign_id for i in page.items)
+        _apply(report, page, fresh, lambda info: [_apply_sign(info, now)], "sign")
+
+
+def _paging_refused(exc: CatalogSyncFailed, report: SyncReport) -> bool:
+    """Whether Tencent refused to page through signatures as such: its documentation of
+    ``DescribeSmsSignList`` long required ``SignIdSet``; the current SDK adds ``Limit``."""
+    code = getattr(exc.error, "code", None) or ""
+    if not code.startswith(("MissingParameter", "InvalidParameter", "UnknownParameter")):
+        return False
+    report.notes.append(
+        _("Tencent would not page through signatures (%(code)s): only known IDs were read.")
+        % {"code": code}
+    )
+    return True
 
 
 def _pages_by_id(

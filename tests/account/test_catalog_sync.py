@@ -147,3 +147,22 @@ def test_the_legacy_api_says_when_it_knows_no_signature_id(catalog):
     else:  # API 3.0 pages through every signature
         assert report.notes == []
         assert SmsSign.objects.get(sign_id=1).status == "approved"
+
+
+@pytest.mark.parametrize("catalog", ["cloud"], indirect=True)
+def test_an_account_that_cannot_page_signatures_falls_back_to_known_ids(catalog):
+    from django_tencent_sms.backends.tencentcloud import TencentCloudBackend
+
+    class OlderApi(TencentCloudBackend):
+        """DescribeSmsSignList as Tencent's page documents it: SignIdSet required."""
+
+        def list_signs(self, *, sign_ids=None, **kwargs):
+            if not sign_ids:
+                raise TencentSmsError.for_cloud_code("MissingParameter", "SignIdSet")
+            return super().list_signs(sign_ids=sign_ids, **kwargs)
+
+    catalog.add_sign(4, "另一个", "reviewing")
+    report = sync_catalog(OlderApi(), sign_ids=[4])
+    assert SmsSign.objects.get(sign_id=4).status == "reviewing"
+    assert not SmsSign.objects.filter(sign_id=1).exists()  # its ID was not known
+    assert any("MissingParameter" in note for note in report.notes)
