@@ -94,9 +94,12 @@ def evaluate_legacy_catalog(
         sig.encode("utf-8"), expected.encode("ascii")
     ):
         return _legacy_error(1001)
-    if endpoint == "get_sign":
-        return _legacy_signs(data, templates)
-    return _legacy_templates(data, templates)
+    try:
+        if endpoint == "get_sign":
+            return _legacy_signs(data, templates)
+        return _legacy_templates(data, templates)
+    except Exception as exc:  # a template source that fails must not kill the server
+        return _legacy_error(1007, f"templates unavailable ({type(exc).__name__})")
 
 
 def _legacy_templates(data: dict[str, Any], templates: Templates) -> dict[str, Any]:
@@ -203,7 +206,11 @@ def evaluate_cloud_catalog(
         ]
         field_name = "DescribeSignListStatusSet"
     else:
-        rows = [(i, _cloud_template(i, text, r)) for i, text, r in _template_rows(templates)]
+        try:
+            listed = _template_rows(templates)
+        except Exception as exc:  # a template source that fails must not kill the server
+            return refusal(request_id, "InternalError.OtherError", type(exc).__name__)
+        rows = [(i, _cloud_template(i, text, r)) for i, text, r in listed]
         field_name = "DescribeTemplateStatusSet"
     rows = [(i, item) for i, item in rows if item["International"] in (scope, 3)]
     if ids is not None:

@@ -231,3 +231,13 @@ def test_the_command_line_sets_statuses():
     for bad in ("19", "x=approved", "19=maybe"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_template_status(bad)
+
+
+def test_a_failing_template_source_is_an_error_answer_not_a_crash():
+    def broken():
+        raise RuntimeError("database down")
+
+    with Sandbox(templates=broken) as sandbox:
+        assert legacy(sandbox, "get_template", {"limit": 10})["result"] == 1007
+        answer = cloud(sandbox, "DescribeSmsTemplateList", {"International": 0, "Limit": 10})
+        assert answer["Response"]["Error"]["Code"] == "InternalError.OtherError"
