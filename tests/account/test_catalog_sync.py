@@ -166,3 +166,34 @@ def test_an_account_that_cannot_page_signatures_falls_back_to_known_ids(catalog)
     assert SmsSign.objects.get(sign_id=4).status == "reviewing"
     assert not SmsSign.objects.filter(sign_id=1).exists()  # its ID was not known
     assert any("MissingParameter" in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [("not_json", {}), ("http_error", {"status": 502}), ("huge", {"size": 50_000_000})],
+)
+def test_garbage_from_tencent_stops_the_sync_with_a_clear_error(catalog, kind, options):
+    catalog.add_template(19, "Code {1}")
+    catalog.fail_next(kind, **options)
+    with pytest.raises(CatalogSyncFailed) as excinfo:
+        sync_catalog()
+    assert "listing templates" in str(excinfo.value)
+    assert not SmsTemplate.objects.exists()
+
+
+def test_an_unreadable_item_is_reported_and_the_others_applied(catalog):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    catalog.add_template(19, "Code {1}")
+    catalog.add_template(20, "bad\x00text {1}")
+    catalog.add_template(21, "x" * 5000)
+    report = sync_catalog()
+    assert list(SmsTemplate.objects.values_list("tpl_id", flat=True)) == [19]
+    assert len(report.rejected) == 2 and not report.complete
+    assert any("control characters" in text for text in report.rejected)
+    err = StringIO()
+    with pytest.raises(CommandError, match="could not be read"):
+        call_command("tencent_sms_sync", "--sign-id", "1", stdout=StringIO(), stderr=err)
+    assert "unreadable: template item" in err.getvalue()
