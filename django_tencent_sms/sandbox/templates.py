@@ -153,6 +153,11 @@ class Templates:
             _check_review(new.status, new.international)
             self._reviews[tpl_id] = new
 
+    def clear_reviews(self) -> None:
+        """Every template approved again (what a test fixture does between tests)."""
+        with self._lock:
+            self._reviews.clear()
+
     # Signatures ----------------------------------------------------------------------------
 
     def add_sign(

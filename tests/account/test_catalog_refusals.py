@@ -103,3 +103,14 @@ def test_otp_send_code_writes_no_code_and_answers_every_number_alike(
     assert not VerificationCode.objects.exists()
     assert not SmsLog.objects.exists()
     assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("step", ["set", "check"])
+def test_a_status_set_on_the_shared_emulator_does_not_outlive_its_test(sandbox, shipped, step):
+    # Parametrized so that "check" runs after "set" with the same session emulator.
+    if step == "set":
+        sandbox.set_template_status(7, "rejected")
+        assert 7 in sandbox.state.templates.blocked()
+    else:
+        assert sandbox.state.templates.blocked() == set()
+        assert send_sms(PHONE, "shipped", ["A1"]).status == SmsLog.Status.SENT
