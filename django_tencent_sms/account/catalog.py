@@ -74,7 +74,8 @@ def sync_catalog(
             fresh = [i for i in page.items if i.tpl_id not in listed]
             listed.update(i.tpl_id for i in page.items)
             _apply(report, page, fresh, lambda info: _apply_template(info, now), "template")
-    report.changes.extend(_not_listed(listed))
+    if not any(text.startswith("template ") for text in report.rejected):
+        report.changes.extend(_not_listed(listed))  # only a list read whole proves absence
     _sync_signs(backend, set(sign_ids), now, report)
     return report
 

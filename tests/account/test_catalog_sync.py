@@ -197,3 +197,33 @@ def test_an_unreadable_item_is_reported_and_the_others_applied(catalog):
     with pytest.raises(CommandError, match="could not be read"):
         call_command("tencent_sms_sync", "--sign-id", "1", stdout=StringIO(), stderr=err)
     assert "unreadable: template item" in err.getvalue()
+
+
+def test_a_list_that_never_ends_stops_with_an_error():
+    from django_tencent_sms.backends.base import BaseBackend
+    from django_tencent_sms.protocol.catalog import CatalogPage, TemplateInfo
+
+    class Endless(BaseBackend):
+        """Answers every page full, with the same items (a broken or hostile server)."""
+
+        can_list_catalog = True
+        catalog_page_size = 2
+        calls = 0
+
+        def list_templates(self, *, offset=0, limit=None, international=0):
+            Endless.calls += 1
+            items = (TemplateInfo(1, "a", "x", "approved"), TemplateInfo(2, "b", "y", "approved"))
+            return CatalogPage(items)
+
+    with pytest.raises(CatalogSyncFailed, match="does not end"):
+        sync_catalog(Endless())
+    assert Endless.calls == 100
+    assert SmsTemplate.objects.count() == 2  # each applied once
+
+
+def test_unreadable_templates_are_not_reported_as_gone(catalog):
+    SmsTemplate.objects.create(name="kept", tpl_id=20, text="x")
+    catalog.add_template(20, "bad\x00")
+    report = sync_catalog()
+    assert report.of("not_listed") == []
+    assert len(report.rejected) == 1
