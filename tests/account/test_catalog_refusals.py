@@ -114,3 +114,24 @@ def test_a_status_set_on_the_shared_emulator_does_not_outlive_its_test(sandbox, 
     else:
         assert sandbox.state.templates.blocked() == set()
         assert send_sms(PHONE, "shipped", ["A1"]).status == SmsLog.Status.SENT
+
+
+def test_a_queued_bulk_batch_whose_template_was_rejected_meanwhile_is_failed_not_sent(
+    sandbox, shipped
+):
+    from django_tencent_sms.sending.batch import send_batch
+
+    review(shipped, "approved")
+    rows = [
+        SmsLog.objects.create(
+            phone=phone, template=shipped, tpl_id=7, params=["A1"], status=SmsLog.Status.QUEUED
+        )
+        for phone in (PHONE, "+8613711113333")
+    ]
+    review(shipped, "approved_pending")
+    send_batch([row.pk for row in rows])
+    for row in rows:
+        row.refresh_from_db()
+        assert row.status == SmsLog.Status.FAILED
+        assert "Approved, not yet in effect" in row.errmsg
+    assert sandbox.requests == []
