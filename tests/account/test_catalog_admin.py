@@ -142,3 +142,15 @@ def test_w041_a_signature_tencent_lists_as_not_usable(settings):
     assert warning.id == "tencent_sms.W041" and "'腾讯云'" in warning.msg
     SmsSign.objects.create(sign_id=2, text="腾讯云", international=1, status="approved")
     assert run_checks() == []
+
+
+def test_the_admin_test_send_shows_the_refusal(admin_client, sandbox):
+    from django_tencent_sms.models import SmsLog
+
+    template = SmsTemplate.objects.create(name="shipped", tpl_id=7, text="Order {1} shipped")
+    SmsTemplate.objects.filter(pk=template.pk).update(status="rejected", review_reply="措辞")
+    url = reverse("admin:tencent_sms_smstemplate_send_test", args=[template.pk])
+    response = admin_client.post(url, {"phone": "+8613711112222", "param_1": "A1"})
+    assert response.status_code == 200
+    assert "措辞" in response.content.decode() and "Rejected" in response.content.decode()
+    assert not SmsLog.objects.exists() and sandbox.requests == []
