@@ -12,3 +12,4 @@ class TencentSmsConfig(AppConfig):
 
     def ready(self) -> None:
         from django_tencent_sms import checks  # noqa: F401 - registers the system checks
+        from django_tencent_sms.account import catalog_checks  # noqa: F401 - W040, W041

@@ -67,6 +67,7 @@ class InvalidMessage(SmsError, ValidationError):
 
     A ``ValidationError``, so forms can show it; ``code`` says which rule failed:
     ``invalid_phone``, ``unknown_template``, ``inactive_template``, ``param_count``,
+    ``template_not_approved`` (Tencent's review status, as last synced, is not approved),
     ``param_too_long``, ``too_long``, ``invalid_param``, ``param_link`` (a link in a parameter),
     ``verification_param`` (a verification-code template's parameter that is not 0 to 6
     digits), ``invalid_sign``, ``invalid_extend``,

@@ -104,6 +104,7 @@ def _sending_to(sandbox: Sandbox, settings: Settings, backend: dict[str, str]) -
     from django_tencent_sms.models import SmsTemplate
 
     sandbox.reset()
+    sandbox.state.templates.clear_reviews()  # a status a test set is not the next test's
     sandbox.limits = None
     sandbox.voice_limits = None
     # Delivery reports kept for pulls, not pushed: a test that wants pushes sets the URLs.

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from django_tencent_sms.admin.catalog import CatalogSyncAdmin
 from django_tencent_sms.admin.display import refusal, status_badge
 from django_tencent_sms.admin.routes import admin_path
 from django_tencent_sms.exceptions import (
@@ -64,13 +65,30 @@ class TestMessageForm(forms.Form):
         return [self[name] for name in self.fields if name.startswith("param_")]
 
 
-class SmsTemplateAdmin(admin.ModelAdmin):
+class SmsTemplateAdmin(CatalogSyncAdmin, admin.ModelAdmin):
     form = SmsTemplateForm
-    list_display = ["name", "tpl_id", "type", "sign", "parameter_count", "is_active", "updated_at"]
-    list_filter = ["type", "is_active"]
+    list_display = [
+        "name",
+        "tpl_id",
+        "type",
+        "sign",
+        "parameter_count",
+        "is_active",
+        "status",
+        "updated_at",
+    ]
+    list_filter = ["type", "is_active", "status"]
     search_fields = ["name", "text", "=tpl_id"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "status",
+        "review_reply",
+        "international",
+        "synced_at",
+    ]
     change_form_template = "admin/tencent_sms/smstemplate/change_form.html"
+    change_list_template = "admin/tencent_sms/smstemplate/change_list.html"
 
     class Media:
         css = {"all": ["tencent_sms/admin.css"]}

@@ -13,6 +13,7 @@ from django_tencent_sms.message import (
     SendResult,
     SmsMessage,
 )
+from django_tencent_sms.protocol.catalog import CatalogPage
 from django_tencent_sms.protocol.reports import PullBatch
 from django_tencent_sms.protocol.statistics import (
     CallbackStatistics,
@@ -152,3 +153,35 @@ class BaseBackend:
         """Every prepaid package of the account, expired ones included; as
         :meth:`send_statistics`."""
         raise NotImplementedError(f"{type(self).__name__} cannot fetch Tencent's packages")
+
+    # Tencent's template and signature lists (``account.catalog``) ------------------------------
+
+    #: Whether :meth:`list_templates` and :meth:`list_signs` work.
+    can_list_catalog = False
+    #: Whether :meth:`list_signs` pages through every signature; else it needs their IDs.
+    can_page_signs = False
+    #: The largest page (and ID list) one request may ask for.
+    catalog_page_size = 0
+    #: The ``International`` values to list separately (the legacy API lists both at once).
+    catalog_scopes: tuple[int, ...] = (0,)
+
+    def list_templates(
+        self, *, offset: int = 0, limit: int | None = None, international: int = 0
+    ) -> CatalogPage:
+        """One page of the account's templates (``TemplateInfo``s), ``limit`` (at most
+        ``catalog_page_size``) from ``offset``. Raises ``NotImplementedError`` where
+        ``can_list_catalog`` is false, and what ``send`` raises when Tencent refuses or does
+        not answer."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list Tencent's templates")
+
+    def list_signs(
+        self,
+        *,
+        sign_ids: list[int] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        international: int = 0,
+    ) -> CatalogPage:
+        """The signatures ``sign_ids`` (at most ``catalog_page_size``), or where
+        ``can_page_signs`` one page of them; as :meth:`list_templates`."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list Tencent's signatures")

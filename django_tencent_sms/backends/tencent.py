@@ -16,7 +16,8 @@ from django.views.decorators.debug import sensitive_variables
 from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
-from django_tencent_sms.protocol import v5, v5_statistics, v5_voice
+from django_tencent_sms.protocol import v5, v5_catalog, v5_statistics, v5_voice
+from django_tencent_sms.protocol.catalog import CatalogPage
 from django_tencent_sms.protocol.reports import PullBatch
 from django_tencent_sms.protocol.statistics import (
     CallbackStatistics,
@@ -186,3 +187,36 @@ class TencentBackend(HttpBackend):
             if len(page.packages) < length or len(packages) >= page.total:
                 break
         return tuple(packages)
+
+    can_list_catalog = True
+    catalog_page_size = v5_catalog.MAX_PAGE
+
+    def list_templates(
+        self, *, offset: int = 0, limit: int | None = None, international: int = 0
+    ) -> CatalogPage:
+        """``get_template`` with ``tpl_page`` (see ``BaseBackend``); it lists domestic and
+        international templates together, so ``international`` is not sent."""
+        size = limit or v5_catalog.MAX_PAGE
+        build = functools.partial(v5_catalog.build_get_template, limit=size, offset=offset)
+        response = self._signed_post(build)
+        return v5_catalog.parse_get_template_response(
+            response.status_code, response.content, limit=size
+        )
+
+    def list_signs(
+        self,
+        *,
+        sign_ids: list[int] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        international: int = 0,
+    ) -> CatalogPage:
+        """``get_sign`` for ``sign_ids``: the legacy API cannot list signatures it is not given
+        the IDs of."""
+        if not sign_ids:
+            raise ValueError("get_sign needs the signatures' IDs")
+        build = functools.partial(v5_catalog.build_get_sign, sign_ids=list(sign_ids))
+        response = self._signed_post(build)
+        return v5_catalog.parse_get_sign_response(
+            response.status_code, response.content, limit=len(sign_ids)
+        )

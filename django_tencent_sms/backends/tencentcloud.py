@@ -15,6 +15,7 @@ from django_tencent_sms.backends.http import HttpBackend
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 from django_tencent_sms.message import BulkMessage, BulkResult, SendResult, SmsMessage
+from django_tencent_sms.protocol.catalog import CatalogPage
 from django_tencent_sms.protocol.reports import CHINA_TIME, PullBatch
 from django_tencent_sms.protocol.statistics import (
     HOUR_FORMAT,
@@ -23,6 +24,7 @@ from django_tencent_sms.protocol.statistics import (
     SendStatistics,
     SmsPackage,
 )
+from django_tencent_sms.protocol.tc3 import catalog as tc3_catalog
 from django_tencent_sms.protocol.tc3 import statistics as tc3_statistics
 from django_tencent_sms.protocol.tc3.action import SignedRequest, parse_endpoint
 from django_tencent_sms.protocol.tc3.by_number import (
@@ -246,3 +248,47 @@ class TencentCloudBackend(HttpBackend):
             if len(page) < limit:
                 break
         return tuple(packages)
+
+    can_list_catalog = True
+    can_page_signs = True
+    catalog_page_size = tc3_catalog.MAX_LIMIT
+    catalog_scopes = (0, 1)
+
+    def list_templates(
+        self, *, offset: int = 0, limit: int | None = None, international: int = 0
+    ) -> CatalogPage:
+        """``DescribeSmsTemplateList``: one page of domestic (0) or international (1)
+        templates (see ``BaseBackend``)."""
+        size = limit or tc3_catalog.MAX_LIMIT
+        build = functools.partial(
+            tc3_catalog.build_describe_template_list,
+            international=international,
+            limit=size,
+            offset=offset,
+        )
+        response = self._signed_post(build)
+        return tc3_catalog.parse_describe_template_list_response(
+            response.status_code, response.content, limit=size
+        )
+
+    def list_signs(
+        self,
+        *,
+        sign_ids: list[int] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        international: int = 0,
+    ) -> CatalogPage:
+        """``DescribeSmsSignList``: the signatures ``sign_ids``, or one page of them."""
+        size = len(sign_ids) if sign_ids else (limit or tc3_catalog.MAX_LIMIT)
+        build = functools.partial(
+            tc3_catalog.build_describe_sign_list,
+            international=international,
+            sign_ids=list(sign_ids) if sign_ids else None,
+            limit=size,
+            offset=offset,
+        )
+        response = self._signed_post(build)
+        return tc3_catalog.parse_describe_sign_list_response(
+            response.status_code, response.content, limit=size
+        )

@@ -8,6 +8,8 @@ from django_tencent_sms.models.codes import CodeRefusal, VerificationCode
 from django_tencent_sms.models.log import SmsLog
 from django_tencent_sms.models.optouts import SmsOptOut
 from django_tencent_sms.models.replies import SmsReply, reply_text_hash
+from django_tencent_sms.models.review import Reach, ReviewStatus
+from django_tencent_sms.models.signs import SmsSign
 from django_tencent_sms.models.templates import (
     MAX_CONTENT_LENGTH,
     MAX_FEE,
@@ -22,9 +24,12 @@ __all__ = [
     "MAX_FEE",
     "MAX_RESULT",
     "CodeRefusal",
+    "Reach",
+    "ReviewStatus",
     "SmsLog",
     "SmsOptOut",
     "SmsReply",
+    "SmsSign",
     "SmsTemplate",
     "UnmatchedReport",
     "VerificationCode",

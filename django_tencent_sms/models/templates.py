@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from django_tencent_sms.models.review import Reach, ReviewStatus
+
 __all__ = ["MAX_CONTENT_LENGTH", "MAX_FEE", "MAX_RESULT", "SmsTemplate", "placeholder_numbers"]
 
 
@@ -54,12 +56,28 @@ class SmsTemplate(models.Model):
     is_active = models.BooleanField(pgettext_lazy("SMS template", "active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Tencent's review, as the catalog sync last read it (``account.catalog``).
+    status = models.CharField(
+        _("review status"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        default="unknown",
+        editable=False,
+    )
+    review_reply = models.TextField(_("review reply"), blank=True, editable=False)
+    international = models.PositiveSmallIntegerField(
+        _("reach"), choices=Reach.choices, null=True, blank=True, editable=False
+    )
+    synced_at = models.DateTimeField(_("synced"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("SMS template")
         verbose_name_plural = _("SMS templates")
         ordering = ["name"]
-        permissions = [("send_test_sms", _("Can send test messages from an SMS template"))]
+        permissions = [
+            ("send_test_sms", _("Can send test messages from an SMS template")),
+            ("sync_smstemplate", _("Can sync SMS templates and signatures from Tencent")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -73,6 +91,11 @@ class SmsTemplate(models.Model):
     def render(self, params: list[str] | tuple[str, ...]) -> str:
         """The text with ``{n}`` replaced by ``params[n-1]``."""
         return PLACEHOLDER_RE.sub(lambda m: params[int(m.group(1)) - 1], self.text)
+
+    @property
+    def is_sendable(self) -> bool:
+        """Whether the synced review status lets it be sent: approved, or never synced."""
+        return self.status in (ReviewStatus.APPROVED, ReviewStatus.UNKNOWN)
 
     def clean(self) -> None:
         super().clean()

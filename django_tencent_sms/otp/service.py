@@ -62,6 +62,7 @@ from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.otp.voice import VOICE, check_voice_number, ensure_voice, normalize_channel
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
+from django_tencent_sms.sending.content import resolve_template
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.sending.voice import call_with_code
 from django_tencent_sms.signals import (
@@ -209,6 +210,10 @@ def _send_code(
     number = allowed_number(phone, conf)
     if channel == VOICE:
         check_voice_number(number)
+    else:
+        # A template Tencent has not approved refuses every number alike, before any row is written
+        # (and before an account is looked up, so the answer says nothing about the number).
+        resolve_template(conf["TEMPLATE"])
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164

@@ -1,5 +1,6 @@
 """The :class:`~django_tencent_sms.sandbox.Sandbox`'s controls of what Tencent keeps about the
-account: its prepaid packages (the statistics endpoints)."""
+account: its template and signature lists (their review status) and its prepaid packages
+(the statistics endpoints)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,30 @@ class AccountControls:
     """Mixed into ``Sandbox``, whose state it reads and changes."""
 
     _state: SandboxState
+
+    # Template and signature lists (the catalog endpoints) -----------------------------------
+
+    def set_template_status(
+        self,
+        tpl_id: int,
+        status: str,
+        *,
+        reply: str | None = None,
+        name: str | None = None,
+        international: int | None = None,
+    ) -> None:
+        """Set what Tencent's template lists say of ``tpl_id``: ``approved``, ``reviewing``,
+        ``approved_pending`` or ``rejected`` (with the review ``reply``). Only approved
+        templates can be sent (1014 otherwise). ``ValueError`` for another status."""
+        self._state.templates.set_review(
+            tpl_id, status, reply=reply, name=name, international=international
+        )
+
+    def add_sign(
+        self, sign_id: int, text: str, status: str = "approved", *, reply: str = ""
+    ) -> None:
+        """Add or replace a signature in Tencent's signature lists."""
+        self._state.templates.add_sign(sign_id, text, status, reply=reply)
 
     # Prepaid packages (the statistics endpoints) --------------------------------------------
 

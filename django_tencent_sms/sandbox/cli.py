@@ -27,6 +27,7 @@ from django_tencent_sms.sandbox.accounts import (
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
 )
+from django_tencent_sms.sandbox.catalog_control import parse_template_status
 from django_tencent_sms.sandbox.core import Sandbox
 from django_tencent_sms.sandbox.guard import WILDCARD_HOSTS
 from django_tencent_sms.sandbox.limits import FrequencyLimits
@@ -213,6 +214,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--default-sign", default="腾讯云", help="sign used when a request has none"
     )
+    parser.add_argument(
+        "--template-status",
+        dest="template_statuses",
+        metavar="ID=STATUS[:REPLY]",
+        type=parse_template_status,
+        action="append",
+        default=[],
+        help="Tencent's review of a template, e.g. 19=rejected:'wording'; repeatable",
+    )
 
 
 def _app_key(options: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, str]:
@@ -259,6 +269,8 @@ def sandbox_from_options(
     packages = getattr(options, "packages", None) or []
     if packages:
         sandbox.set_packages(packages)
+    for tpl_id, status, reply in getattr(options, "template_statuses", ()):
+        sandbox.set_template_status(tpl_id, status, reply=reply)
     limits = options.limits
     notes = [
         f"SDK AppID: {sdk_app_id}",

@@ -1,8 +1,9 @@
 """The HTTP control API under ``/_sandbox/``, for processes that cannot call the Python API.
 
 ``GET messages`` (``?phone=`` filters) · ``GET requests`` · ``POST reset`` · ``POST faults`` ·
-``POST templates`` · ``GET inbox`` (an HTML page; ``?phone=``) · ``POST inbox/clear`` ·
-``POST inbox/reply`` (the inbox's reply form: ``phone`` and ``text``, form-encoded) ·
+``POST templates`` · ``POST templates/status`` · ``POST signs`` · ``GET inbox`` (an HTML
+page; ``?phone=``) · ``POST inbox/clear`` · ``POST inbox/reply`` (the inbox's reply form:
+``phone`` and ``text``, form-encoded) ·
 ``POST reply`` (a person answers: ``{"phone", "text", "sign"?, "extend"?}``) · ``GET reports``
 (pending delivery reports and replies, and the pushes made to the callbacks) · ``POST
 packages`` (the prepaid packages: ``{"packages": [{"amount", "used"?, "days"?}]}``).
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 from django_tencent_sms.protocol.reports import DeliveryReport, IncomingReply
 from django_tencent_sms.sandbox.account_figures import SandboxPackage
+from django_tencent_sms.sandbox.catalog_control import set_sign, set_template_status
 from django_tencent_sms.sandbox.faults import HUGE_SIZE
 from django_tencent_sms.sandbox.inbox import (
     INBOX_HEADERS,
@@ -238,3 +240,8 @@ def handle_control(sandbox: Controlled, request: HttpRequest) -> Reply:
         return view(sandbox, request)
     except _Invalid as exc:
         return json_reply({"error": str(exc)}, status=400)
+
+
+# Tencent's review of templates and signatures (``sandbox.catalog_control``).
+_ROUTES["templates/status"] = ("POST", set_template_status)  # type: ignore[assignment]
+_ROUTES["signs"] = ("POST", set_sign)  # type: ignore[assignment]

@@ -38,7 +38,10 @@ from django_tencent_sms.sandbox.voice import (
 )
 from django_tencent_sms.sandbox.workers import validate_size
 
-__all__ = ["Sandbox"]
+__all__ = ["DEFAULT_SIGN_ID", "Sandbox"]
+
+#: The ID under which the signature lists show ``default_sign``.
+DEFAULT_SIGN_ID = 1
 
 
 def _bracketed(host: str) -> str:
@@ -112,6 +115,8 @@ class Sandbox(AccountControls):
             report_success=report_success,
             verbose=lambda: self.verbose,
         )
+        if default_sign:
+            self._state.templates.add_sign(DEFAULT_SIGN_ID, default_sign)
         self._legacy = LegacyApi(self._state, self._account)
         self._cloud = CloudApi(self._state, self._account)
         self._voice = VoiceApi(self._state, self._account)

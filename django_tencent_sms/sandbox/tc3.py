@@ -1,11 +1,12 @@
 """Tencent Cloud API 3.0 on the sandbox: ``POST /`` with an ``X-TC-Action``, and its faults.
 
-The actions are ``SendSms``, ``PullSmsSendStatus``, ``PullSmsReplyStatus`` and their
-per-number forms ``PullSms…StatusByPhoneNumber`` (version 2021-01-11), each with a JSON body.
-Each request is recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws
-the next fault, then gets Tencent's answer from ``tc3_rules`` (``by_number``), always with
-HTTP 200. Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and the
-inbox show them.
+The actions are ``SendSms``, ``PullSmsSendStatus``, ``PullSmsReplyStatus``, their
+per-number forms ``PullSms…StatusByPhoneNumber``, ``DescribeSmsTemplateList`` and
+``DescribeSmsSignList`` (version 2021-01-11), each with a JSON body. Each request is
+recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next
+fault, then gets Tencent's answer from ``tc3_rules`` (``by_number``, ``catalog``), always
+with HTTP 200. Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and
+the inbox show them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 from django_tencent_sms.result_codes import cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.by_number import BY_NUMBER_ACTIONS, evaluate_cloud_by_number
+from django_tencent_sms.sandbox.catalog import CATALOG_ACTIONS, evaluate_cloud_catalog
 from django_tencent_sms.sandbox.faults import Fault, delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.rules import parse_json
@@ -105,6 +107,17 @@ class CloudApi:
         request_id = str(uuid.uuid4())
         if arrival.fault is not None and arrival.fault.kind == "result":
             return fault_verdict(arrival.fault, data, request_id)
+        if headers.get("x-tc-action") in CATALOG_ACTIONS:
+            return evaluate_cloud_catalog(
+                request.method,
+                headers,
+                request.body,
+                data,
+                account=self.account,
+                now=self.state.now(),
+                templates=self.state.templates,
+                request_id=request_id,
+            )
         if headers.get("x-tc-action") in PULL_ACTIONS:
             return evaluate_cloud_pull(
                 request.method,
@@ -142,6 +155,10 @@ class CloudApi:
         except Exception as exc:  # a broken source must not kill the server
             print(f"[sandbox] the template source failed: {exc!r}", file=sys.stderr)
             return refusal(request_id, "InternalError.OtherError", "templates unavailable")
+        asked = data.get("TemplateId") if isinstance(data, dict) else None
+        blocked = {str(i) for i in self.state.templates.blocked()}
+        if self.state.templates.lenient and asked in blocked:
+            return refusal(request_id, "FailedOperation.TemplateIncorrectOrUnapproved")
 
         def check(
             now: float, frequency: FrequencyCounter, limits: FrequencyLimits | None

@@ -1,12 +1,55 @@
-"""SMS templates: where they come from, how many parameters they take, how they render."""
+"""SMS templates and signatures: where they come from, how they render, Tencent's review.
+
+Every template and signature has a review status (``approved`` unless set otherwise), a review
+reply, a name and an ``International`` flag, as Tencent's list endpoints show them
+(``sandbox.catalog``). Only approved templates can be sent.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
-__all__ = ["TemplateSource", "Templates", "placeholder_count", "render"]
+__all__ = [
+    "REVIEW_STATUSES",
+    "Review",
+    "Sign",
+    "TemplateSource",
+    "Templates",
+    "placeholder_count",
+    "render",
+]
+
+#: The review statuses, named as the site names them (API 3.0 ``StatusCode`` 0, 1, 2, -1).
+REVIEW_STATUSES = ("approved", "reviewing", "approved_pending", "rejected")
+
+
+@dataclass(frozen=True)
+class Review:
+    """What Tencent's lists say of a template beyond its text."""
+
+    status: str = "approved"
+    reply: str = ""
+    name: str = ""
+    international: int = 0
+    created: int = 1700000000
+
+
+@dataclass(frozen=True)
+class Sign:
+    sign_id: int
+    text: str
+    review: Review
+
+
+def _check_review(status: str, international: int) -> None:
+    if status not in REVIEW_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(REVIEW_STATUSES)}, not {status!r}")
+    if international not in (0, 1, 3) or isinstance(international, bool):
+        raise ValueError("international must be 0, 1 or 3")
+
 
 #: A dict of template id to text, or a zero-argument callable returning one.
 TemplateSource = Mapping[int, str] | Callable[[], Mapping[int, str]] | None
@@ -46,6 +89,8 @@ class Templates:
         self._callable: Callable[[], Mapping[int, str]] | None = None
         self._static: dict[int, str] = {}
         self.lenient = source is None
+        self._reviews: dict[int, Review] = {}
+        self._signs: dict[int, Sign] = {}
         if callable(source):
             self._callable = source
         elif source is not None:
@@ -62,9 +107,79 @@ class Templates:
         with self._lock:
             self._static[tpl_id] = text
 
-    def snapshot(self) -> dict[int, str]:
-        """The current templates (calls the callable, if that is the source)."""
+    def everything(self) -> dict[int, str]:
+        """Every template, approved or not (calls the callable, if that is the source)."""
         if self._callable is not None:
             return _normalise(self._callable())
         with self._lock:
             return dict(self._static)
+
+    def snapshot(self) -> dict[int, str]:
+        """The templates that can be sent: the approved ones."""
+        blocked = self.blocked()
+        return {i: t for i, t in self.everything().items() if i not in blocked}
+
+    def blocked(self) -> set[int]:
+        """IDs whose review status is set to anything but approved."""
+        with self._lock:
+            return {i for i, r in self._reviews.items() if r.status != "approved"}
+
+    def review(self, tpl_id: int) -> Review:
+        with self._lock:
+            return self._reviews.get(tpl_id, Review())
+
+    def set_review(
+        self,
+        tpl_id: int,
+        status: str | None = None,
+        *,
+        reply: str | None = None,
+        name: str | None = None,
+        international: int | None = None,
+    ) -> None:
+        """Set what Tencent's lists say of template ``tpl_id`` (any source, even a callable):
+        e.g. ``set_review(19, "rejected", reply="…")``. ``ValueError`` for an unknown status."""
+        if isinstance(tpl_id, bool) or not isinstance(tpl_id, int):
+            raise TypeError("tpl_id must be an int")
+        with self._lock:
+            old = self._reviews.get(tpl_id, Review())
+            new = replace(
+                old,
+                status=old.status if status is None else status,
+                reply=old.reply if reply is None else reply,
+                name=old.name if name is None else name,
+                international=old.international if international is None else international,
+            )
+            _check_review(new.status, new.international)
+            self._reviews[tpl_id] = new
+
+    def clear_reviews(self) -> None:
+        """Every template approved again (what a test fixture does between tests)."""
+        with self._lock:
+            self._reviews.clear()
+
+    # Signatures ----------------------------------------------------------------------------
+
+    def add_sign(
+        self,
+        sign_id: int,
+        text: str,
+        status: str = "approved",
+        *,
+        reply: str = "",
+        international: int = 0,
+    ) -> None:
+        """Add or replace signature ``sign_id``, as the signature lists show it."""
+        if isinstance(sign_id, bool) or not isinstance(sign_id, int) or sign_id <= 0:
+            raise TypeError("sign_id must be a positive int")
+        if not isinstance(text, str) or not text:
+            raise TypeError("the signature text must be a non-empty str")
+        _check_review(status, international)
+        review = Review(status=status, reply=reply, name=text, international=international)
+        with self._lock:
+            self._signs[sign_id] = Sign(sign_id, text, review)
+
+    def signs(self) -> list[Sign]:
+        """Every signature, by ID."""
+        with self._lock:
+            return [self._signs[i] for i in sorted(self._signs)]

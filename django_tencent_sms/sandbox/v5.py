@@ -1,7 +1,8 @@
 """The legacy API on the sandbox, ``/v5/tlssmssvr/<endpoint>``, and its faults.
 
-The endpoints are ``sendsms``, ``sendmultisms2``, ``pullstatus`` and ``pullstatus4mobile``
-(``by_number``). Each request is recorded on the
+The endpoints are ``sendsms``, ``sendmultisms2``, ``pullstatus``, ``pullstatus4mobile``
+(``by_number``), and the template and signature lists ``get_template`` and ``get_sign``
+(``sandbox.catalog``). Each request is recorded on the
 :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
 Tencent's answer from ``v5_rules``.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from django_tencent_sms.result_codes import CLOUD_EQUIVALENTS, lookup
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.by_number import BY_NUMBER_ENDPOINT, evaluate_pullstatus4mobile
+from django_tencent_sms.sandbox.catalog import CATALOG_ENDPOINTS, evaluate_legacy_catalog
 from django_tencent_sms.sandbox.faults import delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.records import ReceivedRequest
@@ -74,6 +76,15 @@ class LegacyApi:
             result = CLOUD_EQUIVALENTS.get(fault.code, fault.result) if fault.code else fault.result
             errmsg = fault.errmsg or lookup(result).meaning
             return Verdict(result, errmsg, echo_ext(data)).payload()
+        if endpoint in CATALOG_ENDPOINTS:
+            return evaluate_legacy_catalog(
+                endpoint,
+                request.query,
+                data,
+                account=self.account,
+                now=self.state.now(),
+                templates=self.state.templates,
+            )
         if endpoint == PULL_ENDPOINT:
             return evaluate_pullstatus(
                 request.query,
@@ -106,6 +117,9 @@ class LegacyApi:
             except Exception as exc:  # a broken source must not kill the server
                 print(f"[sandbox] the template source failed: {exc!r}", file=sys.stderr)
                 return Verdict(1007, f"{lookup(1007).meaning}: templates unavailable")
+            asked = data.get("tpl_id") if isinstance(data, dict) else None
+            if self.state.templates.lenient and asked in self.state.templates.blocked():
+                return Verdict(1014, f"{lookup(1014).meaning}: the template is not approved")
 
         def check(
             now: float, frequency: FrequencyCounter, limits: FrequencyLimits | None

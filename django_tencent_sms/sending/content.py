@@ -34,6 +34,7 @@ __all__ = [
     "REDACTED",
     "Content",
     "TemplateRef",
+    "check_approved",
     "is_verification",
     "prepare_content",
     "prepare_message",
@@ -144,7 +145,10 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
     elif isinstance(template, int) and not isinstance(template, bool):
         # A bare Tencent ID: validate against the matching row when the site has one.
         check_tpl_id(template)
-        return SmsTemplate.objects.filter(tpl_id=template).first(), template
+        row = SmsTemplate.objects.filter(tpl_id=template).first()
+        if row is not None:
+            check_approved(row)
+        return row, template
     else:
         raise TypeError(
             f"template must be an SmsTemplate, its name or a tpl_id, not {type(template).__name__}"
@@ -155,8 +159,26 @@ def resolve_template(template: TemplateRef) -> tuple[SmsTemplate | None, int]:
             code="inactive_template",
             params={"name": obj.name},
         )
+    check_approved(obj)
     check_tpl_id(obj.tpl_id)
     return obj, obj.tpl_id
+
+
+def check_approved(template: SmsTemplate) -> None:
+    """``InvalidMessage`` (``template_not_approved``) when the catalog sync read a status other
+    than approved for ``template``; never synced (``unknown``) passes."""
+    if template.is_sendable:
+        return
+    reply = template.review_reply.strip()
+    raise InvalidMessage(
+        _("Tencent has not approved the SMS template %(name)s (%(status)s)%(reply)s."),
+        code="template_not_approved",
+        params={
+            "name": template.name,
+            "status": template.get_status_display(),
+            "reply": f": {reply}" if reply else "",
+        },
+    )
 
 
 def prepare_content(
