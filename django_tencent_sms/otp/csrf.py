@@ -10,10 +10,12 @@ of ``CSRF_FAILURE_VIEW``; that setting still answers for every other view of the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import gettext_lazy as _
@@ -33,15 +35,16 @@ class JsonCsrfMiddleware(CsrfViewMiddleware):
     def process_view(
         self,
         request: HttpRequest,
-        callback: Callable[..., Any] | None,
+        callback: Callable[..., HttpResponseBase],
         callback_args: tuple[Any, ...],
         callback_kwargs: dict[str, Any],
-    ) -> HttpResponseBase | None:
+    ) -> HttpResponseForbidden | None:
         refused = super().process_view(request, callback, callback_args, callback_kwargs)
         if refused is None:
             return None
         error = {"code": "csrf_failed", "message": str(CSRF_FAILED_MESSAGE)}
-        return JsonResponse({"ok": False, "error": error}, status=refused.status_code)
+        body = json.dumps({"ok": False, "error": error}, cls=DjangoJSONEncoder)
+        return HttpResponseForbidden(body, content_type="application/json")
 
 
 def json_csrf_protect(view: Callable[..., Any]) -> Callable[..., Any]:
