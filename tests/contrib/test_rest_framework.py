@@ -6,6 +6,7 @@ import json
 import phonenumbers
 import pytest
 from django.test import Client
+from rest_framework.authentication import TokenAuthentication
 
 from django_tencent_sms.models import SmsLog, VerificationCode
 from tests.helpers import PHONE, last_code, wrong
@@ -20,11 +21,16 @@ SESSION_AUTH = ["rest_framework.authentication.SessionAuthentication"]
 TOKEN_AUTH = ["rest_framework.authentication.TokenAuthentication"]
 
 
+def rest(settings, **values):
+    """REST_FRAMEWORK with ``values`` over the suite's (which names drf-spectacular's schema)."""
+    settings.REST_FRAMEWORK = {**getattr(settings, "REST_FRAMEWORK", {}), **values}
+
+
 @pytest.fixture(autouse=True)
 def site(settings):
     flows.mount(settings)
     settings.ROOT_URLCONF = "tests.contrib.urls_conf"
-    settings.REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": SESSION_AUTH}
+    rest(settings, DEFAULT_AUTHENTICATION_CLASSES=SESSION_AUTH)
 
 
 @pytest.fixture
@@ -92,7 +98,7 @@ def test_without_the_csrf_token_a_session_api_refuses_in_json(url, setup, alice,
 
 
 def test_a_token_only_api_needs_no_csrf_token(setup, alice, settings, sms_outbox):
-    settings.REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": TOKEN_AUTH}
+    rest(settings, DEFAULT_AUTHENTICATION_CLASSES=TOKEN_AUTH)
     client = Client(enforce_csrf_checks=True)
     assert post(client, REQUEST, {"phone": PHONE}).status_code == 200
     response = post(
@@ -106,11 +112,8 @@ def test_a_token_only_api_needs_no_csrf_token(setup, alice, settings, sms_outbox
 
 
 def test_simplejwt_end_to_end(setup, alice, settings, sms_outbox):
-    settings.REST_FRAMEWORK = {
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework_simplejwt.authentication.JWTAuthentication"
-        ]
-    }
+    jwt = "rest_framework_simplejwt.authentication.JWTAuthentication"
+    rest(settings, DEFAULT_AUTHENTICATION_CLASSES=[jwt])
     settings.SIMPLE_JWT = {"SIGNING_KEY": "a test key of at least thirty-two bytes"}
     client = Client(enforce_csrf_checks=True)
     assert post(client, REQUEST, {"phone": PHONE}).status_code == 200
@@ -271,3 +274,30 @@ def test_answers_are_translated(setup, client, sms_outbox):
     response = post(client, REQUEST, {"phone": PHONE}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 429
     assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["detail"])
+
+
+def test_a_hook_set_on_a_subclass_is_called_as_a_function(setup, alice, sms_outbox, rf):
+    from django_tencent_sms.contrib.rest_framework.views import VerifyCodeAPIView
+    from tests.contrib import recipes
+
+    class TokenView(VerifyCodeAPIView):
+        on_verified = recipes.drf_token
+
+    post(Client(), REQUEST, {"phone": PHONE})
+    body = json.dumps({"phone": PHONE, "code": last_code(sms_outbox)})
+    request = rf.post("/", body, content_type="application/json")
+    response = TokenView.as_view(authentication_classes=[])(request)
+    assert response.status_code == 200 and len(response.data["token"]) == 40
+
+
+def test_a_view_for_signed_in_users_refuses_anonymous_clients(setup, client, sms_outbox, rf):
+    from django_tencent_sms.contrib.rest_framework.views import RequestCodeAPIView
+
+    class ChangePhone(RequestCodeAPIView):
+        purpose = "change-phone"
+        allow_anonymous = False
+
+    request = rf.post("/", json.dumps({"phone": PHONE}), content_type="application/json")
+    response = ChangePhone.as_view(authentication_classes=[TokenAuthentication])(request)
+    assert response.status_code == 401 and response.data["code"] == "not_authenticated"
+    assert sms_outbox == []

@@ -8,7 +8,6 @@ from drf_spectacular.validation import validate_schema
 
 @pytest.fixture
 def schema(settings):
-    settings.REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
     settings.ROOT_URLCONF = "tests.contrib.urls_conf"
     schema = SchemaGenerator().get_schema(request=None, public=True)
     validate_schema(schema)  # valid OpenAPI 3

@@ -13,6 +13,7 @@ session in from a forged request is the attack. Token-only APIs need no token; s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, ClassVar
@@ -21,11 +22,12 @@ from django.contrib.auth import login
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -62,7 +64,7 @@ def form_error(form: Any, status: int = 400, **extra: Any) -> CodeFlowError:
         return CodeFlowError(
             message, error.code or "invalid", status_code=status, field=field, **extra
         )
-    return CodeFlowError("The request is not valid.", "invalid", status_code=status)
+    return CodeFlowError(_("The request is not valid."), "invalid", status_code=status)
 
 
 class CodeFlowAPIView(APIView):
@@ -94,6 +96,11 @@ class CodeFlowAPIView(APIView):
             return view(request, *args, **kwargs)
 
         return otp_view(hiding_secrets, allow_anonymous=cls.allow_anonymous)
+
+    def get_permissions(self) -> Sequence[Any]:
+        if not self.allow_anonymous and self.permission_classes == (AllowAny,):
+            return [IsAuthenticated()]
+        return super().get_permissions()
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         classes = self.authentication_classes
@@ -191,7 +198,10 @@ class VerifyCodeAPIView(CodeFlowAPIView):
         marks the number verified in the session (``otp.session.verified_phone``)."""
         hook = self.on_verified
         if hook is not None:
-            hook = import_string(hook) if isinstance(hook, str) else hook
+            if isinstance(hook, str):
+                hook = import_string(hook)
+            elif inspect.ismethod(hook) and hook.__self__ is self:
+                hook = hook.__func__  # a plain function set on a subclass: not a method
             return hook(request, user=user, phone=phone, purpose=purpose)
         if user is not None:
             login(request, user)
