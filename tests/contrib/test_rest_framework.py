@@ -301,3 +301,22 @@ def test_a_view_for_signed_in_users_refuses_anonymous_clients(setup, client, sms
     response = ChangePhone.as_view(authentication_classes=[TokenAuthentication])(request)
     assert response.status_code == 401 and response.data["code"] == "not_authenticated"
     assert sms_outbox == []
+
+
+def test_drf_throttles_answer_in_the_same_shape(setup, client, settings, sms_outbox):
+    rest(
+        settings,
+        DEFAULT_THROTTLE_CLASSES=["rest_framework.throttling.AnonRateThrottle"],
+        DEFAULT_THROTTLE_RATES={"anon": "1/hour"},
+    )
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        assert post(client, REQUEST, {"phone": PHONE}).status_code == 200
+        response = post(client, REQUEST, {"phone": "+8613912345678"})
+    finally:
+        cache.clear()
+    assert response.status_code == 429 and response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) == response.json()["retry_after"] > 0
+    assert len(sms_outbox) == 1
