@@ -83,6 +83,7 @@ class CodeFlowAPIView(APIView):
     parser_classes = (BoundedJSONParser,)
     #: None: the site's DEFAULT_AUTHENTICATION_CLASSES, read per request.
     authentication_classes: Any = None
+    #: The body's shape; a subclass may add fields (its ``validated_data`` is passed on).
     serializer_class: ClassVar[type] = RequestCodeSerializer
 
     @classmethod
@@ -125,9 +126,10 @@ class CodeFlowAPIView(APIView):
                 raise CsrfFailed(CSRF_FAILED_MESSAGE) from None
         super().perform_authentication(request)
 
-    def read(self, request: Request, serializer_class: type) -> dict[str, Any]:
+    def read(self, request: Request) -> dict[str, Any]:
         """The body, checked by ``serializer_class``, with ``purpose`` filled in."""
-        serializer = serializer_class(data=request.data, context={"purposes": self.purposes})
+        context = {"purposes": self.purposes, "request": request, "view": self}
+        serializer = self.serializer_class(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["purpose"] = data.get("purpose") or self.purpose
@@ -141,7 +143,7 @@ class RequestCodeAPIView(CodeFlowAPIView):
 
     @request_code_schema
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.read(request, RequestCodeSerializer)
+        data = self.read(request)
         form = self.form_class(data={"phone": data["phone"]})
         if form.send(request, data["purpose"]):
             return Response(self.code_sent(form))
@@ -175,7 +177,7 @@ class VerifyCodeAPIView(CodeFlowAPIView):
     @verify_code_schema
     @sensitive_variables()
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.read(request, VerifyCodeSerializer)
+        data = self.read(request)
         purpose = data["purpose"]
         typed = {"phone": data["phone"], "code": data["code"]}
         form: VerifyCodeForm
