@@ -5,10 +5,11 @@ from django.urls import include, path
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from django_tencent_sms.contrib.rest_framework.views import VerifyCodeAPIView
+from django_tencent_sms.contrib.rest_framework.views import RequestCodeAPIView, VerifyCodeAPIView
 from tests.contrib import recipes
 
 
@@ -20,6 +21,10 @@ class Me(APIView):
 
     def post(self, request):
         return Response({"username": request.user.get_username(), "posted": True})
+
+
+class OnePerHour(AnonRateThrottle):
+    rate = "1/hour"
 
 
 class MultiVerify(VerifyCodeAPIView):
@@ -42,6 +47,7 @@ urlpatterns = [
         ),
     ),
     path("api/multi/verify-code/", MultiVerify.as_view()),
+    path("api/throttled/request-code/", RequestCodeAPIView.as_view(throttle_classes=[OnePerHour])),
     path("me/jwt/", Me.as_view(authentication_classes=[JWTAuthentication])),
     path("me/token/", Me.as_view(authentication_classes=[TokenAuthentication])),
     path("me/session/", Me.as_view(authentication_classes=[SessionAuthentication])),
