@@ -190,6 +190,8 @@ def test_tencent_failing_or_silent_is_502(sms_sandbox, setup, client):
     ("body", "status", "code"),
     [
         ("{not json", 400, "parse_error"),
+        (b'{"phone": "\xff\xfe"}', 400, "parse_error"),  # not UTF-8
+        ('{"phone": NaN}', 400, "parse_error"),
         ("[]", 400, "invalid"),
         ('["+8613812345678"]', 400, "invalid"),
         ("null", 400, "null"),
