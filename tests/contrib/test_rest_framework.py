@@ -318,3 +318,11 @@ def test_drf_throttles_answer_in_the_same_shape(setup, client, sms_outbox):
     assert response.status_code == 429 and response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) == response.json()["retry_after"] > 0
     assert len(sms_outbox) == 1
+
+
+def test_api_3_frequency_refusal_is_429_with_retry_after(sms_sandbox_cloud, setup, client):
+    sms_sandbox_cloud.fail_next("result", result=1024)  # LimitExceeded.PhoneNumberOneHourLimit
+    response = post(client, REQUEST, {"phone": PHONE})
+    assert response.status_code == 429 and response["Retry-After"] == "3600"
+    assert response.json()["code"] == "rate_limited"
+    assert "LimitExceeded.PhoneNumberOneHourLimit" in SmsLog.objects.get().errmsg
