@@ -1,5 +1,7 @@
 """The JSON endpoints of the code flow (``otp.api``): CSRF, answers and errors, purposes."""
 
+import json
+
 import pytest
 from django.test import Client, RequestFactory
 
@@ -238,3 +240,16 @@ def test_tencent_frequency_refusals_are_429_with_retry_after(
     assert response.status_code == 429 and response["Retry-After"] == wait
     assert response.json()["error"]["code"] == "rate_limited"
     assert response.json()["error"]["retry_after"] == int(wait)
+
+
+def test_csrf_exempt_around_a_json_view_does_not_turn_the_check_off(setup, alice, sms_outbox):
+    from django.views.decorators.csrf import csrf_exempt
+
+    from django_tencent_sms.otp.api import RequestCodeAPIView
+
+    view = csrf_exempt(RequestCodeAPIView.as_view())
+    body = json.dumps({"phone": PHONE})
+    response = view(RequestFactory().post("/", body, content_type="application/json"))
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"]["code"] == "csrf_failed"
+    assert sms_outbox == []
