@@ -2,6 +2,7 @@
 CSRF per authentication class, hostile bodies, and tokens handed out after a right code."""
 
 import json
+import re
 
 import phonenumbers
 import pytest
@@ -326,3 +327,23 @@ def test_api_3_frequency_refusal_is_429_with_retry_after(sms_sandbox_cloud, setu
     assert response.status_code == 429 and response["Retry-After"] == "3600"
     assert response.json()["code"] == "rate_limited"
     assert "LimitExceeded.PhoneNumberOneHourLimit" in SmsLog.objects.get().errmsg
+
+
+def test_through_the_emulator_until_tencents_own_daily_limit(
+    sms_sandbox, setup, alice, conf, client
+):
+    from django_tencent_sms.sandbox.limits import FrequencyLimits
+
+    conf(RESEND_INTERVAL=0)
+    sms_sandbox.limits = FrequencyLimits(per_30s=None, per_hour=None, per_day=1)
+    response = post(client, REQUEST, {"phone": PHONE})
+    assert response.status_code == 200
+    (message,) = sms_sandbox.messages
+    code = re.search(r"\d{6}", message.text).group()
+    response = post(client, VERIFY, {"phone": PHONE, "code": code})
+    assert response.status_code == 200 and flows.logged_in_user(client) == str(alice.pk)
+    # Tencent itself refuses the day's second message (1025): until midnight in China.
+    response = post(client, REQUEST, {"phone": PHONE})
+    assert response.status_code == 429 and response.json()["code"] == "rate_limited"
+    assert response["Retry-After"] == str(14 * 3600)  # the clock says 10:00 in China
+    assert SmsLog.objects.filter(result=1025).count() == 1
