@@ -6,6 +6,7 @@ Tencent is a change of settings only.
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -32,6 +33,20 @@ INSTALLED_APPS = [
     "example_project.accounts",  # Profile: the user's phone number
     "example_project.demo",  # the staff "send a notification" page, demo_setup
 ]
+
+# The code flow as Django REST framework endpoints (api/phone/…, see urls.py), when DRF is
+# installed (the `drf` extra; the demo installs the test extras, which include it), and their
+# OpenAPI schema at api/schema/ with drf-spectacular. Browsers sign in by session: CSRF applies.
+HAS_DRF = find_spec("rest_framework") is not None
+HAS_SPECTACULAR = HAS_DRF and find_spec("drf_spectacular") is not None
+if HAS_DRF:
+    INSTALLED_APPS.append("rest_framework")
+if HAS_SPECTACULAR:
+    INSTALLED_APPS.append("drf_spectacular")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    **({"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"} if HAS_SPECTACULAR else {}),
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

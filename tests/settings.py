@@ -38,6 +38,14 @@ if find_spec("django.tasks") is None and find_spec("django_tasks") is not None:
 if find_spec("django_tasks_db") is not None:
     INSTALLED_APPS.append("django_tasks_db")
 
+# The DRF integration (tests/contrib/), with the packages of the `test` extra.
+if find_spec("rest_framework") is not None:
+    INSTALLED_APPS += ["rest_framework", "rest_framework.authtoken"]
+if find_spec("drf_spectacular") is not None:
+    INSTALLED_APPS.append("drf_spectacular")
+    # As drf-spectacular asks, for every view: its annotations build on this when imported.
+    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -19,7 +19,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 import example_project.settings as example
 from django_tencent_sms.models import SmsLog, SmsTemplate
@@ -40,6 +40,9 @@ EXAMPLE_SETTINGS = {
             "LOGIN_REDIRECT_URL",
             "LOGOUT_REDIRECT_URL",
             "SANDBOX_URL",
+            "HAS_DRF",
+            "HAS_SPECTACULAR",
+            "REST_FRAMEWORK",
         )
     },
     "TENCENT_SMS": {**example.TENCENT_SMS, "BACKEND": LOCMEM},
@@ -185,6 +188,24 @@ def test_a_number_without_an_account_cannot_sign_in(client, demo, sms_outbox):
     response = enter_code(client, verify_url, NEW_PHONE, "123456")
     assert "The code is not correct." in text(response)
     assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_through_the_rest_api(demo, sms_outbox):
+    client = Client(enforce_csrf_checks=True)
+    assert "/api/phone/request-code/" in client.get("/").content.decode()
+    token = {"HTTP_X_CSRFTOKEN": client.get("/api/phone/csrf/").json()["csrfToken"]}
+    response = client.post(
+        "/api/phone/request-code/", {"phone": DEMO_PHONE}, content_type="application/json", **token
+    )
+    assert response.status_code == 200 and response.json()["expires_in"] == 300
+    body = {"phone": DEMO_PHONE, "code": last_code(sms_outbox)}
+    response = client.post(
+        "/api/phone/verify-code/", body, content_type="application/json", **token
+    )
+    assert response.status_code == 200 and response.json() == {"verified": True}
+    assert client.get("/").context["user"] == demo
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200 and "/api/phone/verify-code/" in schema.json()["paths"]
 
 
 def test_sign_out(client, demo):

@@ -14,10 +14,10 @@ Requests are ``application/json`` bodies of at most ``max_body_size`` bytes, POS
            voice_region, required, invalid, max_length,
            invalid_phone, region_not_allowed, phone_rejected; and the code checks: wrong (with
            "attempts_left"), expired, used, too_many_attempts, none_issued, no_account, inactive
-      413  too_large       415  unsupported_media_type       405  method_not_allowed
+      403  csrf_failed     413  too_large     415  unsupported_media_type
+      405  method_not_allowed
       429  cooldown, phone_hourly_limit, phone_daily_limit, ip_hourly_limit, ip_daily_limit,
-           daily_limit, rate_limited (Tencent's own limit) -- with a Retry-After header when
-           the wait is known
+           daily_limit, rate_limited (Tencent's own limit) -- always with a Retry-After header
       502  send_failed (nothing was sent), send_unknown (the SMS may arrive; its code works;
            "retry_after" says when to offer a new one)
 
@@ -27,8 +27,9 @@ CSRF stays on for every view here, the JSON ones included: the client first GETs
 (``ensure_csrf_cookie``; the answer is ``{"csrfToken": "..."}`` and the ``csrftoken`` cookie),
 then sends the token in an ``X-CSRFToken`` header with the cookie. Over HTTPS, Django also wants
 an ``Origin`` (browsers send it) or ``Referer`` header naming the site: a native app must send
-one itself. A missing or wrong token is Django's usual 403. Signing in rotates the token
-(``login()`` does): read the new ``csrftoken`` cookie, or GET ``csrf`` again.
+one itself. A missing or wrong token is a 403 in JSON, ``{"ok": false, "error": {"code":
+"csrf_failed", ...}}`` (``otp.csrf``: Django's check, not its HTML failure page). Signing in
+rotates the token (``login()`` does): read the new ``csrftoken`` cookie, or GET ``csrf`` again.
 
 Like the pages, every view here is ``transaction.non_atomic_requests`` for every database:
 ``otp.send_code`` relies on autocommit to count racing requests.
@@ -51,6 +52,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.generic import View
 
 from django_tencent_sms.otp.conf import otp_settings
+from django_tencent_sms.otp.csrf import json_csrf_protect
 from django_tencent_sms.otp.forms import LoginCodeForm, RequestCodeForm, VerifyCodeForm
 from django_tencent_sms.otp.service import Reason
 from django_tencent_sms.otp.session import mark_phone_verified
@@ -87,6 +89,7 @@ class JsonOtpView(OtpViewMixin, View):
     max_body_size = 1024
     #: The string fields read from the body.
     fields: tuple[str, ...] = ("phone", "purpose")
+    csrf_protection = staticmethod(json_csrf_protect)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
@@ -159,9 +162,9 @@ class JsonOtpView(OtpViewMixin, View):
         body = {"code": error.code, "message": str(error.message)}
         body.update({k: v for k, v in error.extra.items() if v is not None})
         response = JsonResponse({"ok": False, "error": body}, status=error.status)
-        retry_after = error.extra.get("retry_after")
-        if error.status == 429 and retry_after:
-            response["Retry-After"] = str(retry_after)
+        if error.status == 429:  # every one: a client must not guess, nor retry at once
+            retry_after = error.extra.get("retry_after") or otp_settings()["RESEND_INTERVAL"]
+            response["Retry-After"] = str(max(1, retry_after or 60))
         return response
 
 

@@ -40,6 +40,7 @@ from django_tencent_sms.exceptions import (
     TencentSmsError,
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
+from django_tencent_sms.otp import service
 from django_tencent_sms.otp.auth import (
     PhoneCodeAttempt,
     PhoneCodeBackend,
@@ -48,6 +49,7 @@ from django_tencent_sms.otp.auth import (
 )
 from django_tencent_sms.otp.conf import otp_settings
 from django_tencent_sms.otp.service import Reason, VerificationResult, check_code, send_code
+from django_tencent_sms.otp.tencent_waits import tencent_wait
 from django_tencent_sms.result_codes import Category
 from django_tencent_sms.sending.validation import normalize_phone
 
@@ -153,7 +155,8 @@ class RequestCodeForm(forms.Form):
 
     After ``send()``: ``record`` (the ``VerificationCode``), ``retry_after`` (seconds before
     another code may be asked for: the cooldown after a send, the wait after a refusal; None
-    when waiting will not help), ``error_code`` (stable: a ``CodeRequestRefused`` code,
+    when waiting will not help; for Tencent's own frequency refusals, how long its window lasts),
+    ``error_code`` (stable: a ``CodeRequestRefused`` code,
     ``invalid_phone``, ``phone_rejected``, ``rate_limited``, ``send_failed`` or
     ``send_unknown``) and ``delivery_unknown`` (the SMS may or may not have gone out; its code
     works if it arrives).
@@ -201,6 +204,8 @@ class RequestCodeForm(forms.Form):
                 self.retry_after = cooldown
             elif isinstance(exc, TencentSmsError) and exc.user_facing:
                 limited = exc.category is Category.RATE_LIMIT
+                if limited:  # how long Tencent's window lasts, for a Retry-After
+                    self.retry_after = tencent_wait(exc.result, service.clock(), cooldown or 60)
                 self._refuse("rate_limited" if limited else "phone_rejected", on_phone=True)
             else:
                 self._refuse("send_failed")

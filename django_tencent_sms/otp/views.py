@@ -122,6 +122,8 @@ class OtpViewMixin:
     #: More decorators for the view function, innermost first. CSRF protection, never_cache
     #: and non_atomic_requests are always applied around them.
     view_decorators: tuple = ()
+    #: The CSRF check around the view (the JSON views answer its failure in JSON).
+    csrf_protection: Any = staticmethod(csrf_protect)
 
     request: HttpRequest
 
@@ -134,7 +136,7 @@ class OtpViewMixin:
         view = _hiding_secrets(view)
         for decorator in cls.view_decorators:
             view = decorator(view)
-        return otp_view(csrf_protect(view), allow_anonymous=cls.allow_anonymous)
+        return otp_view(cls.csrf_protection(view), allow_anonymous=cls.allow_anonymous)
 
     def get_redirect_url(self) -> str:
         """``next`` from the POST or the query string, if it is safe to redirect to."""

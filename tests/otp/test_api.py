@@ -1,5 +1,7 @@
 """The JSON endpoints of the code flow (``otp.api``): CSRF, answers and errors, purposes."""
 
+import json
+
 import pytest
 from django.test import Client, RequestFactory
 
@@ -187,3 +189,67 @@ def test_api_send_failures(sms_sandbox, setup, client, conf):
     response = post_json(client, API_REQUEST, {"phone": "+85261234567"})
     assert response.status_code == 400 and "Retry-After" not in response
     assert response.json()["error"]["code"] == "region_not_allowed"
+
+
+# CSRF failures and waits, as a JSON client reads them ------------------------------------------
+
+
+def test_a_csrf_failure_is_answered_in_json_and_other_pages_keep_the_html_page(
+    setup, alice, sms_outbox
+):
+    client = Client(enforce_csrf_checks=True)
+    response = post_json(client, API_REQUEST, {"phone": PHONE}, HTTP_X_CSRFTOKEN="forged")
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "ok": False,
+        "error": {
+            "code": "csrf_failed",
+            "message": "CSRF verification failed. Send the token from the csrf endpoint in the "
+            "X-CSRFToken header, with its cookie.",
+        },
+    }
+    assert sms_outbox == [] and not VerificationCode.objects.exists()
+    # The HTML page of the same flow still answers with the site's CSRF failure view.
+    response = client.post(REQUEST_URL, {"phone": PHONE})
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_csrf_failure_is_json_in_chinese_too(setup, alice):
+    client = Client(enforce_csrf_checks=True)
+    response = post_json(
+        client, API_VERIFY, {"phone": PHONE, "code": "123456"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["message"].startswith("CSRF 校验失败")
+
+
+@pytest.mark.parametrize(
+    ("result", "wait"),
+    [
+        (1023, "30"),  # Tencent's 30-second window
+        (1024, "3600"),  # its hour
+        (1025, str(14 * 3600)),  # its natural day: START is 10:00 in China
+        (1013, "60"),  # a limit of unknown length: the resend interval
+    ],
+)
+def test_tencent_frequency_refusals_are_429_with_retry_after(
+    sms_sandbox, setup, client, result, wait
+):
+    sms_sandbox.fail_next("result", result=result)
+    response = post_json(client, API_REQUEST, {"phone": PHONE})
+    assert response.status_code == 429 and response["Retry-After"] == wait
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert response.json()["error"]["retry_after"] == int(wait)
+
+
+def test_csrf_exempt_around_a_json_view_does_not_turn_the_check_off(setup, alice, sms_outbox):
+    from django.views.decorators.csrf import csrf_exempt
+
+    from django_tencent_sms.otp.api import RequestCodeAPIView
+
+    view = csrf_exempt(RequestCodeAPIView.as_view())
+    body = json.dumps({"phone": PHONE})
+    response = view(RequestFactory().post("/", body, content_type="application/json"))
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"]["code"] == "csrf_failed"
+    assert sms_outbox == []
