@@ -87,6 +87,9 @@ OTP_DEFAULTS: dict[str, Any] = {
     # or the dotted path of a function(phone: PhoneNumber) -> user or None.
     "USER_PHONE_FIELD": "phone",
     "USER_LOOKUP": None,
+    # The user-model BooleanField that says the number was verified (django-allauth's
+    # PhoneAdapterMixin sets and reads it; see README "django-allauth").
+    "USER_PHONE_VERIFIED_FIELD": "phone_verified",
     # Purposes whose codes go only to numbers with an account (found as PhoneCodeBackend finds
     # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
     # answer and no SMS; () sends to every number.

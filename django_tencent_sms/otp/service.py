@@ -55,7 +55,7 @@ from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
-from django_tencent_sms.otp.numbers import check_number_type, counted_ip
+from django_tencent_sms.otp.numbers import allowed_number, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.otp.regions import enforce_region_limit
@@ -69,7 +69,14 @@ from django_tencent_sms.signals import (
     notify,
 )
 
-__all__ = ["Reason", "VerificationResult", "check_code", "send_code", "verify_code"]
+__all__ = [
+    "Reason",
+    "VerificationResult",
+    "check_code",
+    "send_code",
+    "send_given_code",
+    "verify_code",
+]
 
 #: Replaced in tests to control time; everything here reads the clock through it.
 clock = timezone.now
@@ -168,16 +175,66 @@ def send_code(
     unknown raises too, but its code stays valid: it may have arrived. A sign-in code for a
     number without an account (``ACCOUNT_PURPOSES``) is returned ``withheld``: no SMS went out.
     """
+    return _send(phone, purpose, request, Delivery(None, None, None, None))
+
+
+@sensitive_variables()
+def send_given_code(
+    phone: Any,
+    code: str,
+    purpose: str = "external",
+    *,
+    request: HttpRequest | None = None,
+    template: Any = None,
+    params: Any = None,
+    ttl: int | None = None,
+) -> VerificationCode:
+    """Send ``code``, made by someone else (django-allauth, a 2FA app), under the same rules.
+
+    The number is normalised and checked, and the request counted against the cooldown of
+    ``purpose``, the per-number and per-IP caps, ``NUMBER_TYPES``, ``ALLOWED_REGIONS`` and the
+    daily budgets exactly as ``send_code``'s codes are; it raises what ``send_code`` raises.
+    ``template`` and ``params`` default to ``OTP["TEMPLATE"]`` and ``OTP["PARAMS"]`` (whose
+    ``{code}`` and ``{minutes}`` are filled in; ``ttl``, seconds, gives the minutes and the stored
+    expiry, else ``OTP["TTL"]``). Only the code's HMAC is stored, the SMS log keeps every
+    parameter holding it redacted, and ``check_code`` accepts it like one of ours.
+    """
+    if not isinstance(code, str) or not 1 <= len(code) <= 64 or not code.isprintable():
+        raise ValueError("code must be 1 to 64 printable characters")
+    return _send(phone, purpose, request, Delivery(code, template, params, ttl))
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What a send uses where the settings would otherwise say: the code, template, parameters
+    and lifetime (None for each: the settings' own, and a new code)."""
+
+    code: str | None = dataclasses.field(repr=False)
+    template: Any
+    params: Any
+    ttl: int | None
+
+
+def _send(
+    phone: Any, purpose: str, request: HttpRequest | None, delivery: Delivery
+) -> VerificationCode:
     conf = otp_settings()
-    if conf["TEMPLATE"] is None:
+    template = conf["TEMPLATE"] if delivery.template is None else delivery.template
+    if template is None:
         raise ConfigurationError(f"{OTP_SETTING}['TEMPLATE'] is not set.")
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
+    conf = {
+        **conf,
+        "TEMPLATE": template,
+        "PARAMS": conf["PARAMS"] if delivery.params is None else tuple(delivery.params),
+        "TTL": conf["TTL"] if delivery.ttl is None else delivery.ttl,
+    }
     now = clock()
     ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
     check_refusals(ip, conf, now)
     try:
-        return _send_code(phone, purpose, conf, now, ip, request)
+        return _send_code(phone, purpose, conf, now, ip, request, delivery.code)
     except (CodeRequestRefused, InvalidMessage) as exc:
         if isinstance(exc, CodeRequestRefused) or exc.code == "invalid_phone":
             note_refusal(ip, conf, now)
@@ -191,12 +248,13 @@ def _send_code(
     now: datetime,
     ip: str | None,
     request: HttpRequest | None,
+    given: str | None,
 ) -> VerificationCode:
     number = allowed_number(phone, conf)
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
-    code = new_code(conf["LENGTH"])
+    code = new_code(conf["LENGTH"]) if given is None else given
     record = VerificationCode(
         phone=e164,
         purpose=purpose,
@@ -223,20 +281,6 @@ def _send_code(
     notify(code_sent, VerificationCode, record=record, request=request)
     watch_conversion(record, conf, now)
     return record
-
-
-def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
-    """``phone`` normalised; ``CodeRequestRefused`` when its region or its type (premium-rate,
-    VoIP, …: ``NUMBER_TYPES``) may not receive codes."""
-    number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
-    regions = conf["ALLOWED_REGIONS"]
-    if regions is not None and phonenumbers.region_code_for_number(number) not in set(regions):
-        raise CodeRequestRefused(
-            _("Codes cannot be sent to numbers in this country or region."),
-            code="region_not_allowed",
-        )
-    check_number_type(number, conf)
-    return number
 
 
 def _deliver(
