@@ -1,0 +1,1 @@
+"""Optional integrations with other Django packages; each is an extra, imported only when used."""
