@@ -167,6 +167,11 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
         isinstance(p, str) for p in purposes
     ):
         problems.append(f"{OTP_SETTING}['ACCOUNT_PURPOSES'] must be a list of purposes.")
+    verified = conf.get("USER_PHONE_VERIFIED_FIELD")
+    if not isinstance(verified, str) or not verified.isidentifier():
+        problems.append(
+            f"{OTP_SETTING}['USER_PHONE_VERIFIED_FIELD'] must be a field name, not {verified!r}."
+        )
     prefix: Any = conf.get("IPV6_PREFIX")
     if not whole_number(prefix, 1) or prefix > 128:
         problems.append(f"{OTP_SETTING}['IPV6_PREFIX'] must be 1 to 128, not {prefix!r}.")
