@@ -40,6 +40,9 @@ ACCOUNT_LOGIN_METHODS = {"phone"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*"]
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+# Six digits, like the app's own codes and the verification template's text, rather than
+# allauth's default of letters in two dashed groups.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 
 # The number is found on the user model, not by settings.py's Profile lookup.
 OTP = {**OTP, "USER_LOOKUP": None, "USER_PHONE_FIELD": "phone"}

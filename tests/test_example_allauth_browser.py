@@ -52,6 +52,7 @@ def test_sign_up_with_a_phone_number_and_the_code_from_the_emulator(page, allaut
     page.screenshot("example-allauth-signup-2-code-sent")
 
     code = allauth_site.code_sent_to(NEW_PHONE)
+    assert code.isdigit() and len(code) == 6  # ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT
     [message] = allauth_site.messages(NEW_PHONE)
     assert message["text"].startswith("【腾讯云】您的验证码为")  # the site's OTP template
     submit(page, "code", code)

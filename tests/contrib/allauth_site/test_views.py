@@ -202,3 +202,51 @@ def test_the_adapter_stores_numbers_as_e164_and_finds_them_in_any_format(site, r
     assert adapter.get_user_by_phone("+86 138-1234-5678") == user
     assert adapter.get_user_by_phone("not a number") is None
     assert adapter.clean_phone("+86 138 1234 5678") == PHONE
+
+
+@pytest.mark.parametrize(
+    "phone", ["+861065529988", example("GB", phonenumbers.PhoneNumberType.PREMIUM_RATE)]
+)
+def test_login_by_code_refuses_a_number_that_cannot_receive_codes_on_the_form(site, client, phone):
+    response = request_code(client, phone)
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"]
+    assert site.messages == [] and not VerificationCode.objects.exists()
+
+
+def test_a_tencent_refusal_of_a_login_code_is_a_message(site, client):
+    make_user()
+    site.fail_next("result", result=1016, errmsg="bad number")
+    response = request_code(client)
+    assert response.status_code == 200
+    shown = texts(response)
+    assert "This number cannot receive a code. Please check it or use another one." in shown
+    assert not any("sent" in text for text in shown), shown
+
+
+def sign_in(client, site, phone=PHONE):
+    request_code(client, phone)
+    code = sent_code(site, phone)
+    assert client.post("/accounts/login/code/confirm/", {"code": code}).status_code == 302
+
+
+def test_changing_the_number_verifies_the_new_one_with_our_code(site, client):
+    user = make_user()
+    sign_in(client, site)
+    response = client.post("/accounts/phone/change/", {"phone": OTHER}, follow=True)
+    assert response.status_code == 200
+    code = sent_code(site, OTHER)
+    response = client.post("/accounts/phone/verify/", {"code": code})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (str(user.phone), user.phone_verified) == (OTHER, True)
+
+
+def test_changing_to_a_landline_is_a_form_error(site, client):
+    user = make_user()
+    sign_in(client, site)
+    response = client.post("/accounts/phone/change/", {"phone": "+861065529988"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"]
+    user.refresh_from_db()
+    assert str(user.phone) == PHONE and len(site.messages) == 1
