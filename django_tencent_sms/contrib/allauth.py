@@ -45,6 +45,7 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog
+from django_tencent_sms.otp.accounts import pause_like_a_send
 from django_tencent_sms.otp.auth import PhoneCodeBackend
 from django_tencent_sms.otp.conf import otp_settings
 from django_tencent_sms.otp.forms import SEND_MESSAGES
@@ -176,8 +177,10 @@ class PhoneAdapterMixin:
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
         """Nothing, unless ``unknown_account_template`` is set; then that text, counted as a code
-        and silent when refused (the page must look the same as for a known number)."""
+        and silent when refused (the page must look the same as for a known number). Either way
+        the answer takes as long as a send: its timing does not tell that no account has it."""
         if self.unknown_account_template is None:
+            pause_like_a_send()
             return
         try:
             send_given_code(
@@ -194,6 +197,10 @@ class PhoneAdapterMixin:
                 mask_phone(phone),
                 getattr(exc, "code", None) or type(exc).__name__,
             )
+
+    def send_account_already_exists_sms(self, phone: str, **kwargs: Any) -> None:
+        """Nothing (as allauth's default), as late as a send would answer."""
+        pause_like_a_send()
 
     def add_message(
         self,

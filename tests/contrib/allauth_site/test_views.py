@@ -250,3 +250,17 @@ def test_changing_to_a_landline_is_a_form_error(site, client):
     assert response.context["form"].errors["phone"]
     user.refresh_from_db()
     assert str(user.phone) == PHONE and len(site.messages) == 1
+
+
+def test_a_number_without_an_account_is_answered_as_late_as_a_send(site, client, monkeypatch):
+    from django_tencent_sms.otp import accounts
+
+    waits = []
+    monkeypatch.setattr(accounts, "pause", waits.append)
+    make_user()
+    sign_in(client, site)  # one send, whose duration is the pause
+    client.logout()
+    request_code(client, OTHER)
+    sent = SmsLog.objects.get()
+    assert waits == [sent.duration.total_seconds()] and waits[0] > 0
+    assert len(site.messages) == 1
