@@ -9,8 +9,7 @@ import pytest
 
 from django_tencent_sms.exceptions import CodeRequestRefused, InvalidMessage
 from django_tencent_sms.models import SmsLog, SmsTemplate, VerificationCode
-from django_tencent_sms.otp import check_code, send_code
-from django_tencent_sms.otp.service import send_given_code
+from django_tencent_sms.otp import check_code, send_code, send_given_code
 from tests.helpers import PHONE, START
 
 
