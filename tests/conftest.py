@@ -40,13 +40,17 @@ def sandbox(request):
     return request.getfixturevalue(SANDBOX_FIXTURES[request.param])
 
 
-def pytest_ignore_collect(collection_path, config):
-    """Leave out the allauth tests unless the run has their settings (and the reverse)."""
+def pytest_collection_modifyitems(config, items):
+    """Leave out the allauth tests unless the run has their settings, and the others when it
+    has (named on the command line or not)."""
     allauth_run = os.environ.get("DJANGO_SETTINGS_MODULE") == ALLAUTH_SETTINGS
-    inside = collection_path == ALLAUTH_TESTS or ALLAUTH_TESTS in collection_path.parents
-    if collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
-        return None if inside == allauth_run else True
-    return None
+    kept, left_out = [], []
+    for item in items:
+        inside = ALLAUTH_TESTS in item.path.parents
+        (kept if inside == allauth_run else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.hookimpl(hookwrapper=True)
