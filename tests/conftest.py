@@ -13,10 +13,16 @@ such a skip is reported as a failure instead.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["tests.browser", "tests.otp.fixtures"]
+
+#: Tests that need their own settings (``tests.allauth_settings``: allauth's apps and a user
+#: model holding the number); ``python3 dev.py test`` runs them in a second pytest run.
+ALLAUTH_TESTS = Path(__file__).parent / "contrib" / "allauth_site"
+ALLAUTH_SETTINGS = "tests.allauth_settings"
 
 SERVICE_MISSING = "service missing:"
 
@@ -32,6 +38,19 @@ def skip_service(reason: str) -> None:
 def sandbox(request):
     """The emulator, with ``TENCENT_SMS`` pointing the ``v5`` or the ``cloud`` backend at it."""
     return request.getfixturevalue(SANDBOX_FIXTURES[request.param])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the allauth tests unless the run has their settings, and the others when it
+    has (named on the command line or not)."""
+    allauth_run = os.environ.get("DJANGO_SETTINGS_MODULE") == ALLAUTH_SETTINGS
+    kept, left_out = [], []
+    for item in items:
+        inside = ALLAUTH_TESTS in item.path.parents
+        (kept if inside == allauth_run else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
@@ -82,11 +84,18 @@ def stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def example_site(browser_driver, tmp_path_factory):
     """The example project and the emulator, running, with the demo's data."""
-    tmp = tmp_path_factory.mktemp("example")
+    with example_running(tmp_path_factory.mktemp("example")) as site:
+        yield site
+
+
+@contextmanager
+def example_running(tmp: Path, settings: str = "example_project.settings") -> Iterator[ExampleSite]:
+    """The example with ``settings`` and the emulator, as ``dev.py demo`` runs them, on a fresh
+    database in ``tmp``; stopped on exit."""
     site_port, sandbox_port = free_port(), free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_project.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": str(ROOT),
         "DEMO_DATABASE": str(tmp / "db.sqlite3"),
         "SANDBOX_PORT": str(sandbox_port),

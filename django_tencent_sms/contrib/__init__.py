@@ -1,5 +1,6 @@
-"""Optional integrations with other packages, each imported only by the sites that use it.
+"""Optional integrations with other Django packages; each is an extra, imported only when used.
 
-Nothing here is imported by the rest of the app: ``django_tencent_sms.contrib.rest_framework``
-needs Django REST framework (the ``drf`` extra), and only its users import it.
+Nothing here is imported by the rest of the app: ``contrib.rest_framework`` needs Django REST
+framework (the ``drf`` extra), ``contrib.allauth`` django-allauth (the ``allauth`` extra), and
+only the sites that use one import it.
 """

@@ -1,16 +1,25 @@
 """Verification codes by SMS and signing in with them.
 
-``send_code``, ``check_code`` and ``verify_code`` (with ``Reason`` and ``VerificationResult``)
-are imported from here; they live in :mod:`django_tencent_sms.otp.service`, and
-``otp_settings`` in :mod:`django_tencent_sms.otp.conf`. They are loaded on first use, so
-importing ``django_tencent_sms.otp.conf`` or ``.urls`` does not need the models.
+``send_code``, ``send_given_code``, ``check_code`` and ``verify_code`` (with ``Reason`` and
+``VerificationResult``) are imported from here; they live in
+:mod:`django_tencent_sms.otp.service`, and ``otp_settings`` in :mod:`django_tencent_sms.otp.conf`.
+They are loaded on first use, so importing ``django_tencent_sms.otp.conf`` or ``.urls`` does
+not need the models.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Reason", "VerificationResult", "check_code", "otp_settings", "send_code", "verify_code"]
+__all__ = [
+    "Reason",
+    "VerificationResult",
+    "check_code",
+    "otp_settings",
+    "send_code",
+    "send_given_code",
+    "verify_code",
+]
 
 if TYPE_CHECKING:
     from django_tencent_sms.otp.conf import otp_settings
@@ -19,6 +28,7 @@ if TYPE_CHECKING:
         VerificationResult,
         check_code,
         send_code,
+        send_given_code,
         verify_code,
     )
 

@@ -87,6 +87,9 @@ OTP_DEFAULTS: dict[str, Any] = {
     # or the dotted path of a function(phone: PhoneNumber) -> user or None.
     "USER_PHONE_FIELD": "phone",
     "USER_LOOKUP": None,
+    # The user-model BooleanField that says the number was verified (django-allauth's
+    # PhoneAdapterMixin sets and reads it; see README "django-allauth").
+    "USER_PHONE_VERIFIED_FIELD": "phone_verified",
     # Purposes whose codes go only to numbers with an account (found as PhoneCodeBackend finds
     # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
     # answer and no SMS; () sends to every number.
@@ -175,6 +178,11 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
     playtimes: Any = conf.get("VOICE_PLAYTIMES")
     if not whole_number(playtimes, 1) or playtimes > 3:
         problems.append(f"{OTP_SETTING}['VOICE_PLAYTIMES'] must be 1 to 3, not {playtimes!r}.")
+    verified = conf.get("USER_PHONE_VERIFIED_FIELD")
+    if not isinstance(verified, str) or not verified.isidentifier():
+        problems.append(
+            f"{OTP_SETTING}['USER_PHONE_VERIFIED_FIELD'] must be a field name, not {verified!r}."
+        )
     prefix: Any = conf.get("IPV6_PREFIX")
     if not whole_number(prefix, 1) or prefix > 128:
         problems.append(f"{OTP_SETTING}['IPV6_PREFIX'] must be 1 to 128, not {prefix!r}.")

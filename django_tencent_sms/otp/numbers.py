@@ -1,4 +1,5 @@
-"""Who may ask for a code, by kind: the number's type, and the client network it is counted by.
+"""Who may ask for a code, by kind: the number's region and type, and the client network it is
+counted by.
 
 Codes go only to the kinds of number that receive them (``OTP["NUMBER_TYPES"]``: mobile ones by
 default); premium-rate, toll-free, VoIP and the like are where SMS pumping is paid, and are
@@ -14,10 +15,13 @@ from typing import Any
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
 
+from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import CodeRequestRefused
+from django_tencent_sms.sending.validation import normalize_phone
 
-__all__ = ["check_number_type", "counted_ip"]
+__all__ = ["allowed_number", "check_number_type", "counted_ip"]
 
 
 def check_number_type(number: phonenumbers.PhoneNumber, conf: dict[str, Any]) -> None:
@@ -46,3 +50,17 @@ def counted_ip(ip: str | None, conf: dict[str, Any]) -> str | None:
         network = ipaddress.IPv6Network((address, conf["IPV6_PREFIX"]), strict=False)
         return str(network.network_address)
     return str(address)
+
+
+def allowed_number(phone: Any, conf: dict[str, Any], region: str | None = None) -> PhoneNumber:
+    """``phone`` normalised; ``CodeRequestRefused`` when its region or its type (premium-rate,
+    VoIP, …: ``NUMBER_TYPES``) may not receive codes."""
+    number = normalize_phone(phone, region or sms_settings.DEFAULT_REGION)
+    regions = conf["ALLOWED_REGIONS"]
+    if regions is not None and phonenumbers.region_code_for_number(number) not in set(regions):
+        raise CodeRequestRefused(
+            _("Codes cannot be sent to numbers in this country or region."),
+            code="region_not_allowed",
+        )
+    check_number_type(number, conf)
+    return number

@@ -24,7 +24,6 @@ How it holds up:
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hmac
 import math
 import re
@@ -37,7 +36,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -55,10 +53,11 @@ from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
 from django_tencent_sms.otp.limits import enforce_limits
-from django_tencent_sms.otp.numbers import check_number_type, counted_ip
+from django_tencent_sms.otp.numbers import allowed_number, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.otp.regions import enforce_region_limit
+from django_tencent_sms.otp.results import Reason, VerificationResult
 from django_tencent_sms.otp.voice import VOICE, check_voice_number, ensure_voice, normalize_channel
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
@@ -72,7 +71,14 @@ from django_tencent_sms.signals import (
     notify,
 )
 
-__all__ = ["Reason", "VerificationResult", "check_code", "send_code", "verify_code"]
+__all__ = [
+    "Reason",
+    "VerificationResult",
+    "check_code",
+    "send_code",
+    "send_given_code",
+    "verify_code",
+]
 
 #: Replaced in tests to control time; everything here reads the clock through it.
 clock = timezone.now
@@ -85,51 +91,6 @@ _NO_CODE_HASH = "0" * 64
 #: The code's row is inserted, and its limits counted, with SQL built once per database.
 code_rows = RowWriter(VerificationCode)
 queries = CodeQueries()
-
-
-class Reason(str, enum.Enum):
-    """Why a check passed or failed; a value a view can branch on."""
-
-    OK = "ok"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    USED = "used"
-    TOO_MANY_ATTEMPTS = "too_many_attempts"
-    NONE_ISSUED = "none_issued"
-
-    @property
-    def message(self) -> str:
-        return str(REASON_MESSAGES[self])
-
-
-REASON_MESSAGES = {
-    Reason.OK: _("The code is correct."),
-    Reason.WRONG: _("The code is not correct."),
-    Reason.EXPIRED: _("The code has expired. Request a new one."),
-    Reason.USED: _("The code has already been used. Request a new one."),
-    Reason.TOO_MANY_ATTEMPTS: _("Too many wrong tries. Request a new code."),
-    Reason.NONE_ISSUED: _("No code was sent to this number. Request one first."),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class VerificationResult:
-    """The outcome of ``check_code``; true only when the code was accepted."""
-
-    reason: Reason
-    attempts_left: int = 0
-    record: VerificationCode | None = dataclasses.field(default=None, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is Reason.OK
-
-    @property
-    def message(self) -> str:
-        return self.reason.message
-
-    def __bool__(self) -> bool:
-        return self.ok
 
 
 # Hashing -------------------------------------------------------------------------------------
@@ -180,18 +141,72 @@ def send_code(
     are off (``voice_unavailable``) or the number is outside mainland China (``voice_region``).
     """
     channel = normalize_channel(channel)
+    return _send(phone, purpose, request, Delivery(None, None, None, None), channel)
+
+
+@sensitive_variables()
+def send_given_code(
+    phone: Any,
+    code: str,
+    purpose: str = "external",
+    *,
+    request: HttpRequest | None = None,
+    template: Any = None,
+    params: Any = None,
+    ttl: int | None = None,
+) -> VerificationCode:
+    """Send ``code``, made by someone else (django-allauth, a 2FA app), under the same rules.
+
+    The number is normalised and checked, and the request counted against the cooldown of
+    ``purpose``, the per-number and per-IP caps, ``NUMBER_TYPES``, ``ALLOWED_REGIONS`` and the
+    daily budgets exactly as ``send_code``'s codes are; it raises what ``send_code`` raises.
+    ``template`` and ``params`` default to ``OTP["TEMPLATE"]`` and ``OTP["PARAMS"]`` (whose
+    ``{code}`` and ``{minutes}`` are filled in; ``ttl``, seconds, gives the minutes and the stored
+    expiry, else ``OTP["TTL"]``). Only the code's HMAC is stored, the SMS log keeps every
+    parameter holding it redacted, and ``check_code`` accepts it like one of ours.
+    """
+    if not isinstance(code, str) or not 1 <= len(code) <= 64 or not code.isprintable():
+        raise ValueError("code must be 1 to 64 printable characters")
+    return _send(phone, purpose, request, Delivery(code, template, params, ttl))
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What a send uses where the settings would otherwise say: the code, template, parameters
+    and lifetime (None for each: the settings' own, and a new code)."""
+
+    code: str | None = dataclasses.field(repr=False)
+    template: Any
+    params: Any
+    ttl: int | None
+
+
+def _send(
+    phone: Any,
+    purpose: str,
+    request: HttpRequest | None,
+    delivery: Delivery,
+    channel: str = "sms",
+) -> VerificationCode:
     conf = otp_settings()
-    if conf["TEMPLATE"] is None:
+    template = conf["TEMPLATE"] if delivery.template is None else delivery.template
+    if template is None:
         raise ConfigurationError(f"{OTP_SETTING}['TEMPLATE'] is not set.")
     if not isinstance(purpose, str) or not PURPOSE_RE.match(purpose):
         raise ValueError(f"purpose must be 1-32 of a-z, 0-9, _ and -; not {purpose!r}")
+    conf = {
+        **conf,
+        "TEMPLATE": template,
+        "PARAMS": conf["PARAMS"] if delivery.params is None else tuple(delivery.params),
+        "TTL": conf["TTL"] if delivery.ttl is None else delivery.ttl,
+    }
     if channel == VOICE:
         ensure_voice(conf)
     now = clock()
     ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
     check_refusals(ip, conf, now)
     try:
-        return _send_code(phone, purpose, conf, now, ip, request, channel)
+        return _send_code(phone, purpose, conf, now, ip, request, delivery.code, channel)
     except (CodeRequestRefused, InvalidMessage) as exc:
         if isinstance(exc, CodeRequestRefused) or exc.code == "invalid_phone":
             note_refusal(ip, conf, now)
@@ -205,6 +220,7 @@ def _send_code(
     now: datetime,
     ip: str | None,
     request: HttpRequest | None,
+    given: str | None,
     channel: str = "sms",
 ) -> VerificationCode:
     number = allowed_number(phone, conf)
@@ -217,7 +233,7 @@ def _send_code(
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
-    code = new_code(conf["LENGTH"])
+    code = new_code(conf["LENGTH"]) if given is None else given
     record = VerificationCode(
         phone=e164,
         purpose=purpose,
@@ -245,20 +261,6 @@ def _send_code(
     notify(code_sent, VerificationCode, record=record, request=request)
     watch_conversion(record, conf, now)
     return record
-
-
-def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
-    """``phone`` normalised; ``CodeRequestRefused`` when its region or its type (premium-rate,
-    VoIP, …: ``NUMBER_TYPES``) may not receive codes."""
-    number = normalize_phone(phone, sms_settings.DEFAULT_REGION)
-    regions = conf["ALLOWED_REGIONS"]
-    if regions is not None and phonenumbers.region_code_for_number(number) not in set(regions):
-        raise CodeRequestRefused(
-            _("Codes cannot be sent to numbers in this country or region."),
-            code="region_not_allowed",
-        )
-    check_number_type(number, conf)
-    return number
 
 
 def _deliver(

@@ -46,3 +46,14 @@ def test_otp_settings_that_are_not_a_dict_are_refused(value):
 def test_usable_limit_never_raises(otp_conf, expected):
     with override_settings(TENCENT_SMS={"OTP": otp_conf}):
         assert usable_limit("MAX_ATTEMPTS") == expected
+
+
+@pytest.mark.parametrize("value", ["", "phone verified", None, 1, ["phone_verified"]])
+def test_a_verified_flag_field_that_is_no_field_name_is_refused(value):
+    from django_tencent_sms.exceptions import ConfigurationError
+
+    with (
+        override_settings(TENCENT_SMS={"OTP": {"USER_PHONE_VERIFIED_FIELD": value}}),
+        pytest.raises(ConfigurationError, match="USER_PHONE_VERIFIED_FIELD"),
+    ):
+        otp_settings()

@@ -47,6 +47,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Created staff account {username!r} with password {password!r}.")
         else:
             self.stdout.write(f"Staff account {username!r} exists (password unchanged).")
+        if hasattr(user, "phone_verified") and not user.phone:
+            # The allauth variant (settings_allauth): the number is on the user, verified.
+            if User.objects.filter(phone=DEMO_PHONE).exists():
+                self.stdout.write(f"{DEMO_PHONE} belongs to another account.")
+            else:
+                user.phone, user.phone_verified = DEMO_PHONE, True
+                user.save(update_fields=["phone", "phone_verified"])
         if not Profile.objects.filter(user=user).exists():
             if Profile.objects.filter(phone=DEMO_PHONE).exists():
                 self.stdout.write(

@@ -1,0 +1,1 @@
+"""A user model with a phone number, for the django-allauth tests (tests.allauth_settings)."""
