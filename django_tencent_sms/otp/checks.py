@@ -3,8 +3,9 @@
 E012 (a broken rule), E013 (how ``PhoneCodeBackend`` finds users), E023 (codes in use without a
 template), E024 (``CLIENT_IP``), E025 (``ALLOWED_REGIONS``), E026 (absurd ``TTL`` or
 ``MAX_ATTEMPTS``), W003 (unknown keys) and W005 (codes easy to guess);
-``checks.check_settings`` runs them with the others. With ``--deploy``, W020: codes are sent
-with neither ``ALLOWED_REGIONS`` nor ``DAILY_LIMIT``, so SMS pumping has no ceiling."""
+E050 (``TEST_NUMBERS``); ``checks.check_settings`` runs them with the others. With
+``--deploy``, W020: codes are sent with neither ``ALLOWED_REGIONS`` nor ``DAILY_LIMIT``, so SMS
+pumping has no ceiling; W050: test numbers are configured."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from django_tencent_sms.otp.conf import (
     otp_settings_problems,
     whole_number,
 )
+from django_tencent_sms.otp.test_numbers import test_numbers_problems
 from django_tencent_sms.setting_values import REGION_HINT, is_region_code, unknown_keys
 
 __all__ = ["check_otp_deploy", "check_otp_settings"]
@@ -54,6 +56,10 @@ def check_otp_settings() -> list[checks.CheckMessage]:
     found += check_client_ip(conf.get("CLIENT_IP"))
     found += check_allowed_regions(conf.get("ALLOWED_REGIONS"))
     found += check_sane_values(conf)
+    found += [
+        _error(problem, "E050", hint='As {"+8613800000000": "246810"}: E.164 numbers to codes.')
+        for problem in test_numbers_problems(conf.get("TEST_NUMBERS"), conf.get("LENGTH"))
+    ]
     unknown = unknown_keys(conf, OTP_DEFAULTS)
     if unknown:
         found.append(
@@ -203,13 +209,18 @@ def check_sane_values(conf: dict[str, Any]) -> list[checks.CheckMessage]:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_otp_deploy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """W020: verification codes in use with no ceiling on what SMS pumping can cost."""
+    """W020: verification codes in use with no ceiling on what SMS pumping can cost; W050: test
+    numbers configured."""
     conf = merged_otp_settings()
-    if not isinstance(conf, dict) or conf.get("TEMPLATE") is None:
-        return []  # codes not in use (or a broken setting, which E012 reports)
+    if not isinstance(conf, dict):
+        return []  # a broken setting, which E012 reports
+    found = check_test_numbers_deploy(conf.get("TEST_NUMBERS"))
+    if conf.get("TEMPLATE") is None:
+        return found  # codes not in use
     if conf.get("ALLOWED_REGIONS") is not None or conf.get("DAILY_LIMIT") is not None:
-        return []
+        return found
     return [
+        *found,
         checks.Warning(
             f"{OTP_SETTING} sets neither ALLOWED_REGIONS nor DAILY_LIMIT: anyone can have codes "
             "sent to any country, without a daily ceiling (SMS pumping, toll fraud).",
@@ -218,5 +229,21 @@ def check_otp_deploy(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
                 "DAILY_LIMIT to a few times your busiest day's codes."
             ),
             id="tencent_sms.W020",
+        ),
+    ]
+
+
+def check_test_numbers_deploy(numbers: Any) -> list[checks.CheckMessage]:
+    """W050: ``TEST_NUMBERS`` is set: whoever learns a fixed code signs in as that number."""
+    if not numbers:
+        return []
+    count = len(numbers) if isinstance(numbers, dict) else 0
+    return [
+        checks.Warning(
+            f"{OTP_SETTING}['TEST_NUMBERS'] is set ({count} number(s)): they get a fixed code "
+            "and no SMS, so whoever learns a code can sign in as that number.",
+            hint="Remove them once the app-store review or the QA round is over; read them "
+            "from the environment meanwhile, never from a committed file.",
+            id="tencent_sms.W050",
         )
     ]

@@ -59,6 +59,7 @@ from django_tencent_sms.otp.numbers import check_number_type, counted_ip
 from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.otp.regions import enforce_region_limit
+from django_tencent_sms.otp.test_numbers import TestNumberBackend, test_code_for
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.validation import normalize_phone
@@ -196,7 +197,8 @@ def _send_code(
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
-    code = new_code(conf["LENGTH"])
+    fixed = test_code_for(number, conf)  # a test number: its code, and no SMS
+    code = fixed or new_code(conf["LENGTH"])
     record = VerificationCode(
         phone=e164,
         purpose=purpose,
@@ -219,7 +221,7 @@ def _send_code(
         _finish(record, VerificationCode.State.WITHHELD, None)
         pause_like_a_send()
         return record
-    _deliver(record, number, code, conf)
+    _deliver(record, number, code, conf, test=fixed is not None)
     notify(code_sent, VerificationCode, record=record, request=request)
     watch_conversion(record, conf, now)
     return record
@@ -240,7 +242,12 @@ def allowed_number(phone: Any, conf: dict[str, Any]) -> PhoneNumber:
 
 
 def _deliver(
-    record: VerificationCode, number: PhoneNumber, code: str, conf: dict[str, Any]
+    record: VerificationCode,
+    number: PhoneNumber,
+    code: str,
+    conf: dict[str, Any],
+    *,
+    test: bool = False,
 ) -> None:
     """Send ``code`` by SMS and write into ``record`` what came of it; raise what ``send_sms``
     raised. A code refused before sending leaves no row; one whose SMS definitely never left,
@@ -250,7 +257,7 @@ def _deliver(
     secret = [i for i, p in enumerate(conf["PARAMS"]) if "{code}" in p]
     backend: WatchedBackend | None = None
     try:
-        backend = WatchedBackend(get_backend())
+        backend = WatchedBackend(TestNumberBackend() if test else get_backend())
         log = send_sms(number, conf["TEMPLATE"], params, secret_params=secret, backend=backend)
     except InvalidMessage:
         record.delete()  # refused before sending (a template problem): nothing left
