@@ -1,7 +1,8 @@
 """Tencent Cloud API 3.0 on the sandbox: ``POST /`` with an ``X-TC-Action``, and its faults.
 
 The actions are ``SendSms``, ``PullSmsSendStatus``, ``PullSmsReplyStatus`` and their
-per-number forms ``PullSms…StatusByPhoneNumber`` (version 2021-01-11), each with a JSON body.
+per-number forms ``PullSms…StatusByPhoneNumber`` (version 2021-01-11), each with a JSON body;
+and Tencent Captcha's ``DescribeCaptchaResult`` (``sandbox.captcha``).
 Each request is recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws
 the next fault, then gets Tencent's answer from ``tc3_rules`` (``by_number``), always with
 HTTP 200. Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and the
@@ -17,6 +18,7 @@ import uuid
 from django_tencent_sms.result_codes import cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.by_number import BY_NUMBER_ACTIONS, evaluate_cloud_by_number
+from django_tencent_sms.sandbox.captcha import CaptchaService
 from django_tencent_sms.sandbox.faults import Fault, delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
 from django_tencent_sms.sandbox.rules import parse_json
@@ -71,6 +73,7 @@ class CloudApi:
     def __init__(self, state: SandboxState, account: Account) -> None:
         self.state = state
         self.account = account
+        self.captcha = CaptchaService(account)
 
     def handle(self, request: HttpRequest, *, verbose: bool = False) -> Reply:
         """Record ``request``, play its fault if it drew one, else answer as Tencent would.
@@ -94,6 +97,15 @@ class CloudApi:
         request_id = str(uuid.uuid4())
         if arrival.fault is not None and arrival.fault.kind == "result":
             return fault_verdict(arrival.fault, data, request_id)
+        if headers.get("x-tc-action") == self.captcha.action:
+            return self.captcha.verdict(
+                request.method,
+                headers,
+                request.body,
+                data,
+                now=self.state.now(),
+                request_id=request_id,
+            )
         if headers.get("x-tc-action") in PULL_ACTIONS:
             return evaluate_cloud_pull(
                 request.method,
