@@ -3,6 +3,7 @@
 Requests are ``application/json`` bodies of at most ``max_body_size`` bytes, POST only::
 
     POST request-code {"phone": "13812345678", "purpose": "login"}     purpose is optional
+      with OTP["CHALLENGE"]: also "ticket" and "randstr" (Tencent Captcha's answer)
       200 {"ok": true, "retry_after": 60, "expires_in": 300}
     POST verify-code {"phone": "13812345678", "code": "123456", "purpose": "login"}
       200 {"ok": true}                                  (login: the session is now signed in)
@@ -16,6 +17,8 @@ Requests are ``application/json`` bodies of at most ``max_body_size`` bytes, POS
       429  cooldown, phone_hourly_limit, phone_daily_limit, ip_hourly_limit, ip_daily_limit,
            daily_limit, rate_limited (Tencent's own limit) -- with a Retry-After header when
            the wait is known
+      403  challenge_required (the captcha is missing or failed: show it, send its answer)
+      503  challenge_unavailable (the captcha could not be checked: nothing was sent)
       502  send_failed (nothing was sent), send_unknown (the SMS may arrive; its code works;
            "retry_after" says when to offer a new one)
 
@@ -48,6 +51,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.debug import sensitive_variables
 from django.views.generic import View
 
+from django_tencent_sms.otp.challenge import set_challenge_answer
 from django_tencent_sms.otp.conf import otp_settings
 from django_tencent_sms.otp.forms import LoginCodeForm, RequestCodeForm, VerifyCodeForm
 from django_tencent_sms.otp.service import Reason
@@ -61,6 +65,9 @@ __all__ = [
     "RequestCodeAPIView",
     "VerifyCodeAPIView",
 ]
+
+#: The answers to a request-code refused over its challenge.
+CHALLENGE_STATUS = {"challenge_required": 403, "challenge_unavailable": 503}
 
 AnyVerifyForm = TypeVar("AnyVerifyForm", bound=VerifyCodeForm)
 
@@ -166,10 +173,13 @@ class RequestCodeAPIView(JsonOtpView):
     """POST ``{"phone", "purpose"?}``: send a code. See the module docstring for answers."""
 
     form_class = RequestCodeForm
+    fields = ("phone", "purpose", "ticket", "randstr")
+    max_body_size = 6144  # room for a captcha's ticket
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         data = self.read_json()
         purpose = self.get_purpose(data)
+        set_challenge_answer(request, data.get("ticket"), data.get("randstr"))
         form = self.form_class(data={"phone": data.get("phone")})
         if not form.is_valid():
             raise self.form_error(form)
@@ -178,7 +188,9 @@ class RequestCodeAPIView(JsonOtpView):
         code = form.error_code
         if code == "send_unknown":
             raise ApiError(502, code, form.delivery_unknown_message, retry_after=form.retry_after)
-        if code == "send_failed":
+        if code in CHALLENGE_STATUS:
+            status = CHALLENGE_STATUS[code]
+        elif code == "send_failed":
             status = 502
         elif code == "rate_limited" or form.retry_after is not None:
             status = 429  # a refusal that waiting will lift

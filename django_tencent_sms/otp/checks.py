@@ -3,7 +3,8 @@
 E012 (a broken rule), E013 (how ``PhoneCodeBackend`` finds users), E023 (codes in use without a
 template), E024 (``CLIENT_IP``), E025 (``ALLOWED_REGIONS``), E026 (absurd ``TTL`` or
 ``MAX_ATTEMPTS``), W003 (unknown keys) and W005 (codes easy to guess);
-E050 (``TEST_NUMBERS``); ``checks.check_settings`` runs them with the others. With
+E050 (``TEST_NUMBERS``), E051 (``CHALLENGE``, ``CHALLENGE_AFTER``), E052 (Tencent Captcha's
+settings, when it is the challenge); ``checks.check_settings`` runs them with the others. With
 ``--deploy``, W020: codes are sent with neither ``ALLOWED_REGIONS`` nor ``DAILY_LIMIT``, so SMS
 pumping has no ceiling; W050: test numbers are configured."""
 
@@ -60,6 +61,7 @@ def check_otp_settings() -> list[checks.CheckMessage]:
         _error(problem, "E050", hint='As {"+8613800000000": "246810"}: E.164 numbers to codes.')
         for problem in test_numbers_problems(conf.get("TEST_NUMBERS"), conf.get("LENGTH"))
     ]
+    found += check_challenge(conf)
     unknown = unknown_keys(conf, OTP_DEFAULTS)
     if unknown:
         found.append(
@@ -247,3 +249,25 @@ def check_test_numbers_deploy(numbers: Any) -> list[checks.CheckMessage]:
             id="tencent_sms.W050",
         )
     ]
+
+
+def check_challenge(conf: dict[str, Any]) -> list[checks.CheckMessage]:
+    """E051: ``CHALLENGE`` imports and ``CHALLENGE_AFTER`` is a count; E052: Tencent Captcha,
+    when it is the challenge, has its app id, its key, an endpoint and the API 3.0 key pair."""
+    from django_tencent_sms.otp.captcha import VERIFIER, captcha_problems  # needs the models
+    from django_tencent_sms.otp.challenge import challenge_problems
+
+    found = [
+        _error(
+            problem,
+            "E051",
+            hint='E.g. "django_tencent_sms.otp.captcha.verify" (Tencent Captcha), or None.',
+        )
+        for problem in challenge_problems(conf)
+    ]
+    if conf.get("CHALLENGE") == VERIFIER:
+        found += [
+            _error(problem, "E052", hint="See the captcha console: 验证管理 → 基础配置.")
+            for problem in captcha_problems(conf)
+        ]
+    return found

@@ -51,6 +51,7 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.accounts import pause_like_a_send, withheld
+from django_tencent_sms.otp.challenge import require_challenge
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
@@ -194,6 +195,9 @@ def _send_code(
     request: HttpRequest | None,
 ) -> VerificationCode:
     number = allowed_number(phone, conf)
+    # OTP["CHALLENGE"] (a captcha), before anything is written; passed past CHALLENGE_AFTER,
+    # it stands in for the number's own caps.
+    challenged = require_challenge(request, number.as_e164, purpose, conf, ip=ip, now=now)
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
@@ -211,7 +215,14 @@ def _send_code(
     )
     code_rows.insert(record)
     try:
-        enforce_limits(record, conf, now, queries=queries, request=request)
+        enforce_limits(
+            record,
+            conf,
+            now,
+            queries=queries,
+            request=request,
+            number_caps=not (challenged and conf["CHALLENGE_AFTER"] is not None),
+        )
         enforce_region_limit(record, conf, now)
     except BaseException:
         record.delete()
