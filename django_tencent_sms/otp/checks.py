@@ -2,11 +2,11 @@
 
 E012 (a broken rule), E013 (how ``PhoneCodeBackend`` finds users), E023 (codes in use without a
 template), E024 (``CLIENT_IP``), E025 (``ALLOWED_REGIONS``), E026 (absurd ``TTL`` or
-``MAX_ATTEMPTS``), W003 (unknown keys) and W005 (codes easy to guess);
-E050 (``TEST_NUMBERS``), E051 (``CHALLENGE``, ``CHALLENGE_AFTER``), E052 (Tencent Captcha's
-settings, when it is the challenge); ``checks.check_settings`` runs them with the others. With
-``--deploy``, W020: codes are sent with neither ``ALLOWED_REGIONS`` nor ``DAILY_LIMIT``, so SMS
-pumping has no ceiling; W050: test numbers are configured."""
+``MAX_ATTEMPTS``), W003 (unknown keys), W005 (codes easy to guess), E050 (``TEST_NUMBERS``),
+E051 (``CHALLENGE``, ``CHALLENGE_AFTER``), E052 (Tencent Captcha's settings, when it is the
+challenge) and W051 (a soft limit above the number's cap); ``checks.check_settings`` runs them
+with the others. With ``--deploy``, W020: codes are sent with neither ``ALLOWED_REGIONS`` nor
+``DAILY_LIMIT``, so SMS pumping has no ceiling; W050: test numbers are configured."""
 
 from __future__ import annotations
 
@@ -265,6 +265,19 @@ def check_challenge(conf: dict[str, Any]) -> list[checks.CheckMessage]:
         )
         for problem in challenge_problems(conf)
     ]
+    after: Any = conf.get("CHALLENGE_AFTER")
+    caps = [conf.get(k) for k in ("PHONE_HOURLY_LIMIT", "PHONE_DAILY_LIMIT")]
+    caps = [cap for cap in caps if whole_number(cap)]
+    if conf.get("CHALLENGE") is not None and whole_number(after, 0) and caps and after > min(caps):
+        found.append(
+            checks.Warning(
+                f"{OTP_SETTING}['CHALLENGE_AFTER'] is {after}, above the number's cap of "
+                f"{min(caps)} codes: a spent number is refused before any challenge is asked, "
+                "so its owner stays locked out.",
+                hint="Set CHALLENGE_AFTER to at most PHONE_HOURLY_LIMIT and PHONE_DAILY_LIMIT.",
+                id="tencent_sms.W051",
+            )
+        )
     if conf.get("CHALLENGE") == VERIFIER:
         found += [
             _error(problem, "E052", hint="See the captcha console: 验证管理 → 基础配置.")

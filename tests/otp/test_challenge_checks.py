@@ -92,3 +92,17 @@ def test_error_reports_hide_the_test_codes_and_the_captcha_key():
         hide_secrets_in_reports(request)
         shown = str(request.exception_reporter_filter.get_safe_settings()["TENCENT_SMS"])
     assert "246810" not in shown and SECRET not in shown
+
+
+@pytest.mark.parametrize(
+    "otp, warned",
+    [
+        ({"CHALLENGE_AFTER": 6, "PHONE_HOURLY_LIMIT": 5}, True),
+        ({"CHALLENGE_AFTER": 11, "PHONE_HOURLY_LIMIT": None}, True),  # the daily 10
+        ({"CHALLENGE_AFTER": 5, "PHONE_HOURLY_LIMIT": 5}, False),  # asked at the cap
+        ({"CHALLENGE_AFTER": None}, False),
+        ({"CHALLENGE_AFTER": 9, "PHONE_HOURLY_LIMIT": None, "PHONE_DAILY_LIMIT": None}, False),
+    ],
+)
+def test_a_soft_limit_above_the_number_cap_warns(otp, warned):
+    assert ("tencent_sms.W051" in ids(**otp)) is warned
