@@ -51,8 +51,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.debug import sensitive_variables
 from django.views.generic import View
 
-from django_tencent_sms.otp.challenge import set_challenge_answer
-from django_tencent_sms.otp.conf import otp_settings
+from django_tencent_sms.otp.challenge import MAX_ANSWER_LENGTH, set_challenge_answer
+from django_tencent_sms.otp.conf import merged_otp_settings, otp_settings
 from django_tencent_sms.otp.forms import LoginCodeForm, RequestCodeForm, VerifyCodeForm
 from django_tencent_sms.otp.service import Reason
 from django_tencent_sms.otp.session import mark_phone_verified
@@ -174,9 +174,13 @@ class RequestCodeAPIView(JsonOtpView):
 
     form_class = RequestCodeForm
     fields = ("phone", "purpose", "ticket", "randstr")
-    max_body_size = 6144  # room for a captcha's ticket
+    #: Largest body while ``OTP["CHALLENGE"]`` is set: room for its ticket and randstr.
+    challenge_body_size = 1024 + 2 * MAX_ANSWER_LENGTH
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        conf = merged_otp_settings()
+        if isinstance(conf, dict) and conf.get("CHALLENGE") is not None:
+            self.max_body_size = max(self.max_body_size, self.challenge_body_size)
         data = self.read_json()
         purpose = self.get_purpose(data)
         set_challenge_answer(request, data.get("ticket"), data.get("randstr"))

@@ -141,6 +141,12 @@ def test_answers_that_are_no_text_are_invalid(captcha, sms_sandbox_cloud, value)
 def test_a_huge_body_is_refused_unread(captcha, sms_sandbox_cloud):
     body = json.dumps({"phone": PHONE, "ticket": "t" * 10_000, "randstr": "r"})
     assert error(post_json(Client(), API_REQUEST, body)) == (413, "too_large")
+    assert sms_sandbox_cloud.requests == []
+
+
+def test_a_ticket_of_tencent_size_fits_the_body(captcha, sms_sandbox_cloud):
+    answer = solved(ticket=SANDBOX_TICKET + "t" * 2000)
+    assert post_json(Client(), API_REQUEST, {"phone": PHONE, **answer}).status_code == 200
 
 
 def test_failed_challenges_count_as_refusals(captcha, conf):
