@@ -266,11 +266,8 @@ def check_challenge(conf: dict[str, Any]) -> list[checks.CheckMessage]:
         for problem in challenge_problems(conf)
     ]
     after: Any = conf.get("CHALLENGE_AFTER")
-    caps: list[int] = [
-        cap
-        for cap in (conf.get("PHONE_HOURLY_LIMIT"), conf.get("PHONE_DAILY_LIMIT"))
-        if whole_number(cap)
-    ]
+    limits: tuple[Any, ...] = (conf.get("PHONE_HOURLY_LIMIT"), conf.get("PHONE_DAILY_LIMIT"))
+    caps: list[int] = [cap for cap in limits if whole_number(cap)]
     if conf.get("CHALLENGE") is not None and whole_number(after, 0) and caps and after > min(caps):
         found.append(
             checks.Warning(
