@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import CodeRequestRefused
@@ -315,9 +316,12 @@ def test_the_secret_key_is_not_in_the_settings_repr(captcha):
 
 
 def test_the_refusals_are_translated(captcha, conf):
-    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    response = post_json(chinese, API_REQUEST, {"phone": PHONE})
-    assert response.json()["error"]["message"] == "请先完成安全验证，再重新获取验证码。"
-    captcha(CAPTCHA_ENDPOINT="http://127.0.0.1:9")
-    response = post_json(chinese, API_REQUEST, {"phone": PHONE, **solved()})
-    assert response.json()["error"]["message"] == "安全验证暂时不可用，请稍后再试。"
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "signup")
+    with translation.override("zh-hans"):
+        assert str(refused.value) == "请先完成安全验证，再重新获取验证码。"
+    conf(CHALLENGE="tests.otp.test_challenge.broken_verifier")
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE, "signup")
+    with translation.override("zh-hans"):
+        assert str(refused.value) == "安全验证暂时不可用，请稍后再试。"
