@@ -19,6 +19,8 @@ How it holds up:
   neither is sent). This relies on autocommit: call ``send_code`` outside
   ``transaction.atomic`` (the shipped views are ``non_atomic_requests``).
 - ``verify_code`` runs the same queries and the same HMAC whether the number has a code or not.
+- ``OTP["CHALLENGE"]`` (``otp.challenge``) is asked before anything is written; a test number
+  (``otp.test_numbers``) gets its fixed code through a backend that sends nothing.
 """
 
 from __future__ import annotations

@@ -15,12 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django_tencent_sms.protocol.tc3.captcha import (
-    CAPTCHA_ACTION,
-    CAPTCHA_SERVICE,
-    CAPTCHA_TYPE,
-    CAPTCHA_VERSION,
-)
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.tc3_auth import authorization_refusal
 from django_tencent_sms.sandbox.tc3_rules import CloudVerdict, refusal
@@ -32,6 +26,12 @@ __all__ = [
     "SANDBOX_TICKET",
     "CaptchaService",
 ]
+
+# Tencent's names, as in protocol.tc3.captcha (which needs Django; the sandbox does not).
+CAPTCHA_ACTION = "DescribeCaptchaResult"
+CAPTCHA_SERVICE = "captcha"
+CAPTCHA_VERSION = "2019-07-22"
+CAPTCHA_TYPE = 9
 
 SANDBOX_CAPTCHA_APP_ID = 190000000
 SANDBOX_CAPTCHA_APP_SECRET_KEY = "sandbox-captcha-app-secret-key"  # noqa: S105 - public

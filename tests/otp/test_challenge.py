@@ -325,3 +325,11 @@ def test_the_refusals_are_translated(captcha, conf):
         send_code(PHONE, "signup")
     with translation.override("zh-hans"):
         assert str(refused.value) == "安全验证暂时不可用，请稍后再试。"
+
+
+def test_the_emulator_speaks_the_clients_names():
+    from django_tencent_sms.protocol.tc3 import captcha as client
+    from django_tencent_sms.sandbox import captcha as emulator
+
+    for name in ("CAPTCHA_ACTION", "CAPTCHA_SERVICE", "CAPTCHA_VERSION", "CAPTCHA_TYPE"):
+        assert getattr(emulator, name) == getattr(client, name)
