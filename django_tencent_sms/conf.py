@@ -101,6 +101,8 @@ DEFAULTS: dict[str, Any] = {
 
 # Keys whose values must never be shown.
 SECRET_KEYS = frozenset({"APP_KEY", "SECRET_KEY", "CALLBACK_TOKEN"})
+# Keys of OTP whose values must never be shown: the fixed test codes, the captcha's key.
+OTP_SECRET_KEYS = frozenset({"TEST_NUMBERS", "CAPTCHA_APP_SECRET_KEY"})
 
 
 class SmsSettings:
@@ -157,6 +159,13 @@ class SmsSettings:
             key: ("********" if key in SECRET_KEYS and value else value)
             for key, value in ((key, getattr(self, key)) for key in DEFAULTS)
         }
+        otp = shown.get("OTP")
+        if isinstance(otp, dict):
+            # The fixed test codes and the captcha's secret key are secrets too.
+            shown["OTP"] = {
+                key: ("********" if key in OTP_SECRET_KEYS and value else value)
+                for key, value in otp.items()
+            }
         return f"<SmsSettings {shown!r}>"
 
 

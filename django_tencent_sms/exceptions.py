@@ -275,9 +275,10 @@ class CodeRequestRefused(ValidationError):
 
     A ``ValidationError``, so a form can show it. ``code`` is stable: ``cooldown``,
     ``phone_hourly_limit``, ``phone_daily_limit``, ``ip_hourly_limit``, ``ip_daily_limit``,
-    ``region_not_allowed``, ``number_type``, ``region_daily_limit``, ``too_many_refusals`` or
-    ``daily_limit``. ``retry_after`` is the number of seconds after
-    which asking again can succeed (None when waiting will not help, as for a region).
+    ``region_not_allowed``, ``number_type``, ``region_daily_limit``, ``too_many_refusals``,
+    ``daily_limit``, ``challenge_required`` or ``challenge_unavailable`` (``otp.challenge``).
+    ``retry_after`` is the number of seconds after which asking again can succeed (None when
+    waiting will not help, as for a region).
     """
 
     def __init__(

@@ -4,6 +4,7 @@ Requests are ``application/json`` bodies of at most ``max_body_size`` bytes, POS
 
     POST request-code {"phone": "13812345678", "purpose": "login", "channel": "sms"}
                                        purpose and channel ("sms" or "voice") are optional
+      with OTP["CHALLENGE"]: also "ticket" and "randstr" (Tencent Captcha's answer)
       200 {"ok": true, "retry_after": 60, "expires_in": 300}
     POST verify-code {"phone": "13812345678", "code": "123456", "purpose": "login"}
       200 {"ok": true}                                  (login: the session is now signed in)
@@ -18,6 +19,8 @@ Requests are ``application/json`` bodies of at most ``max_body_size`` bytes, POS
       405  method_not_allowed
       429  cooldown, phone_hourly_limit, phone_daily_limit, ip_hourly_limit, ip_daily_limit,
            daily_limit, rate_limited (Tencent's own limit) -- always with a Retry-After header
+      403  challenge_required (the captcha is missing or failed: show it, send its answer)
+      503  challenge_unavailable (the captcha could not be checked: nothing was sent)
       502  send_failed (nothing was sent), send_unknown (the SMS may arrive; its code works;
            "retry_after" says when to offer a new one)
 
@@ -51,7 +54,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.debug import sensitive_variables
 from django.views.generic import View
 
-from django_tencent_sms.otp.conf import otp_settings
+from django_tencent_sms.otp.challenge import MAX_ANSWER_LENGTH, set_challenge_answer
+from django_tencent_sms.otp.conf import merged_otp_settings, otp_settings
 from django_tencent_sms.otp.csrf import json_csrf_protect
 from django_tencent_sms.otp.forms import LoginCodeForm, RequestCodeForm, VerifyCodeForm
 from django_tencent_sms.otp.service import Reason
@@ -66,6 +70,9 @@ __all__ = [
     "RequestCodeAPIView",
     "VerifyCodeAPIView",
 ]
+
+#: The answers to a request-code refused over its challenge.
+CHALLENGE_STATUS = {"challenge_required": 403, "challenge_unavailable": 503}
 
 AnyVerifyForm = TypeVar("AnyVerifyForm", bound=VerifyCodeForm)
 
@@ -172,9 +179,14 @@ class RequestCodeAPIView(JsonOtpView):
     """POST ``{"phone", "purpose"?}``: send a code. See the module docstring for answers."""
 
     form_class = RequestCodeForm
-    fields = ("phone", "purpose", "channel")
+    fields = ("phone", "purpose", "channel", "ticket", "randstr")
+    #: Largest body while ``OTP["CHALLENGE"]`` is set: room for its ticket and randstr.
+    challenge_body_size = 1024 + 2 * MAX_ANSWER_LENGTH
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        conf = merged_otp_settings()
+        if isinstance(conf, dict) and conf.get("CHALLENGE") is not None:
+            self.max_body_size = max(self.max_body_size, self.challenge_body_size)
         data = self.read_json()
         purpose = self.get_purpose(data)
         channel = data.get("channel")
@@ -182,6 +194,7 @@ class RequestCodeAPIView(JsonOtpView):
             channel = "sms"
         elif channel not in CHANNELS:
             raise ApiError(400, "invalid_channel", CHANNEL_MESSAGE, field="channel")
+        set_challenge_answer(request, data.get("ticket"), data.get("randstr"))
         form = self.form_class(data={"phone": data.get("phone")})
         if not form.is_valid():
             raise self.form_error(form)
@@ -190,7 +203,9 @@ class RequestCodeAPIView(JsonOtpView):
         code = form.error_code
         if code == "send_unknown":
             raise ApiError(502, code, form.delivery_unknown_message, retry_after=form.retry_after)
-        if code == "send_failed":
+        if code in CHALLENGE_STATUS:
+            status = CHALLENGE_STATUS[code]
+        elif code == "send_failed":
             status = 502
         elif code == "rate_limited" or form.retry_after is not None:
             status = 429  # a refusal that waiting will lift

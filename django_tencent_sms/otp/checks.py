@@ -2,9 +2,11 @@
 
 E012 (a broken rule), E013 (how ``PhoneCodeBackend`` finds users), E023 (codes in use without a
 template), E024 (``CLIENT_IP``), E025 (``ALLOWED_REGIONS``), E026 (absurd ``TTL`` or
-``MAX_ATTEMPTS``), W003 (unknown keys) and W005 (codes easy to guess);
-``checks.check_settings`` runs them with the others. With ``--deploy``, W020: codes are sent
-with neither ``ALLOWED_REGIONS`` nor ``DAILY_LIMIT``, so SMS pumping has no ceiling."""
+``MAX_ATTEMPTS``), W003 (unknown keys), W005 (codes easy to guess), E050 (``TEST_NUMBERS``),
+E051 (``CHALLENGE``, ``CHALLENGE_AFTER``), E052 (Tencent Captcha's settings, when it is the
+challenge) and W051 (a soft limit above the number's cap); ``checks.check_settings`` runs them
+with the others. With ``--deploy``, W020: codes are sent with neither ``ALLOWED_REGIONS`` nor
+``DAILY_LIMIT``, so SMS pumping has no ceiling; W050: test numbers are configured."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from django_tencent_sms.otp.conf import (
     otp_settings_problems,
     whole_number,
 )
+from django_tencent_sms.otp.test_numbers import test_numbers_problems
 from django_tencent_sms.otp.voice_checks import check_voice
 from django_tencent_sms.setting_values import REGION_HINT, is_region_code, unknown_keys
 
@@ -56,6 +59,11 @@ def check_otp_settings() -> list[checks.CheckMessage]:
     found += check_allowed_regions(conf.get("ALLOWED_REGIONS"))
     found += check_sane_values(conf)
     found += check_voice(conf)
+    found += [
+        _error(problem, "E050", hint='As {"+8613800000000": "246810"}: E.164 numbers to codes.')
+        for problem in test_numbers_problems(conf.get("TEST_NUMBERS"), conf.get("LENGTH"))
+    ]
+    found += check_challenge(conf)
     unknown = unknown_keys(conf, OTP_DEFAULTS)
     if unknown:
         found.append(
@@ -205,13 +213,18 @@ def check_sane_values(conf: dict[str, Any]) -> list[checks.CheckMessage]:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_otp_deploy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """W020: verification codes in use with no ceiling on what SMS pumping can cost."""
+    """W020: verification codes in use with no ceiling on what SMS pumping can cost; W050: test
+    numbers configured."""
     conf = merged_otp_settings()
-    if not isinstance(conf, dict) or conf.get("TEMPLATE") is None:
-        return []  # codes not in use (or a broken setting, which E012 reports)
+    if not isinstance(conf, dict):
+        return []  # a broken setting, which E012 reports
+    found = check_test_numbers_deploy(conf.get("TEST_NUMBERS"))
+    if conf.get("TEMPLATE") is None:
+        return found  # codes not in use
     if conf.get("ALLOWED_REGIONS") is not None or conf.get("DAILY_LIMIT") is not None:
-        return []
+        return found
     return [
+        *found,
         checks.Warning(
             f"{OTP_SETTING} sets neither ALLOWED_REGIONS nor DAILY_LIMIT: anyone can have codes "
             "sent to any country, without a daily ceiling (SMS pumping, toll fraud).",
@@ -220,5 +233,56 @@ def check_otp_deploy(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
                 "DAILY_LIMIT to a few times your busiest day's codes."
             ),
             id="tencent_sms.W020",
+        ),
+    ]
+
+
+def check_test_numbers_deploy(numbers: Any) -> list[checks.CheckMessage]:
+    """W050: ``TEST_NUMBERS`` is set: whoever learns a fixed code signs in as that number."""
+    if not numbers:
+        return []
+    count = len(numbers) if isinstance(numbers, dict) else 0
+    return [
+        checks.Warning(
+            f"{OTP_SETTING}['TEST_NUMBERS'] is set ({count} number(s)): they get a fixed code "
+            "and no SMS, so whoever learns a code can sign in as that number.",
+            hint="Remove them once the app-store review or the QA round is over; read them "
+            "from the environment meanwhile, never from a committed file.",
+            id="tencent_sms.W050",
         )
     ]
+
+
+def check_challenge(conf: dict[str, Any]) -> list[checks.CheckMessage]:
+    """E051: ``CHALLENGE`` imports and ``CHALLENGE_AFTER`` is a count; E052: Tencent Captcha,
+    when it is the challenge, has its app id, its key, an endpoint and the API 3.0 key pair."""
+    from django_tencent_sms.otp.captcha import VERIFIER, captcha_problems  # needs the models
+    from django_tencent_sms.otp.challenge import challenge_problems
+
+    found = [
+        _error(
+            problem,
+            "E051",
+            hint='E.g. "django_tencent_sms.otp.captcha.verify" (Tencent Captcha), or None.',
+        )
+        for problem in challenge_problems(conf)
+    ]
+    after: Any = conf.get("CHALLENGE_AFTER")
+    limits: tuple[Any, ...] = (conf.get("PHONE_HOURLY_LIMIT"), conf.get("PHONE_DAILY_LIMIT"))
+    caps: list[int] = [cap for cap in limits if whole_number(cap)]
+    if conf.get("CHALLENGE") is not None and whole_number(after, 0) and caps and after > min(caps):
+        found.append(
+            checks.Warning(
+                f"{OTP_SETTING}['CHALLENGE_AFTER'] is {after}, above the number's cap of "
+                f"{min(caps)} codes: a spent number is refused before any challenge is asked, "
+                "so its owner stays locked out.",
+                hint="Set CHALLENGE_AFTER to at most PHONE_HOURLY_LIMIT and PHONE_DAILY_LIMIT.",
+                id="tencent_sms.W051",
+            )
+        )
+    if conf.get("CHALLENGE") == VERIFIER:
+        found += [
+            _error(problem, "E052", hint="See the captcha console: 验证管理 → 基础配置.")
+            for problem in captcha_problems(conf)
+        ]
+    return found

@@ -15,11 +15,12 @@ from typing import Any
 
 import phonenumbers
 
-from django_tencent_sms.conf import SETTING_NAME, sms_settings
+from django_tencent_sms.conf import OTP_SECRET_KEYS, SETTING_NAME, sms_settings
 from django_tencent_sms.exceptions import ConfigurationError
 
 __all__ = [
     "OTP_DEFAULTS",
+    "OTP_SECRET_KEYS",
     "merged_otp_settings",
     "otp_settings",
     "otp_settings_problems",
@@ -100,6 +101,21 @@ OTP_DEFAULTS: dict[str, Any] = {
     # read in one call: 1 to 3.
     "VOICE": False,
     "VOICE_PLAYTIMES": 2,
+    # Numbers that always get the same code and no SMS (app-store review, QA), as
+    # {"+8613800000000": "246810"}; every limit applies to them as to any number.
+    "TEST_NUMBERS": {},
+    # Dotted path of a function(request, phone, purpose) -> bool asked before a code is sent
+    # (a captcha: "django_tencent_sms.otp.captcha.verify" is Tencent Captcha's); None: none.
+    "CHALLENGE": None,
+    # None: the challenge is asked before every code; a number N: only once N codes were sent
+    # to the number, or from the client's network, in the last hour (then a passed challenge
+    # lifts the number's own caps, so a spent number does not lock its owner out).
+    "CHALLENGE_AFTER": None,
+    # Tencent Captcha (otp.captcha): the CaptchaAppId (int) and its AppSecretKey from the
+    # captcha console, and the endpoint; the API 3.0 SECRET_ID/SECRET_KEY sign the requests.
+    "CAPTCHA_APP_ID": None,
+    "CAPTCHA_APP_SECRET_KEY": "",
+    "CAPTCHA_ENDPOINT": "captcha.tencentcloudapi.com",
 }
 
 #: The caps that may be None (no cap).

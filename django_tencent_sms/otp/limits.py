@@ -76,11 +76,13 @@ def enforce_limits(
     *,
     queries: CodeQueries,
     request: HttpRequest | None = None,
+    number_caps: bool = True,
 ) -> None:
     """Count the recent codes, ``record`` included, and refuse when one is over a limit.
 
     The cooldown is looked at first, then the caps, then the day's budget (whose refusal also
-    sends ``daily_limit_reached``).
+    sends ``daily_limit_reached``). ``number_caps=False`` skips the per-number caps (a passed
+    challenge stands in for them).
     """
     interval = timedelta(seconds=conf["RESEND_INTERVAL"])
     budget = conf["DAILY_LIMIT"]
@@ -108,6 +110,8 @@ def enforce_limits(
             params={"seconds": wait},
         )
     for counted, by, window, code in CAPS:
+        if by == "phone" and not number_caps:
+            continue
         limit = conf[code.upper()]
         if limit is not None and counts[counted] > limit:
             # When the oldest counted code leaves the window, one fewer is counted.

@@ -19,6 +19,8 @@ How it holds up:
   neither is sent). This relies on autocommit: call ``send_code`` outside
   ``transaction.atomic`` (the shipped views are ``non_atomic_requests``).
 - ``verify_code`` runs the same queries and the same HMAC whether the number has a code or not.
+- ``OTP["CHALLENGE"]`` (``otp.challenge``) is asked before anything is written; a test number
+  (``otp.test_numbers``) gets its fixed code through a backend that sends nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from django_tencent_sms.exceptions import (
 )
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.accounts import pause_like_a_send, withheld
+from django_tencent_sms.otp.challenge import require_challenge
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
@@ -58,6 +61,7 @@ from django_tencent_sms.otp.queries import CodeQueries
 from django_tencent_sms.otp.refusals import check_refusals, note_refusal
 from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.otp.results import Reason, VerificationResult
+from django_tencent_sms.otp.test_numbers import TestNumberBackend, test_code_for
 from django_tencent_sms.otp.voice import VOICE, check_voice_number, ensure_voice, normalize_channel
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
@@ -230,10 +234,15 @@ def _send_code(
         # A template Tencent has not approved refuses every number alike, before any row is written
         # (and before an account is looked up, so the answer says nothing about the number).
         resolve_template(conf["TEMPLATE"])
+    # OTP["CHALLENGE"] (a captcha), before anything is written; passed past CHALLENGE_AFTER,
+    # it stands in for the number's own caps.
+    challenged = require_challenge(request, number.as_e164, purpose, conf, ip=ip, now=now)
     # Looked up for every number, known or not: both take the same path until the SMS.
     withhold = withheld(number, purpose, conf)
     e164 = number.as_e164
-    code = new_code(conf["LENGTH"]) if given is None else given
+    # A test number: its code and no SMS (nor call); a code made elsewhere is that code.
+    fixed = test_code_for(number, conf) if given is None else None
+    code = given if given is not None else fixed or new_code(conf["LENGTH"])
     record = VerificationCode(
         phone=e164,
         purpose=purpose,
@@ -247,7 +256,14 @@ def _send_code(
     )
     code_rows.insert(record)
     try:
-        enforce_limits(record, conf, now, queries=queries, request=request)
+        enforce_limits(
+            record,
+            conf,
+            now,
+            queries=queries,
+            request=request,
+            number_caps=not (challenged and conf["CHALLENGE_AFTER"] is not None),
+        )
         enforce_region_limit(record, conf, now)
     except BaseException:
         record.delete()
@@ -257,14 +273,19 @@ def _send_code(
         _finish(record, VerificationCode.State.WITHHELD, None)
         pause_like_a_send()
         return record
-    _deliver(record, number, code, conf)
+    _deliver(record, number, code, conf, test=fixed is not None)
     notify(code_sent, VerificationCode, record=record, request=request)
     watch_conversion(record, conf, now)
     return record
 
 
 def _deliver(
-    record: VerificationCode, number: PhoneNumber, code: str, conf: dict[str, Any]
+    record: VerificationCode,
+    number: PhoneNumber,
+    code: str,
+    conf: dict[str, Any],
+    *,
+    test: bool = False,
 ) -> None:
     """Send ``code`` by SMS and write into ``record`` what came of it; raise what ``send_sms``
     raised. A code refused before sending leaves no row; one whose SMS definitely never left,
@@ -274,8 +295,8 @@ def _deliver(
     secret = [i for i, p in enumerate(conf["PARAMS"]) if "{code}" in p]
     backend: WatchedBackend | None = None
     try:
-        backend = WatchedBackend(get_backend())
-        if record.channel == VOICE:
+        backend = WatchedBackend(TestNumberBackend() if test else get_backend())
+        if record.channel == VOICE and not test:
             playtimes = conf["VOICE_PLAYTIMES"]
             log = call_with_code(number, code, backend=backend, playtimes=playtimes)
         else:

@@ -61,6 +61,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.generic import FormView
 
 from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.otp.captcha import widget as captcha_widget
 from django_tencent_sms.otp.forms import (
     SEND_MESSAGES,
     LoginCodeForm,
@@ -224,6 +225,7 @@ class RequestCodeView(OtpViewMixin, FormView):
             submit_label=self.submit_label,
             countdown=form.retry_after if refused_for_now else 0,
             voice_offered=voice_offered(),
+            challenge=captcha_widget(getattr(form, "error_code", None)),
         )
         return context
 

@@ -226,9 +226,11 @@ class Sandbox(AccountControls):
 
     def reset(self) -> None:
         """Forget requests, messages, pending faults and frequency counts, pending reports and
-        replies and the pushes made; wake slow faults. (The callback settings stay.)"""
+        replies and the pushes made, the captcha tickets seen; wake slow faults. (The callback
+        settings stay.)"""
         self._state.reset()
         self._voice.reset()
+        self._cloud.captcha.reset()
 
     # Delivery reports and replies -------------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 The actions are ``SendSms``, ``PullSmsSendStatus``, ``PullSmsReplyStatus``, their
 per-number forms ``PullSms…StatusByPhoneNumber``, ``DescribeSmsTemplateList`` and
-``DescribeSmsSignList`` (version 2021-01-11), each with a JSON body. Each request is
-recorded on the :class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next
-fault, then gets Tencent's answer from ``tc3_rules`` (``by_number``, ``catalog``), always
-with HTTP 200. Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and
-the inbox show them.
+``DescribeSmsSignList`` (version 2021-01-11), each with a JSON body; and Tencent Captcha's
+``DescribeCaptchaResult`` (``sandbox.captcha``). Each request is recorded on the
+:class:`~django_tencent_sms.sandbox.state.SandboxState`, draws the next fault, then gets
+Tencent's answer from ``tc3_rules`` (``by_number``, ``catalog``), always with HTTP 200.
+Accepted messages are recorded like legacy ones, so ``Sandbox.messages`` and the inbox
+show them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uuid
 from django_tencent_sms.result_codes import cloud_lookup
 from django_tencent_sms.sandbox.accounts import Account
 from django_tencent_sms.sandbox.by_number import BY_NUMBER_ACTIONS, evaluate_cloud_by_number
+from django_tencent_sms.sandbox.captcha import CaptchaService
 from django_tencent_sms.sandbox.catalog import CATALOG_ACTIONS, evaluate_cloud_catalog
 from django_tencent_sms.sandbox.faults import Fault, delivered, transport_reply
 from django_tencent_sms.sandbox.limits import FrequencyCounter, FrequencyLimits
@@ -84,6 +86,7 @@ class CloudApi:
     def __init__(self, state: SandboxState, account: Account) -> None:
         self.state = state
         self.account = account
+        self.captcha = CaptchaService(account)
 
     def handle(self, request: HttpRequest, *, verbose: bool = False) -> Reply:
         """Record ``request``, play its fault if it drew one, else answer as Tencent would.
@@ -116,6 +119,15 @@ class CloudApi:
                 account=self.account,
                 now=self.state.now(),
                 templates=self.state.templates,
+                request_id=request_id,
+            )
+        if headers.get("x-tc-action") == self.captcha.action:
+            return self.captcha.verdict(
+                request.method,
+                headers,
+                request.body,
+                data,
+                now=self.state.now(),
                 request_id=request_id,
             )
         if headers.get("x-tc-action") in PULL_ACTIONS:

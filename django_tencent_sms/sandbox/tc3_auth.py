@@ -50,7 +50,11 @@ def _same(given: str, expected: str) -> bool:
 
 
 def _header_refusal(
-    method: str, headers: Mapping[str, str], actions: tuple[str, ...]
+    method: str,
+    headers: Mapping[str, str],
+    actions: tuple[str, ...],
+    version_expected: str = VERSION,
+    region_required: bool = True,
 ) -> tuple[str, str] | None:
     """The method, action, version and region checks."""
     if method != "POST":
@@ -59,9 +63,9 @@ def _header_refusal(
     if action not in actions:
         return "InvalidAction", f"{action!r} is not emulated; use {', '.join(ACTIONS)}"
     version = headers.get("x-tc-version", "")
-    if version != VERSION:
-        return "NoSuchVersion", f"{version!r}; the sandbox speaks {VERSION}"
-    if not headers.get("x-tc-region", "").strip():
+    if version != version_expected:
+        return "NoSuchVersion", f"{version!r}; the sandbox speaks {version_expected}"
+    if region_required and not headers.get("x-tc-region", "").strip():
         return "MissingParameter", "the X-TC-Region header is missing"
     return None
 
@@ -74,11 +78,14 @@ def authorization_refusal(
     account: Account,
     now: float,
     actions: tuple[str, ...] = (SEND_ACTION,),
+    service: str = SERVICE,
+    version: str = VERSION,
 ) -> tuple[str, str] | None:
     """The ``(code, detail)`` refusing a request whose method, headers or signature do not pass
     (``detail`` may be empty), else ``None``. ``headers`` have lower-case names; ``actions`` are
-    those the endpoint takes."""
-    refused = _header_refusal(method, headers, actions)
+    those the endpoint takes; ``service`` and ``version`` those of its product (SMS by default;
+    only SMS requests must name a region)."""
+    refused = _header_refusal(method, headers, actions, version, service == SERVICE)
     if refused is not None:
         return refused
     timestamp_text = headers.get("x-tc-timestamp", "").strip()
@@ -92,7 +99,7 @@ def authorization_refusal(
         return "AuthFailure.SignatureExpire", ""
     if not _same(match["secret_id"], account.secret_id):
         return "AuthFailure.SecretIdNotFound", ""
-    if match["date"] != tc3_date(timestamp) or match["service"] != SERVICE:
+    if match["date"] != tc3_date(timestamp) or match["service"] != service:
         return "AuthFailure.SignatureFailure", "the credential scope does not match"
     if match["signed"] != "content-type;host":
         return (
@@ -105,7 +112,7 @@ def authorization_refusal(
         payload=b"UNSIGNED-PAYLOAD" if unsigned else body,
         content_type=headers.get("content-type", "").strip().lower(),
     )
-    expected = tc3_signature(account.secret_key, timestamp, SERVICE, canonical)
+    expected = tc3_signature(account.secret_key, timestamp, service, canonical)
     if not _same(match["signature"].lower(), expected):
         return "AuthFailure.SignatureFailure", ""
     content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
