@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import SynchronousOnlyOperation
-from django.db import connection
+from django.db import connection, connections
 
 from django_tencent_sms import asend_bulk, asend_sms, send_sms
 from django_tencent_sms.exceptions import InvalidMessage, TencentSmsError, TransportError
@@ -153,8 +153,8 @@ async def test_each_call_closes_its_threads_connection(sandbox, notice):
     used = []
 
     def query():
-        used.append(connection)  # this thread's own connection
+        used.append(connections["default"])  # this thread's own connection
         return SmsTemplate.objects.count()
 
     assert await aio.in_thread(query) == 1
-    assert used[0] is not connection and used[0].connection is None  # CONN_MAX_AGE = 0
+    assert used[0] is not connections["default"] and used[0].connection is None  # CONN_MAX_AGE 0
