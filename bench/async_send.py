@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     floor = args.concurrency / rtt
     label = "async-postgres" if args.db == "postgres" else "async-sqlite-wal"
     result = common.Result(label, common.machine(database))
-    bench = f"8. async callers, TLS + {rtt * 1e3:g} ms round trip ({database})"
+    bench = f"6. async callers, TLS + {rtt * 1e3:g} ms round trip ({database})"
     rates = {name: common.Spread.of([args.n / t for t in times[name]]) for name in sides}
     cpu = {name: common.per_op(times[f"{name} cpu"], args.n) for name in sides}
 
