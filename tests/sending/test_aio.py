@@ -158,3 +158,23 @@ async def test_each_call_closes_its_threads_connection(sandbox, notice):
 
     assert await aio.in_thread(query) == 1
     assert used[0] is not connections["default"] and used[0].connection is None  # CONN_MAX_AGE 0
+
+
+@pytest.mark.parametrize(
+    ("twin", "original"),
+    [("asend_sms", "send_sms"), ("asend_bulk", "send_bulk")]
+    + [(f"otp.a{name}", f"otp.{name}") for name in ("send_code", "check_code", "verify_code")],
+)
+def test_each_async_twin_takes_its_sync_twins_arguments(twin, original):
+    import inspect
+
+    import django_tencent_sms
+    from django_tencent_sms import otp
+
+    def resolve(name):
+        module, _, attribute = name.rpartition(".")
+        return getattr(otp if module else django_tencent_sms, attribute)
+
+    assert inspect.iscoroutinefunction(resolve(twin))
+    ours, theirs = inspect.signature(resolve(twin)), inspect.signature(resolve(original))
+    assert list(ours.parameters.values()) == list(theirs.parameters.values())
