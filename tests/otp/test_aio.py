@@ -66,7 +66,7 @@ async def test_a_lost_answer_leaves_a_usable_code(sms_sandbox, setup):
 
 @run_async
 async def test_a_code_cancelled_mid_send_is_sent_and_recorded(sms_sandbox, setup):
-    sms_sandbox.fail_next("slow", delay=2.0)
+    sms_sandbox.fail_next("slow", delay=3.0)
     task = asyncio.create_task(asend_code(PHONE))
     assert await until_requested(sms_sandbox)
     task.cancel()

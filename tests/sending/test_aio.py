@@ -84,7 +84,7 @@ async def test_a_lost_answer_is_unknown_and_not_sent_again(sandbox, notice):
 
 @run_async
 async def test_a_cancelled_send_completes_in_its_thread_and_records_its_outcome(sandbox, notice):
-    sandbox.fail_next("slow", delay=2.0)
+    sandbox.fail_next("slow", delay=3.0)
     task = asyncio.create_task(asend_sms(PHONE, "notice", ["A1", "SF1"]))
     assert await until_requested(sandbox)  # the request is out
     task.cancel()
