@@ -76,6 +76,12 @@ BENCHMARKS = {
         ["--rounds", "4", "-n", "40", "--warmup", "1"],
         True,
     ),
+    "async": (
+        "async_send.py",
+        ["--db", "postgres", "--rounds", "7", "-n", "256"],
+        ["--rounds", "2", "-n", "128", "--warmup", "1"],
+        True,
+    ),
     "admin": (
         "admin_scale.py",
         ["--pages", "all", "--rounds", "30", "-n", "5"],

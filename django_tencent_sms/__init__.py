@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__", "outbox", "send_bulk", "send_sms"]
+__all__ = ["__version__", "asend_bulk", "asend_sms", "outbox", "send_bulk", "send_sms"]
 
 #: Messages sent through the locmem backend, like ``django.core.mail.outbox``.
 #: The shipped pytest plugin and ``SmsTestMixin`` reset it before every test. Voice-code calls
@@ -15,6 +15,7 @@ outbox: list[SmsMessage | VoiceCodeMessage] = []
 
 if TYPE_CHECKING:
     from django_tencent_sms.message import SmsMessage
+    from django_tencent_sms.sending.aio import asend_bulk, asend_sms
     from django_tencent_sms.sending.api import send_sms
     from django_tencent_sms.sending.bulk import send_bulk
     from django_tencent_sms.voice_message import VoiceCodeMessage
@@ -31,4 +32,8 @@ def __getattr__(name: str) -> Any:
         from django_tencent_sms.sending.bulk import send_bulk
 
         return send_bulk
+    if name in ("asend_sms", "asend_bulk"):
+        from django_tencent_sms.sending import aio
+
+        return getattr(aio, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
