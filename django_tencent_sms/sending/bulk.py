@@ -1,12 +1,12 @@
 """Bulk sending: one template to many numbers, streamed into batches of up to 200.
 
 The numbers are read lazily: at most one batch per kind (domestic +86, international) is held
-in memory, besides the ``BULK_CONCURRENCY`` whose requests are out, so a million numbers need no more memory than
-a thousand. Each batch's ``SmsLog`` rows (one per recipient, sharing a ``batch`` id) are written
-before its request leaves. ``send_bulk`` sends each batch as it goes (``pipeline``: a few batches'
-requests overlap each other and the next batch's reading and writing; ``batch``: one batch's request and
-outcomes); ``queue_bulk`` writes them ``queued`` and hands each batch's ids on, for
-``batch.send_batch`` to send later (one task per batch).
+in memory, besides the ``BULK_CONCURRENCY`` batches whose requests are out, so a million numbers
+need no more memory than a thousand. Each batch's ``SmsLog`` rows (one per recipient, sharing a
+``batch`` id) are written before its request leaves. ``send_bulk`` sends each batch as it goes
+(``pipeline``: a few batches' requests overlap each other and the next batch's reading and
+writing; ``batch``: one batch's request and outcomes); ``queue_bulk`` writes them ``queued``
+and hands each batch's ids on, for ``batch.send_batch`` to send later (one task per batch).
 """
 
 from __future__ import annotations
