@@ -62,7 +62,7 @@ def test_no_new_connection_after_warm_up(sandbox, threads):
     warmed = sandbox.connections
     assert warmed - before <= threads
     for round_ in range(1, 4):
-        errors = _in_threads(threads, lambda i: backend.send(messages[round_ * threads + i]))
+        errors = _in_threads(threads, lambda i, r=round_: backend.send(messages[r * threads + i]))
         assert errors == []
     assert sandbox.connections == warmed  # every later send reused a pooled connection
 
