@@ -332,6 +332,7 @@ def test_no_connection_at_all_is_failed_after_the_connect_retries(db, notice, se
         "APP_KEY": "k",
         "API_URL": f"http://127.0.0.1:{port}/v5/tlssmssvr",
         "CONNECT_RETRIES": 1,
+        "BULK_CONCURRENCY": 1,
     }
     source = Counted(cn(i) for i in range(500))
     with pytest.raises(ConnectError) as info:
@@ -350,7 +351,10 @@ def test_a_refusal_of_the_whole_request_fails_the_batch_with_its_code(sms_sandbo
     assert (summary.failed, summary.sent, summary.batches) == (200, 200, 2)
 
 
-def test_an_account_refusal_stops_the_send(sms_sandbox, notice):
+def test_an_account_refusal_stops_the_send(sms_sandbox, notice, settings):
+    # One batch at a time: the refusal stops the send before a second request
+    # (test_bulk_concurrency covers several in flight).
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "BULK_CONCURRENCY": 1}
     sms_sandbox.fail_next("result", result=1031)  # no balance: every batch would meet it
     source = Counted(cn(i) for i in range(1000))
     with pytest.raises(TencentAccountError) as info:
@@ -364,7 +368,7 @@ def test_an_account_refusal_stops_the_send(sms_sandbox, notice):
 
 
 def test_a_wrong_app_key_stops_at_the_first_batch(sms_sandbox, notice, settings):
-    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "APP_KEY": "wrong"}
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "APP_KEY": "wrong", "BULK_CONCURRENCY": 1}
     with pytest.raises(TencentAccountError) as info:
         send_bulk((cn(i) for i in range(1000)), notice, ["A1"])
     assert info.value.result == 1001 and len(sms_sandbox.requests) == 1
