@@ -162,7 +162,9 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
             raise RuntimeError(f"the Cloud SDK was refused: {status}")
 
     # bare: the control ------------------------------------------------------------------------
-    session = common.bare_session("https", pool_size=16)
+    # As large as the threads, as the backend's pool (POOL_SIZE) is: a smaller one would open
+    # and discard connections past it, and slow the control down, not the network.
+    session = common.bare_session("https", pool_size=max(16, args.threads))
 
     def bare(i: int) -> None:
         message = SmsMessage(

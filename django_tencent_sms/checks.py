@@ -46,6 +46,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         _check_timeout,
         _check_default_region,
         _check_connect_retries,
+        _check_pool_size,
+        _check_bulk_concurrency,
         _check_log_retention,
         _check_template_cache,
         _check_stale_after,
@@ -142,6 +144,28 @@ def _check_connect_retries() -> list[checks.CheckMessage]:
         normalize_connect_retries(sms_settings.CONNECT_RETRIES)
     except ConfigurationError as exc:
         return [_error(str(exc), "E010")]
+    return []
+
+
+def _check_pool_size() -> list[checks.CheckMessage]:
+    """E045: the keep-alive connections each backend keeps."""
+    from django_tencent_sms.backends.pool import normalize_pool_size
+
+    try:
+        normalize_pool_size(sms_settings.POOL_SIZE)
+    except ConfigurationError as exc:
+        return [_error(str(exc), "E045")]
+    return []
+
+
+def _check_bulk_concurrency() -> list[checks.CheckMessage]:
+    """E046: the batches of one bulk send in flight at once."""
+    from django_tencent_sms.sending.pipeline import normalize_bulk_concurrency
+
+    try:
+        normalize_bulk_concurrency(sms_settings.BULK_CONCURRENCY)
+    except ConfigurationError as exc:
+        return [_error(str(exc), "E046")]
     return []
 
 

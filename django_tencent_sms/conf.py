@@ -38,6 +38,13 @@ DEFAULTS: dict[str, Any] = {
     # How often a request that provably never reached Tencent (refused, DNS, connect timeout)
     # is tried again. Nothing that may have reached Tencent is ever retried.
     "CONNECT_RETRIES": 2,
+    # Keep-alive connections kept open per backend (urllib3's pool_maxsize): at least the
+    # number of threads that send at once (request threads, task workers, BULK_CONCURRENCY), or
+    # the excess opens a new TLS connection for each message and closes it after.
+    "POOL_SIZE": 64,
+    # Batches of one send_bulk whose requests are out at once (each batch's rows are written
+    # before its request leaves). Tencent allows SendSms 3000 requests a second per account.
+    "BULK_CONCURRENCY": 4,
     # Region for numbers written without a country code.
     "DEFAULT_REGION": "CN",
     # Tencent Cloud API 3.0, for the backend

@@ -26,6 +26,7 @@ from requests.utils import check_header_validity
 from django_tencent_sms import __version__
 from django_tencent_sms.backends.base import BaseBackend
 from django_tencent_sms.backends.deadline import DeadlineAdapter, deadline
+from django_tencent_sms.backends.pool import normalize_pool_size
 from django_tencent_sms.conf import sms_settings
 from django_tencent_sms.exceptions import (
     ConfigurationError,
@@ -160,13 +161,14 @@ class HttpBackend(BaseBackend):
         credentials: Mapping[str, object] | None = None,
         timeout: Timeout | None = None,
         connect_retries: int | None = None,
-        pool_size: int = 16,
+        pool_size: int | None = None,
         **kwargs: Any,
     ) -> None:
         """``credentials`` maps each ``TENCENT_SMS`` key the subclass signs with (``"APP_KEY"``…)
         to the argument given for it: an empty argument means the setting, and an empty setting
         a ``ConfigurationError`` naming the key. Each is read in that order, after ``timeout``
-        and ``connect_retries`` (``TIMEOUT`` and ``CONNECT_RETRIES`` when ``None``), and kept
+        ``connect_retries`` and ``pool_size`` (``TIMEOUT``, ``CONNECT_RETRIES`` and
+        ``POOL_SIZE`` when ``None``), and kept
         without surrounding blanks: a space copied from the console must not break a signature.
         Read them with :meth:`credential`; none of them is shown by ``repr()``.
         """
@@ -179,7 +181,9 @@ class HttpBackend(BaseBackend):
             key: str(value or sms_settings.require(key)).strip()
             for key, value in (credentials or {}).items()
         }
-        self.pool_size = pool_size
+        self.pool_size = normalize_pool_size(
+            sms_settings.POOL_SIZE if pool_size is None else pool_size
+        )
         # The setting wins over the environment's bundle, which only stands in for True.
         self.verify: str | bool = (
             sms_settings.CA_BUNDLE
@@ -209,8 +213,15 @@ class HttpBackend(BaseBackend):
                 adapter = self._adapter
                 if adapter is None:
                     # No urllib3 retries at all: this backend decides what may be retried.
+                    # pool_block=False: a thread past pool_size connections opens one more
+                    # rather than wait for a free one (a wait that no TIMEOUT bounds); that
+                    # connection is closed after its request, so POOL_SIZE must cover the
+                    # threads that send at once.
                     adapter = self._adapter = DeadlineAdapter(
-                        pool_connections=1, pool_maxsize=self.pool_size, max_retries=0
+                        pool_connections=1,
+                        pool_maxsize=self.pool_size,
+                        max_retries=0,
+                        pool_block=False,
                     )
         return adapter
 

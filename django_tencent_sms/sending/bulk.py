@@ -1,12 +1,12 @@
 """Bulk sending: one template to many numbers, streamed into batches of up to 200.
 
 The numbers are read lazily: at most one batch per kind (domestic +86, international) is held
-in memory, besides the one whose request is out, so a million numbers need no more memory than
-a thousand. Each batch's ``SmsLog`` rows (one per recipient, sharing a ``batch`` id) are written
-before its request leaves. ``send_bulk`` sends each batch as it goes (``pipeline``: a batch's
-request overlaps the next batch's reading and writing; ``batch``: one batch's request and
-outcomes); ``queue_bulk`` writes them ``queued`` and hands each batch's ids on, for
-``batch.send_batch`` to send later (one task per batch).
+in memory, besides the ``BULK_CONCURRENCY`` batches whose requests are out, so a million numbers
+need no more memory than a thousand. Each batch's ``SmsLog`` rows (one per recipient, sharing a
+``batch`` id) are written before its request leaves. ``send_bulk`` sends each batch as it goes
+(``pipeline``: a few batches' requests overlap each other and the next batch's reading and
+writing; ``batch``: one batch's request and outcomes); ``queue_bulk`` writes them ``queued``
+and hands each batch's ids on, for ``batch.send_batch`` to send later (one task per batch).
 """
 
 from __future__ import annotations
@@ -83,13 +83,15 @@ def send_bulk(
     send goes on unless the code is one the operator must fix (signature, template, balance,
     credentials), which every later batch would meet too.
 
-    A batch's request goes out from a helper thread while the next batch is read, checked and
-    written (``Pipeline``); its answer is recorded before the next request leaves.
+    Up to ``TENCENT_SMS["BULK_CONCURRENCY"]`` batches' requests are out at once, from helper
+    threads, while the next batch is read, checked and written (``Pipeline``); answers are
+    recorded as they come, before a further request is handed over.
 
     When no usable answer comes back for a batch, its rows are ``unknown`` (the request may have
     reached Tencent) or ``failed`` (it provably did not), as for ``send_sms``; nothing is ever
-    sent again automatically. The send then stops: the numbers already read but not yet sent
-    (at most the next batch, and those waiting in the other kind's batch) get ``failed`` rows
+    sent again automatically. The send then stops: the other batches already out are recorded,
+    and the numbers read but not yet sent (batches handed over whose requests had not started,
+    the next batch, and those waiting in the other kind's batch) get ``failed`` rows
     ("Not sent: …"), the rest of ``phones`` is not read, and the exception is raised with the
     summary so far as ``exc.summary`` (``exc.summary.total`` numbers were read).
     The same happens when a Tencent refusal stops the send, and for a ``ConfigurationError``.

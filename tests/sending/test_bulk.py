@@ -120,7 +120,10 @@ def test_domestic_and_international_numbers_go_in_separate_requests(sms_sandbox,
     numbers = [cn(1), INTERNATIONAL[0], cn(2), *INTERNATIONAL[1:]]
     summary = send_bulk(numbers, notice, ["A1"])
 
-    domestic, international = sms_sandbox.requests
+    # Both batches may be out at once (BULK_CONCURRENCY): either may arrive first.
+    domestic, international = sorted(
+        sms_sandbox.requests, key=lambda r: r.json["tel"][0]["nationcode"] != "86"
+    )
     assert {t["nationcode"] for t in domestic.json["tel"]} == {"86"}
     assert [t["mobile"] for t in domestic.json["tel"]] == [cn(1)[3:], cn(2)[3:]]
     # Numbers of different countries share one request: Tencent only refuses a mix with +86.
@@ -333,6 +336,7 @@ def test_no_connection_at_all_is_failed_after_the_connect_retries(db, notice, se
         "APP_KEY": "k",
         "API_URL": f"http://127.0.0.1:{port}/v5/tlssmssvr",
         "CONNECT_RETRIES": 1,
+        "BULK_CONCURRENCY": 1,
     }
     source = Counted(cn(i) for i in range(500))
     with pytest.raises(ConnectError) as info:
@@ -351,7 +355,10 @@ def test_a_refusal_of_the_whole_request_fails_the_batch_with_its_code(sms_sandbo
     assert (summary.failed, summary.sent, summary.batches) == (200, 200, 2)
 
 
-def test_an_account_refusal_stops_the_send(sms_sandbox, notice):
+def test_an_account_refusal_stops_the_send(sms_sandbox, notice, settings):
+    # One batch at a time: the refusal stops the send before a second request
+    # (test_bulk_concurrency covers several in flight).
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "BULK_CONCURRENCY": 1}
     sms_sandbox.fail_next("result", result=1031)  # no balance: every batch would meet it
     source = Counted(cn(i) for i in range(1000))
     with pytest.raises(TencentAccountError) as info:
@@ -365,7 +372,7 @@ def test_an_account_refusal_stops_the_send(sms_sandbox, notice):
 
 
 def test_a_wrong_app_key_stops_at_the_first_batch(sms_sandbox, notice, settings):
-    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "APP_KEY": "wrong"}
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "APP_KEY": "wrong", "BULK_CONCURRENCY": 1}
     with pytest.raises(TencentAccountError) as info:
         send_bulk((cn(i) for i in range(1000)), notice, ["A1"])
     assert info.value.result == 1001 and len(sms_sandbox.requests) == 1

@@ -122,7 +122,9 @@ def test_bulk_an_unknown_outcome_is_unknown_for_its_numbers_and_sent_once(sandbo
     assert len(sandbox.requests) == 1
 
 
-def test_bulk_an_application_limit_stops_the_send(sandbox, setup):
+def test_bulk_an_application_limit_stops_the_send(sandbox, setup, settings):
+    # One batch at a time, so that the refusal stops the send before a second request.
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "BULK_CONCURRENCY": 1}
     fail_with(sandbox, "LimitExceeded.AppDailyLimit", 1022)
     with pytest.raises(TencentAccountError) as info:
         send_bulk(numbers(250), "login-code", ["1", "5"])
