@@ -288,6 +288,7 @@ def test_a_campaign_on_rq_workers_with_one_killed_mid_batch_never_sends_a_messag
             "failed": 0,
             "unknown": 0,  # those it found "sending" are not its own outcome
             "fee": 0,
+            "opted_out": 0,
         }
         requested = [number for request in sms_sandbox.requests for number in numbers_of(request)]
         final = state()
