@@ -349,5 +349,9 @@ def check_callback_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     ]
 
 
-# Tencent's side of the account: statistics and the package balance (E042, E043).
+# Registered with Django by importing them: Tencent's side of the account (E042, E043); what
+# `check --deploy` adds (W050 emulator URLs left in, W051 no daily ceiling on codes); where the
+# sign-in pages send a signed-in person (W052).
+from django_tencent_sms import deploy_checks  # noqa: E402, F401
 from django_tencent_sms.account import checks as account_checks  # noqa: E402, F401
+from django_tencent_sms.otp import redirect_check  # noqa: E402, F401
