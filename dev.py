@@ -4,6 +4,7 @@
     python3 dev.py demo     # virtualenv, install, migrate, sample data; emulator + site
     python3 dev.py test     # virtualenv, install; lint, types, migration check, test suite
     python3 dev.py test -k sandbox -x   # extra arguments go to pytest
+    python3 dev.py demo --help          # what a command does and its options; nothing runs
 
 Environment variables:
     TENCENT_SMS_PYTHON   interpreter for the virtualenv (default: the one running this script)
@@ -254,12 +255,54 @@ def demo(args: list[str]) -> int:
         stop(procs)
 
 
-def main() -> int:
+#: What ``dev.py <command> --help`` prints. Nothing is installed or started for it.
+HELP = {
+    "demo": """usage: python3 dev.py demo [RUNSERVER-ARGUMENTS...]
+
+Create .venv (if needed), install the app and the example site, migrate the SQLite database,
+load sample templates and a staff account, then start the Tencent emulator and the site.
+Ctrl-C stops both. Arguments after `demo` go to `manage.py runserver` (e.g. --noreload).
+
+Environment variables:
+    DEMO_PORT        the site's port (default 8000)
+    SANDBOX_PORT     the emulator's port (default 8765)
+    DEMO_USERNAME    the staff account (default admin)
+    DEMO_PASSWORD    its password (default admin)
+    TENCENT_SMS_PYTHON, TENCENT_SMS_DJANGO   interpreter and Django for the virtualenv
+""",
+    "test": """usage: python3 dev.py test [PYTEST-ARGUMENTS...]
+
+Create the virtualenv (if needed) and install the app with its test tools, then run ruff, mypy
+(Python 3.11+), the migration check and pytest. Arguments after `test` go to pytest, e.g.
+`python3 dev.py test -k sandbox -x`; `python3 dev.py test -- --help` shows pytest's own help.
+
+Environment variables:
+    DATABASE_URL         postgres://user@host:port/name or mysql://user@host:port/name
+                         (default: SQLite)
+    TENCENT_SMS_PYTHON   interpreter for the virtualenv (default: the one running dev.py)
+    TENCENT_SMS_DJANGO   pip requirement for Django, e.g. "Django>=6.0,<7"
+""",
+}
+
+HELP_FLAGS = ("-h", "--help")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     commands = {"demo": demo, "test": test}
-    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+    if argv and argv[0] in HELP_FLAGS:
+        print(__doc__)
+        return 0
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
-    return commands[sys.argv[1]](sys.argv[2:])
+    command, args = argv[0], argv[1:]
+    if args and args[0] in HELP_FLAGS:
+        print(HELP[command])
+        return 0
+    if args and args[0] == "--":  # `dev.py test -- --help`: the rest is for pytest itself
+        args = args[1:]
+    return commands[command](args)
 
 
 if __name__ == "__main__":

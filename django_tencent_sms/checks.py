@@ -393,5 +393,8 @@ def check_callback_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     ]
 
 
-# Tencent's side of the account: statistics and the package balance (E042, E043).
+# Registered by importing them: the account's (E042, E043), `check --deploy`'s (W053 emulator
+# URLs, W054 no daily ceiling on codes), where sign-in lands (W055).
+from django_tencent_sms import deploy_checks  # noqa: E402, F401
 from django_tencent_sms.account import checks as account_checks  # noqa: E402, F401
+from django_tencent_sms.otp import redirect_check  # noqa: E402, F401

@@ -1,6 +1,8 @@
 """What a user gets from `pip install`: the wheel and sdist carry everything the app needs at
 run time (migrations, translations, templates, py.typed) and no tests."""
 
+import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -12,25 +14,51 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: What setuptools says while it builds; collected by ``build`` for the warning test.
+BUILD_OUTPUT: list[str] = []
+
+
 def build(kind, out):
     script = (
         "import sys; from setuptools import build_meta as b; "
         f"print('BUILT', b.build_{kind}(sys.argv[1]))"
     )
-    stdout = subprocess.run(
+    # Byte-compiling off (PYTHONDONTWRITEBYTECODE) makes setuptools warn about that; a user's
+    # pip install does not run that way.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(
         [sys.executable, "-c", script, str(out)],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return out / stdout[stdout.rindex("BUILT") :].split()[1]
+        env=env,
+    )
+    BUILD_OUTPUT.append(done.stdout + done.stderr)
+    return out / done.stdout[done.stdout.rindex("BUILT") :].split()[1]
 
 
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     return build("wheel", out), build("sdist", out)
+
+
+def test_the_build_is_quiet(dists):
+    # `pip install` shows these to every user: a deprecated license classifier, data folders
+    # that "would be ignored", MANIFEST.in patterns that match nothing.
+    text = "\n".join(BUILD_OUTPUT)
+    assert "running bdist_wheel" in text and "running sdist" in text  # the output was seen
+    assert re.findall(r".*warn.*", text, flags=re.IGNORECASE) == []
+
+
+def test_the_license_is_an_spdx_expression(dists):
+    wheel, _ = dists
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        text = archive.read(metadata).decode()
+    assert "License-Expression: MIT" in text.splitlines()
+    assert "Classifier: License ::" not in text
 
 
 def test_wheel_contents(dists):

@@ -7,7 +7,9 @@ Only then does it look the user up, and it returns ``None`` for an inactive user
 more than one, and when ``phone`` or ``code`` is missing (so a username/password backend next to
 it keeps working).
 
-A complete example, with a custom user model holding the number::
+With Django's own ``auth.User`` (no phone field), keep the number in a profile model and set
+``USER_LOOKUP`` instead: README, "Signing in with a code". A complete example, with a custom
+user model holding the number::
 
     # accounts/models.py
     from django.contrib.auth.models import AbstractUser
@@ -33,9 +35,11 @@ A complete example, with a custom user model holding the number::
 
     # accounts/views.py: a login view of your own (the shipped ones are in
     # django_tencent_sms.otp.views and .api, mounted by django_tencent_sms.otp.urls)
+    from django.conf import settings
     from django.contrib.auth import authenticate, login
     from django.db import transaction
     from django.shortcuts import redirect, render
+    from django.utils.translation import gettext as _
     from django_tencent_sms.otp.auth import last_attempt
 
     @transaction.non_atomic_requests      # the OTP service relies on autocommit
@@ -47,7 +51,7 @@ A complete example, with a custom user model holding the number::
             )
             if user is not None:
                 login(request, user)
-                return redirect("home")
+                return redirect(settings.LOGIN_REDIRECT_URL)  # a page your site has
             attempt = last_attempt(request)   # why not: .code ("wrong", "no_account", ...)
             error = attempt.message if attempt else _("Enter your number and the code.")
         return render(request, "accounts/phone_login.html", {"error": error})

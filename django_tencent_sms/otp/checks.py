@@ -92,7 +92,14 @@ def check_phone_backend() -> list[checks.CheckMessage]:
     try:
         PhoneCodeBackend().user_finder()
     except ConfigurationError as exc:
-        return [_error(str(exc), "E013")]
+        return [
+            _error(
+                str(exc),
+                "E013",
+                hint="With Django's own auth.User, keep the number in a profile model and set "
+                "USER_LOOKUP: README, 'Signing in with a code'.",
+            )
+        ]
     return []
 
 

@@ -234,9 +234,11 @@ def _app_key(options: argparse.Namespace, environ: Mapping[str, str]) -> tuple[s
         return key, f"from {options.app_key_file}"
     if environ.get(APP_KEY_ENV, "").strip():
         return environ[APP_KEY_ENV].strip(), f"from ${APP_KEY_ENV}"
+    # Public, so shown: it is what the site's APP_KEY must be to send here. A key of one's own
+    # (above) is never printed.
     return DEVELOPMENT_APP_KEY, (
-        f"none given: using the public development key (DEVELOPMENT_APP_KEY); "
-        f"set ${APP_KEY_ENV} or --app-key-file for another"
+        f"{DEVELOPMENT_APP_KEY!r}, the public development key (set your site's APP_KEY to it; "
+        f"${APP_KEY_ENV} or --app-key-file picks another)"
     )
 
 

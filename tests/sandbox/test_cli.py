@@ -81,8 +81,8 @@ def test_cli_options(tmp_path):
     # Tencent's console defaults unless told otherwise.
     assert (sb.host, sb.port, sb.limits) == ("127.0.0.1", 8765, FrequencyLimits())
     assert any("2 per day, 100 international per day" in note for note in notes)
-    assert any("development key" in note for note in notes)
-    assert not any("sandbox-app-key" in note for note in notes)
+    # The public key is shown, so that a newcomer knows what APP_KEY to give the site.
+    assert any("'sandbox-app-key', the public development key" in note for note in notes)
     assert any("lenient" in note for note in notes)
 
     env = {"TENCENT_SMS_APP_KEY": "k-from-env", "TENCENT_SMS_SDK_APP_ID": "1400000042"}

@@ -107,7 +107,11 @@ class Command(BaseCommand):
         notes = [
             f"SDK AppID: {sms_settings.SDK_APP_ID or DEFAULT_SDK_APP_ID}",
             "App key: "
-            + ("TENCENT_SMS['APP_KEY']" if sms_settings.APP_KEY else "the public development key"),
+            + (
+                "TENCENT_SMS['APP_KEY']"
+                if sms_settings.APP_KEY
+                else f"{DEVELOPMENT_APP_KEY!r}, the public development key"
+            ),
             "API 3.0 key: "
             + (
                 "TENCENT_SMS['SECRET_ID'] and ['SECRET_KEY']"
