@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from importlib.util import find_spec
 from pathlib import Path
@@ -28,6 +27,7 @@ from django_tencent_sms.exceptions import ConfigurationError, InvalidMessage
 from django_tencent_sms.models import SmsLog, SmsTemplate
 from django_tencent_sms.signals import sms_failed, sms_sent
 from tests.conftest import skip_service
+from tests.waiting import wait_for_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS_MODULE = "django.tasks" if find_spec("django.tasks") else "django_tasks"
@@ -467,15 +467,15 @@ class Workers:
     def wait_until(self, predicate, state):
         """Poll ``predicate`` until it holds; fail at once if a worker exits. On failure, say
         what ``state()`` (the rows and tasks) and the workers' output show."""
-        deadline = time.monotonic() + WORKER_TIMEOUT
-        while not predicate():
+
+        def failure(timed_out):
             alive = all(p.poll() is None for p in self.procs)
-            if not alive or time.monotonic() > deadline:
-                pytest.fail(
-                    ("a worker exited" if not alive else "the workers did not finish")
-                    + f"\nstate: {state()}\n{self.output()}"
-                )
-            time.sleep(0.05)
+            if alive and not timed_out:
+                return None
+            what = "a worker exited" if not alive else "the workers did not finish"
+            return f"{what}\nstate: {state()}\n{self.output()}"
+
+        wait_for_processes(predicate, WORKER_TIMEOUT, failure)
 
     def stop(self):
         for proc in self.procs:

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from importlib.util import find_spec
@@ -24,6 +23,7 @@ from django_tencent_sms.models import SmsLog
 from tests.conftest import skip_service
 from tests.sending.test_background import ROOT, WORKER_TIMEOUT, Workers
 from tests.sending.test_recover import worker_database
+from tests.waiting import wait_for_processes
 
 #: The Redis server the tests use, without a database number; override for another server.
 REDIS = os.environ.get("TENCENT_SMS_TESTS_REDIS", "redis://127.0.0.1:6379")
@@ -153,15 +153,15 @@ def alive(pid):
 def wait_for(predicate, state, what, workers):
     """Poll ``predicate`` until it holds; fail with ``state()`` and the workers' output if a
     worker exits or the deadline passes first."""
-    deadline = time.monotonic() + WORKER_TIMEOUT
-    while not predicate():
+
+    def failure(timed_out):
         exited = [proc.pid for proc in workers.procs if proc.poll() is not None]
-        if exited or time.monotonic() > deadline:
-            pytest.fail(
-                (f"workers {exited} exited" if exited else f"timed out waiting for {what}")
-                + f"\nstate: {state()}\n{workers.output()}"
-            )
-        time.sleep(0.05)
+        if not exited and not timed_out:
+            return None
+        problem = f"workers {exited} exited" if exited else f"timed out waiting for {what}"
+        return f"{problem}\nstate: {state()}\n{workers.output()}"
+
+    wait_for_processes(predicate, WORKER_TIMEOUT, failure)
 
 
 CAMPAIGN = f"""
