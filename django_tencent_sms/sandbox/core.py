@@ -367,6 +367,11 @@ class Sandbox(AccountControls):
         )
         self._state.add_faults(fault, count)
 
+    def release_slow(self) -> None:
+        """Answer every request now waiting on a ``slow`` fault (it answers normally): a test
+        holds an answer with a long ``delay`` and lets it go when it is ready."""
+        self._state.wake_sleepers()
+
     # HTTP application -----------------------------------------------------------------------
 
     def connection_opened(self) -> int:

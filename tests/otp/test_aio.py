@@ -66,7 +66,7 @@ async def test_a_lost_answer_leaves_a_usable_code(sms_sandbox, setup):
 
 @run_async
 async def test_a_code_cancelled_mid_send_is_sent_and_recorded(sms_sandbox, setup):
-    sms_sandbox.fail_next("slow", delay=3.0)
+    sms_sandbox.fail_next("slow", delay=8.0)  # held until released (within the 10 s timeout)
     task = asyncio.create_task(asend_code(PHONE))
     assert await until_requested(sms_sandbox)
     task.cancel()
@@ -74,6 +74,7 @@ async def test_a_code_cancelled_mid_send_is_sent_and_recorded(sms_sandbox, setup
         await task
     (record,) = await in_thread(codes)
     assert record.state == VerificationCode.State.PENDING  # the caller did not wait
+    sms_sandbox.release_slow()
     record = await eventually(lambda: VerificationCode.objects.exclude(state="pending").first())
     assert record.state == VerificationCode.State.SENT
     assert await eventually(lambda: SmsLog.objects.filter(status="sent").count() == 1)

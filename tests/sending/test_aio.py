@@ -84,7 +84,7 @@ async def test_a_lost_answer_is_unknown_and_not_sent_again(sandbox, notice):
 
 @run_async
 async def test_a_cancelled_send_completes_in_its_thread_and_records_its_outcome(sandbox, notice):
-    sandbox.fail_next("slow", delay=3.0)
+    sandbox.fail_next("slow", delay=8.0)  # held until released (within the 10 s timeout)
     task = asyncio.create_task(asend_sms(PHONE, "notice", ["A1", "SF1"]))
     assert await until_requested(sandbox)  # the request is out
     task.cancel()
@@ -93,6 +93,7 @@ async def test_a_cancelled_send_completes_in_its_thread_and_records_its_outcome(
     # The caller is free at once; the row was written before the request and is still pending.
     (row,) = await aio.in_thread(rows)
     assert row.status == SmsLog.Status.PENDING
+    sandbox.release_slow()
     row = await eventually(lambda: SmsLog.objects.exclude(status="pending").first())
     (message,) = sandbox.messages
     assert row.status == SmsLog.Status.SENT and row.sid == message.sid
