@@ -58,7 +58,9 @@ __all__ = [
     "Attempt",
     "mark_not_sent",
     "record_batch",
+    "report_batch",
     "request_batch",
+    "save_batch",
     "send_batch",
 ]
 
@@ -152,11 +154,34 @@ def record_batch(rows: list[SmsLog], attempt: Attempt, summary: BulkSummary) -> 
     that the operator must fix, or anything unexpected.
     """
     summary.batches += 1
+    outcomes, stop = save_batch(rows, attempt, summary.batch)
+    report_batch(rows, outcomes, stop, attempt, summary)
+
+
+def save_batch(
+    rows: list[SmsLog], attempt: Attempt, batch: uuid.UUID | None
+) -> tuple[list[Outcome], BaseException | None]:
+    """The database half of ``record_batch``: write ``attempt``'s outcomes on the saved ``rows``;
+    returns them, and the exception that must stop the send (None when it may go on). Touches
+    nothing shared but the database: a bulk send's helper threads run it, each on its own
+    connection."""
     outcomes, stop = attempt.outcomes(len(rows))
     duration = timedelta(seconds=attempt.ended - attempt.started)
     for row, outcome in zip(rows, outcomes, strict=True):
         outcome.apply_to(row, finished_at=attempt.finished, duration=duration)
-    _save_outcomes(rows, summary.batch)
+    _save_outcomes(rows, batch)
+    return outcomes, stop
+
+
+def report_batch(
+    rows: list[SmsLog],
+    outcomes: list[Outcome],
+    stop: BaseException | None,
+    attempt: Attempt,
+    summary: BulkSummary,
+) -> None:
+    """The rest of ``record_batch``, once ``save_batch`` wrote the rows: ``summary``'s counts, a
+    log line, each row's signal; then raises ``stop``, if any."""
     sent, failed, unknown = summary.sent, summary.failed, summary.unknown
     summary.tally(rows)
     logger.log(

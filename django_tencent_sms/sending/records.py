@@ -23,8 +23,11 @@ log_rows = RowWriter(SmsLog)
 
 
 def create_rows(rows: list[SmsLog]) -> None:
-    """Insert ``rows`` in one statement (a few on SQLite), with their primary keys set."""
+    """Insert ``rows`` in one statement (a few on SQLite), with their primary keys set: as
+    ``bulk_create`` would, with the values the rows share prepared once (``RowWriter``)."""
     using = router.db_for_write(SmsLog)
+    if log_rows.insert_many(rows, using=using):
+        return
     if connections[using].features.can_return_rows_from_bulk_insert:
         SmsLog.objects.using(using).bulk_create(rows)
     else:  # bulk_create would leave the pks unset, and save_rows needs them
