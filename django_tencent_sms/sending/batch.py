@@ -43,10 +43,9 @@ from django_tencent_sms.sending.outcome import (
     STUCK,
     Outcome,
     describe,
-    not_sent_errmsg,
 )
-from django_tencent_sms.sending.recording import database_error, record_accepted
-from django_tencent_sms.sending.records import save_rows
+from django_tencent_sms.sending.recording import record_accepted
+from django_tencent_sms.sending.records import mark_not_sent, save_rows
 from django_tencent_sms.sending.summary import BulkSummary
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
@@ -243,27 +242,6 @@ def _signal(rows: list[SmsLog], outcomes: list[Outcome], ext: str) -> None:
         if outcome.error is None or shared[id(outcome.error)] == 1:
             exc.log = row
         notify(sms_failed, SmsLog, log=row, exception=exc)
-
-
-def mark_not_sent(rows: list[SmsLog], exc: BaseException, summary: BulkSummary) -> None:
-    """Mark the saved ``rows`` of a batch whose request never left ``failed``, saying why."""
-    errmsg = not_sent_errmsg(exc)
-    try:
-        SmsLog.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=Status.FAILED, errmsg=errmsg, finished_at=timezone.now()
-        )
-    except Exception as exc:
-        logger.error(
-            "Bulk send %s stopped; %d numbers not sent could not be marked failed (ids %s): %s",
-            summary.batch,
-            len(rows),
-            ", ".join(str(row.pk) for row in rows),
-            database_error(exc),
-        )
-        return
-    for row in rows:
-        row.status, row.errmsg = Status.FAILED, errmsg
-    summary.failed += len(rows)
 
 
 # --- a queued batch, in a task ---------------------------------------------------------------
