@@ -191,25 +191,36 @@ class RowWriter:
             column = []
             for obj in objs:
                 value = field.pre_save(obj, True)
-                key = (type(value), value) if type(value) in _PLAIN else None
+                key = _key(value)
                 if key is None:
                     column.append(field.get_db_prep_save(value, connection))
                     continue
-                try:
-                    column.append(prepared[key])
-                except KeyError:
-                    column.append(
-                        prepared.setdefault(key, field.get_db_prep_save(value, connection))
-                    )
+                if key not in prepared:
+                    prepared[key] = field.get_db_prep_save(value, connection)
+                column.append(prepared[key])
             columns.append(column)
         if connection.vendor == "postgresql":
-            # One array per column, as bulk_create writes it there: the statement stays short
-            # (no placeholder per value to plan), whatever the number of rows.
+            # One array per column whose values differ (bulk_create sends one per column): the
+            # statement stays short whatever the number of rows, and a value every row shares
+            # is sent once, not once per row.
             types = [(f.db_type(connection) or "").split("(")[0] for f in fields]
-            unnest = ", ".join(f"(%s)::{t}[]" for t in types)
-            # Quoted names and types from the model's meta; every value is a parameter.
-            sql = f"{head}SELECT * FROM UNNEST({unnest}){returning}"  # noqa: S608
-            statements = [(sql, columns, objs)]
+            same = [all(v is column[0] for v in column) for column in columns]
+            if all(same):
+                same[0] = False  # the rows still need counting
+            chosen = [
+                f"(%s)::{t}" if one else f"v.c{i}"
+                for i, (t, one) in enumerate(zip(types, same, strict=True))
+            ]
+            arrays = [f"(%s)::{t}[]" for t, one in zip(types, same, strict=True) if not one]
+            names = [f"c{i}" for i, one in enumerate(same) if not one]
+            sql = (
+                # Quoted names and types from the model's meta; every value is a parameter.
+                f"{head}SELECT {', '.join(chosen)} "  # noqa: S608
+                f"FROM UNNEST({', '.join(arrays)}) AS v({', '.join(names)}){returning}"
+            )
+            params = [column[0] for column, one in zip(columns, same, strict=True) if one]
+            params += [column for column, one in zip(columns, same, strict=True) if not one]
+            statements = [(sql, params, objs)]
         else:
             size = max(1, (connection.features.max_query_params or 999) // max(1, len(fields)))
             statements = []
@@ -324,6 +335,17 @@ class RowWriter:
                 )
                 updated += cursor.rowcount
         return updated
+
+
+def _key(value: Any) -> tuple[Any, ...] | None:
+    """What ``insert_many`` knows a value by, to prepare it once: a plain immutable value, or a
+    list or tuple of them (the parameters); None for anything else (prepared every time)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return (kind, value)
+    if (kind is list or kind is tuple) and all(type(v) in _PLAIN for v in value):
+        return (kind, *((type(v), v) for v in value))
+    return None
 
 
 def _column(field: _Field) -> str:

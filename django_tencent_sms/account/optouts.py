@@ -97,8 +97,9 @@ def opted_out_among(phones: Iterable[Any]) -> set[str]:
     if not wanted:
         return set()
     # Compared as the column's text: the field would parse and check each number again.
+    text = CharField()
     rows = SmsOptOut.objects.filter(
-        phone__in=[Value(p, output_field=CharField()) for p in wanted]
+        phone__in=[Value(p, output_field=text) for p in wanted]
     ).values_list("phone", flat=True)
     return {str(getattr(p, "as_e164", None) or p) for p in rows}
 
