@@ -11,6 +11,7 @@ and hands each batch's ids on, for ``batch.send_batch`` to send later (one task 
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -286,21 +287,9 @@ class _Stream:
         """Write the rows of a batch of valid numbers: the opt-out list read, one row per
         number. Touches nothing shared but the database (any thread may call it)."""
         numbers, opted_out = self.opt_outs.split(numbers)
-        rows = [
-            self.content.row(
-                n,  # the PhoneNumber itself: a string would be parsed again
-                batch=self.summary.batch,
-                status=self.status,
-                backend=self.backend_name,
-            )
-            for n in numbers
-        ]
-        skipped = [
-            self.content.row(
-                n, batch=self.summary.batch, backend=self.backend_name, **opted_out_fields()
-            )
-            for n in opted_out
-        ]
+        # The PhoneNumbers themselves: strings would be parsed again.
+        rows = self.rows(numbers, status=self.status)
+        skipped = self.rows(opted_out, **opted_out_fields())
         create_rows(rows + skipped)
         message = self.content.bulk_message(numbers) if rows else None
         return Written(rows, message, len(skipped))
@@ -315,23 +304,29 @@ class _Stream:
             exc.log = row
             notify(sms_failed, SmsLog, log=row, exception=exc)
 
+    def rows(self, numbers: list[phonenumbers.PhoneNumber], **fields: Any) -> list[SmsLog]:
+        """Unsaved rows of this send's content, one per number, with ``fields``: copies of
+        the first (``Model.__init__`` would go through every field again for each)."""
+        if not numbers:
+            return []
+        first = self.content.row(
+            numbers[0], batch=self.summary.batch, backend=self.backend_name, **fields
+        )
+        rows = [first]
+        for number in numbers[1:]:
+            row = copy.copy(first)
+            row.phone = number
+            row.params = list(first.params)  # not shared: a row's list is its own
+            rows.append(row)
+        return rows
+
     def not_sent(self, numbers: list[phonenumbers.PhoneNumber], exc: BaseException) -> int:
         """Write ``failed`` rows ("Not sent: …") for numbers read but not sent; how many."""
         if not numbers:
             return 0
         now = timezone.now()
         errmsg = not_sent_errmsg(exc)
-        rows = [
-            self.content.row(
-                n,
-                batch=self.summary.batch,
-                status=SmsLog.Status.FAILED,
-                errmsg=errmsg,
-                backend=self.backend_name,
-                finished_at=now,
-            )
-            for n in numbers
-        ]
+        rows = self.rows(numbers, status=SmsLog.Status.FAILED, errmsg=errmsg, finished_at=now)
         create_rows(rows)
         return len(rows)
 

@@ -151,13 +151,17 @@ def test_a_batch_that_cannot_be_recorded_while_failing_is_logged(notice, monkeyp
             raise DatabaseError("database gone")
         return real_save(rows_, fields)
 
+    backend = Instant()
+
     def numbers():
         yield from (cn(i) for i in range(210))
+        # Once the first batch's request is out (a batch not yet started would not be sent).
+        assert wait_until(lambda: backend.batches)
         raise ValueError("the source broke")
 
     monkeypatch.setattr(batch, "save_rows", save)
     with pytest.raises(ValueError, match="the source broke"):  # the first failure wins
-        send_bulk(numbers(), notice, ["A1"], backend=Instant())
+        send_bulk(numbers(), notice, ["A1"], backend=backend)
     assert "the outcome of the batch in flight" in caplog.text
     assert "could not be recorded (DatabaseError)" in caplog.text
     assert "database gone" not in caplog.text  # the database's words can quote the rows
