@@ -338,7 +338,7 @@ BATCH_ROUNDS = 7
 OWN_STEPS = (
     "normalize_phone",
     "rows",
-    "insert (bulk_create)",
+    "insert (create_rows: one INSERT of the batch)",
     "update (save_rows: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
 )
 
@@ -389,7 +389,7 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
         batch = uuid.uuid4()
         numbers_ = timed("normalize_phone", normalize, texts)
         rows = timed("rows", make_rows, numbers_, batch)
-        timed("insert (bulk_create)", create_rows, rows)
+        timed("insert (create_rows: one INSERT of the batch)", create_rows, rows)
         now = timezone.now()
         for i, row in enumerate(rows):
             row.status, row.result, row.errmsg, row.fee = SmsLog.Status.SENT, 0, "OK", 1
