@@ -484,3 +484,42 @@ def test_in_chromium_the_style_and_script_run_and_the_page_refreshes(
         "【腾讯云】您的验证码是8642，5分钟内有效。",
         "【腾讯云】您的验证码是1357，5分钟内有效。",
     ]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_in_chromium_the_inbox_fits_the_screen(page_in_chromium, browser_driver, sandbox, width):
+    """On a phone as on a desktop: no sideways scrolling, the code in view, every field of a
+    message readable (a card's labels at 390 px, the table's columns at 1280 px)."""
+    open_inbox, by, wait = page_in_chromium
+    send(sandbox, ["482913", "5"])
+    send(sandbox, ["A1234"], tpl_id=40, mobile=BOB)
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    browser_driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        for phone in (ALICE, ""):
+            driver = open_inbox(phone)
+            wait(driver, 5).until(lambda d: d.find_elements(by.CSS_SELECTOR, "tbody tr"))
+            assert driver.execute_script("return window.innerWidth") == width
+            scroll = driver.execute_script("return document.documentElement.scrollWidth")
+            assert scroll <= width, f"the page scrolls sideways at {width} px ({scroll} px wide)"
+            texts = driver.find_elements(by.CSS_SELECTOR, "td.text")
+            assert all(t.is_displayed() and t.rect["x"] + t.rect["width"] <= width for t in texts)
+            if phone:
+                code = driver.find_element(by.ID, "code")
+                assert code.is_displayed() and code.text == "482913"
+                assert code.rect["x"] + code.rect["width"] <= width
+        headers = driver.find_element(by.CSS_SELECTOR, "thead")
+        labels = driver.execute_script(
+            "return Array.from(document.querySelectorAll('tbody tr:first-child td'))"
+            ".map(td => getComputedStyle(td, '::before').content)"
+        )
+        if width < 640:  # cards: each field labelled, the table's header out of sight
+            assert labels[:3] == ['"Time (时间)"', '"Number (手机号)"', '"Text (短信内容)"']
+            assert headers.rect["height"] <= 1
+        else:  # a table: its seven columns side by side under their headings
+            assert set(labels) == {"none"}
+            cells = driver.find_elements(by.CSS_SELECTOR, "tbody tr:first-child td")
+            assert len({cell.rect["y"] for cell in cells}) == 1 and len(cells) == 7
+            assert headers.is_displayed()
+    finally:
+        browser_driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -83,9 +83,7 @@ def test_the_report_is_kept_and_the_log_stays_unknown_until_reconciled(site, cli
     assert len(site.messages) == 1  # nothing sent again
 
 
-def test_when_the_match_is_not_certain_both_stay_unknown_and_the_report_stays_kept(
-    site, client
-):
+def test_when_the_match_is_not_certain_both_stay_unknown_and_the_report_stays_kept(site, client):
     first, second = lost(site, "A"), lost(site, "B")  # two of one number: no guess between them
     push_reports(client, site)
     assert UnmatchedReport.objects.count() == 2
