@@ -9,11 +9,10 @@ type}`` with ``status`` 0 approved, 1 pending, 2 rejected (reference §4.7, §4.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
+from django_tencent_sms.exceptions import InvalidResponse
 from django_tencent_sms.protocol.catalog import (
     LEGACY_STATUSES,
     MAX_REPLY_LENGTH,
@@ -27,8 +26,7 @@ from django_tencent_sms.protocol.catalog import (
     reach,
     read_text,
 )
-from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.protocol.v5 import HttpRequest
+from django_tencent_sms.protocol.v5_envelope import HttpRequest, read_success, signed_request
 
 __all__ = [
     "MAX_IDS",
@@ -53,13 +51,6 @@ def _ids(ids: Sequence[int], name: str) -> list[int]:
     return list(ids)
 
 
-def _request(endpoint: str, fields: dict[str, Any], **signing: Any) -> HttpRequest:
-    random, now = signing["random"], int(signing["now"])
-    body = {**fields, "sig": v5_signature(signing["app_key"], random, now), "time": now}
-    url = f"{signing['api_url']}/{endpoint}?sdkappid={signing['sdk_app_id']}&random={random}"
-    return HttpRequest(url, json.dumps(body).encode("utf-8"))
-
-
 def build_get_template(
     *,
     template_ids: Sequence[int] | None = None,
@@ -80,7 +71,7 @@ def build_get_template(
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ValueError(f"tpl_page.offset is a whole number, not {offset!r}")
         fields = {"tpl_page": {"max": limit, "offset": offset}}
-    return _request(
+    return signed_request(
         "get_template",
         fields,
         api_url=api_url,
@@ -101,7 +92,7 @@ def build_get_sign(
     now: int,
 ) -> HttpRequest:
     """A ``get_sign`` request for ``sign_ids`` (the endpoint has no paging)."""
-    return _request(
+    return signed_request(
         "get_sign",
         {"sign_id": _ids(sign_ids, "sign_id")},
         api_url=api_url,
@@ -151,19 +142,8 @@ def read_legacy_sign(entry: Any) -> SignInfo:
 
 
 def _parse(status: int, content: bytes, read: Callable[[Any], Any], limit: int) -> CatalogPage:
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
-    result = data.get("result") if isinstance(data, dict) else None
-    if not isinstance(result, int) or isinstance(result, bool):
-        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
-    if result != 0:
-        message = data.get("msg", data.get("errmsg", ""))
-        raise TencentSmsError.for_result(result, message if isinstance(message, str) else "")
+    # These endpoints name the text of a refusal "msg".
+    data, text = read_success(status, content, message=("msg", "errmsg"))
     entries = data.get("data")
     if entries is None:
         entries = []
