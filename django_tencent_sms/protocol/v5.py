@@ -22,7 +22,7 @@ from django_tencent_sms.message import (
 )
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE
 from django_tencent_sms.protocol.callbacks import parse_reply, parse_status_report
-from django_tencent_sms.protocol.reports import MalformedReport, PullBatch
+from django_tencent_sms.protocol.reports import PullBatch, read_batch
 from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.protocol.v5_envelope import HttpRequest, errmsg_of, post, read_result
 
@@ -238,11 +238,4 @@ def parse_pullstatus_response(status: int, content: bytes, kind: int) -> PullBat
         return PullBatch()
     if not isinstance(entries, list):
         raise InvalidResponse("The SMS API's 'data' is not a list", text)
-    parse = parse_reply if kind == PULL_REPLIES else parse_status_report
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(parse(entry))
-        except MalformedReport as exc:
-            rejected.append(f"item {index}: {exc}")
-    return PullBatch(tuple(items), tuple(rejected))
+    return read_batch(entries, parse_reply if kind == PULL_REPLIES else parse_status_report)

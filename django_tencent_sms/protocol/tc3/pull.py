@@ -20,6 +20,7 @@ from django_tencent_sms.protocol.reports import (
     IncomingReply,
     MalformedReport,
     PullBatch,
+    read_batch,
 )
 from django_tencent_sms.protocol.tc3.action import (
     Endpoint,
@@ -38,6 +39,7 @@ __all__ = [
     "parse_cloud_status_report",
     "parse_pull_reply_status_response",
     "parse_pull_send_status_response",
+    "read_pull_set",
 ]
 
 PULL_STATUS_ACTION = "PullSmsSendStatus"
@@ -116,22 +118,19 @@ def build_pull_reply_status(
     )
 
 
-def _parse_pull(
-    status: int, content: bytes, field: str, parse: Callable[[Any], DeliveryReport | IncomingReply]
+def read_pull_set(
+    status: int, content: bytes, field: str, parse: Callable[[Any], Any]
 ) -> PullBatch:
+    """The items of a pull answer's list ``field``, each read by ``parse`` (none when it is
+    absent); ``Response.Error`` raises its ``TencentSmsError``, a ``field`` that is not a list
+    ``InvalidResponse``."""
     answer = read_answer(status, content)
     entries = answer.response.get(field)
     if entries is None:
         return PullBatch()
     if not isinstance(entries, list):
         raise InvalidResponse(f"The SMS API's '{field}' is not a list", answer.text)
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(parse(entry))
-        except MalformedReport as exc:
-            rejected.append(f"item {index}: {exc}")
-    return PullBatch(tuple(items), tuple(rejected))
+    return read_batch(entries, parse)
 
 
 def parse_pull_send_status_response(status: int, content: bytes) -> PullBatch:
@@ -141,12 +140,12 @@ def parse_pull_send_status_response(status: int, content: bytes) -> PullBatch:
     account by Tencent's support first); entries that do not parse are described in
     ``rejected``, the others kept.
     """
-    return _parse_pull(status, content, "PullSmsSendStatusSet", parse_cloud_status_report)
+    return read_pull_set(status, content, "PullSmsSendStatusSet", parse_cloud_status_report)
 
 
 def parse_pull_reply_status_response(status: int, content: bytes) -> PullBatch:
     """The ``IncomingReply``s of a ``PullSmsReplyStatus`` answer (``PullSmsReplyStatusSet``)."""
-    return _parse_pull(status, content, "PullSmsReplyStatusSet", parse_cloud_reply)
+    return read_pull_set(status, content, "PullSmsReplyStatusSet", parse_cloud_reply)
 
 
 def parse_cloud_status_report(item: Any) -> DeliveryReport:
