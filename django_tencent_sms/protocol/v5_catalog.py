@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django_tencent_sms.exceptions import InvalidResponse
 from django_tencent_sms.protocol.catalog import (
     LEGACY_STATUSES,
     MAX_REPLY_LENGTH,
@@ -22,8 +21,10 @@ from django_tencent_sms.protocol.catalog import (
     MalformedItem,
     SignInfo,
     TemplateInfo,
+    id_list,
     identifier,
     reach,
+    read_page,
     read_text,
 )
 from django_tencent_sms.protocol.v5_envelope import HttpRequest, read_success, signed_request
@@ -43,14 +44,6 @@ MAX_PAGE = 50
 MAX_IDS = 50
 
 
-def _ids(ids: Sequence[int], name: str) -> list[int]:
-    if not 1 <= len(ids) <= MAX_IDS:
-        raise ValueError(f"{name} takes 1 to {MAX_IDS} IDs, not {len(ids)}")
-    if any(isinstance(i, bool) or not isinstance(i, int) or i <= 0 for i in ids):
-        raise ValueError(f"{name} takes positive integers")
-    return list(ids)
-
-
 def build_get_template(
     *,
     template_ids: Sequence[int] | None = None,
@@ -64,7 +57,7 @@ def build_get_template(
 ) -> HttpRequest:
     """A ``get_template`` request for ``template_ids``, or for the page at ``offset``."""
     if template_ids is not None:
-        fields: dict[str, Any] = {"tpl_id": _ids(template_ids, "tpl_id")}
+        fields: dict[str, Any] = {"tpl_id": id_list(template_ids, "tpl_id", MAX_IDS)}
     else:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"tpl_page.max is 1 to {MAX_PAGE}, not {limit!r}")
@@ -94,7 +87,7 @@ def build_get_sign(
     """A ``get_sign`` request for ``sign_ids`` (the endpoint has no paging)."""
     return signed_request(
         "get_sign",
-        {"sign_id": _ids(sign_ids, "sign_id")},
+        {"sign_id": id_list(sign_ids, "sign_id", MAX_IDS)},
         api_url=api_url,
         sdk_app_id=sdk_app_id,
         app_key=app_key,
@@ -144,28 +137,10 @@ def read_legacy_sign(entry: Any) -> SignInfo:
 def _parse(status: int, content: bytes, read: Callable[[Any], Any], limit: int) -> CatalogPage:
     # These endpoints name the text of a refusal "msg".
     data, text = read_success(status, content, message=("msg", "errmsg"))
-    entries = data.get("data")
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list):
-        raise InvalidResponse("The SMS API's 'data' is not a list", text)
-    if len(entries) > limit:
-        raise InvalidResponse(
-            f"The SMS API's 'data' lists {len(entries)} items, more than the {limit} asked for",
-            text,
-        )
     total = data.get("total")
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(read(entry))
-        except MalformedItem as exc:
-            rejected.append(f"item {index}: {exc}")
-    return CatalogPage(
-        tuple(items),
-        tuple(rejected),
-        total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None,
-    )
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        total = None
+    return read_page(data.get("data"), read, name="data", limit=limit, text=text, total=total)
 
 
 def parse_get_template_response(
