@@ -29,9 +29,11 @@ __all__ = [
     "TemplateInfo",
     "id_list",
     "identifier",
+    "json_object",
     "reach",
     "read_page",
     "read_text",
+    "review_reply",
     "status_of",
 ]
 
@@ -131,6 +133,18 @@ def read_text(
             raise MalformedItem(f"{name!r} is longer than {max_length} characters")
         value = value[:max_length]
     return value
+
+
+def json_object(entry: Any) -> dict[str, Any]:
+    """``entry`` when it is a JSON object (as every listed item must be)."""
+    if not isinstance(entry, dict):
+        raise MalformedItem("not a JSON object")
+    return entry
+
+
+def review_reply(item: Mapping[str, Any], name: str) -> str:
+    """Tencent's review reply, optional and cut to :data:`MAX_REPLY_LENGTH`."""
+    return read_text(item, name, max_length=MAX_REPLY_LENGTH, required=False, cut=True)
 
 
 def status_of(item: Mapping[str, Any], name: str, statuses: Mapping[int, str]) -> str:

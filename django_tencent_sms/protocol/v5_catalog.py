@@ -14,7 +14,6 @@ from typing import Any
 
 from django_tencent_sms.protocol.catalog import (
     LEGACY_STATUSES,
-    MAX_REPLY_LENGTH,
     MAX_SIGN_TEXT_LENGTH,
     MAX_TEMPLATE_TEXT_LENGTH,
     CatalogPage,
@@ -23,9 +22,11 @@ from django_tencent_sms.protocol.catalog import (
     TemplateInfo,
     id_list,
     identifier,
+    json_object,
     reach,
     read_page,
     read_text,
+    review_reply,
 )
 from django_tencent_sms.protocol.v5_envelope import HttpRequest, read_success, signed_request
 
@@ -104,32 +105,26 @@ def _status(item: dict[str, Any]) -> str:
 
 
 def read_legacy_template(entry: Any) -> TemplateInfo:
-    if not isinstance(entry, dict):
-        raise MalformedItem("not a JSON object")
+    entry = json_object(entry)
     kind = entry.get("type")
     return TemplateInfo(
         tpl_id=identifier(entry, "id"),
         name=read_text(entry, "title", max_length=200, required=False, cut=True),
         text=read_text(entry, "text", max_length=MAX_TEMPLATE_TEXT_LENGTH),
         status=_status(entry),
-        review_reply=read_text(
-            entry, "reply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(entry, "reply"),
         international=reach(entry, "international"),
         kind=kind if isinstance(kind, int) and not isinstance(kind, bool) else None,
     )
 
 
 def read_legacy_sign(entry: Any) -> SignInfo:
-    if not isinstance(entry, dict):
-        raise MalformedItem("not a JSON object")
+    entry = json_object(entry)
     return SignInfo(
         sign_id=identifier(entry, "id"),
         text=read_text(entry, "text", max_length=MAX_SIGN_TEXT_LENGTH),
         status=_status(entry),
-        review_reply=read_text(
-            entry, "reply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(entry, "reply"),
         international=reach(entry, "international"),
     )
 

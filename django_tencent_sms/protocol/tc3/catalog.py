@@ -15,18 +15,18 @@ from typing import Any
 from django_tencent_sms.protocol.catalog import (
     CLOUD_STATUSES,
     MAX_NAME_LENGTH,
-    MAX_REPLY_LENGTH,
     MAX_SIGN_TEXT_LENGTH,
     MAX_TEMPLATE_TEXT_LENGTH,
     CatalogPage,
-    MalformedItem,
     SignInfo,
     TemplateInfo,
     id_list,
     identifier,
+    json_object,
     reach,
     read_page,
     read_text,
+    review_reply,
     status_of,
 )
 from django_tencent_sms.protocol.tc3.action import (
@@ -132,35 +132,25 @@ def _parse(
     return read_page(entries, read, name=name, limit=limit, text=answer.text[:2000])
 
 
-def _object(entry: Any) -> dict[str, Any]:
-    if not isinstance(entry, dict):
-        raise MalformedItem("not a JSON object")
-    return entry
-
-
 def read_cloud_template(entry: Any) -> TemplateInfo:
-    item = _object(entry)
+    item = json_object(entry)
     return TemplateInfo(
         tpl_id=identifier(item, "TemplateId"),
         name=read_text(item, "TemplateName", max_length=MAX_NAME_LENGTH, required=False),
         text=read_text(item, "TemplateContent", max_length=MAX_TEMPLATE_TEXT_LENGTH),
         status=status_of(item, "StatusCode", CLOUD_STATUSES),
-        review_reply=read_text(
-            item, "ReviewReply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(item, "ReviewReply"),
         international=reach(item, "International"),
     )
 
 
 def read_cloud_sign(entry: Any) -> SignInfo:
-    item = _object(entry)
+    item = json_object(entry)
     return SignInfo(
         sign_id=identifier(item, "SignId"),
         text=read_text(item, "SignName", max_length=MAX_SIGN_TEXT_LENGTH),
         status=status_of(item, "StatusCode", CLOUD_STATUSES),
-        review_reply=read_text(
-            item, "ReviewReply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(item, "ReviewReply"),
         international=reach(item, "International"),
     )
 
