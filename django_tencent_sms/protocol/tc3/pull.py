@@ -48,28 +48,10 @@ PULL_REPLY_ACTION = "PullSmsReplyStatus"
 MAX_PULL = 100
 
 
-def _build_pull(
-    action: str,
-    *,
-    limit: int,
-    sdk_app_id: str,
-    secret_id: str,
-    secret_key: str,
-    region: str,
-    endpoint: Endpoint,
-    now: int,
-) -> SignedRequest:
+def _pull_data(action: str, limit: int, sdk_app_id: str) -> dict[str, Any]:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PULL:
         raise ValueError(f"{action} takes a Limit of 1 to {MAX_PULL}, not {limit!r}")
-    return build_action_request(
-        action,
-        {"Limit": limit, "SmsSdkAppId": str(sdk_app_id)},
-        secret_id=secret_id,
-        secret_key=secret_key,
-        region=region,
-        endpoint=endpoint,
-        now=now,
-    )
+    return {"Limit": limit, "SmsSdkAppId": str(sdk_app_id)}
 
 
 def build_pull_send_status(
@@ -83,10 +65,9 @@ def build_pull_send_status(
     now: int,
 ) -> SignedRequest:
     """A ``PullSmsSendStatus`` request for up to ``limit`` (1 to 100) delivery reports."""
-    return _build_pull(
+    return build_action_request(
         PULL_STATUS_ACTION,
-        limit=limit,
-        sdk_app_id=sdk_app_id,
+        _pull_data(PULL_STATUS_ACTION, limit, sdk_app_id),
         secret_id=secret_id,
         secret_key=secret_key,
         region=region,
@@ -106,10 +87,9 @@ def build_pull_reply_status(
     now: int,
 ) -> SignedRequest:
     """A ``PullSmsReplyStatus`` request for up to ``limit`` (1 to 100) replies."""
-    return _build_pull(
+    return build_action_request(
         PULL_REPLY_ACTION,
-        limit=limit,
-        sdk_app_id=sdk_app_id,
+        _pull_data(PULL_REPLY_ACTION, limit, sdk_app_id),
         secret_id=secret_id,
         secret_key=secret_key,
         region=region,
