@@ -15,7 +15,6 @@ from django_tencent_sms.protocol import fields
 from django_tencent_sms.protocol.reports import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
-    MAX_SIGN_LENGTH,
     DeliveryReport,
     IncomingReply,
     MalformedReport,
@@ -169,13 +168,12 @@ def parse_cloud_reply(item: Any) -> IncomingReply:
     nationcode, mobile = fields.phone_number(
         nationcode, mobile, ("CountryCode", "SubscriberNumber")
     )
-    if "ReplyTime" not in item:
-        raise MalformedReport("'ReplyTime' is missing")
-    return IncomingReply(
-        nationcode=nationcode,
-        mobile=mobile,
-        text=fields.text(item, "ReplyContent", required=True),
-        replied_at=fields.unix_time(item["ReplyTime"], "ReplyTime"),
-        sign=fields.text(item, "SignName").strip()[:MAX_SIGN_LENGTH],
-        extend=fields.extend_code(fields.text(item, "ExtendCode"), "ExtendCode"),
+    return fields.reply(
+        item,
+        nationcode,
+        mobile,
+        text_field="ReplyContent",
+        time_field="ReplyTime",
+        sign_field="SignName",
+        extend_field="ExtendCode",
     )
