@@ -65,4 +65,4 @@ def test_the_sign_up_link_in_chinese(client, setup, sms_outbox):
     response = client.post(VERIFY_URL, {"phone": PHONE, "code": last_code(sms_outbox)}, **ZH)
     html = response.content.decode()
     assert "找不到使用此手机号的账号。" in html
-    assert '<a href="/signup/">还没有账号？立即注册</a>' in html
+    assert '<a href="/signup/" class="tencent-sms-primary">还没有账号？立即注册</a>' in html

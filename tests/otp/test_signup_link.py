@@ -32,7 +32,8 @@ def no_account_page(client, sms_outbox):
 
 def signup_links(response):
     return re.findall(
-        r'<p class="tencent-sms-signup"><a href="([^"]*)">', response.content.decode()
+        r'<p class="tencent-sms-signup"><a href="([^"]*)" class="tencent-sms-primary">',
+        response.content.decode(),
     )
 
 
