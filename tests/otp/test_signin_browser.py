@@ -85,9 +85,16 @@ def assert_laid_out(browser, width: int) -> None:
     family = browser.js("return getComputedStyle(document.body).fontFamily")
     first = family.split(",")[0].strip().strip("\"'").lower()
     assert first not in {"serif", "times", "times new roman"} and "sans-serif" in family, family
-    for control in browser.find_all("input:not([type=hidden]), button"):
+    section = browser.js(
+        "return document.querySelector('section.tencent-sms').getBoundingClientRect().toJSON()"
+    )
+    for control in browser.find_all(
+        "section input:not([type=hidden]), section button, section a.tencent-sms-primary"
+    ):
         box = browser.js("return arguments[0].getBoundingClientRect().toJSON()", control)
-        assert box["left"] >= 0 and box["right"] <= width, (control.get_attribute("name"), box)
+        # Inside the page and inside its box: nothing sticks out on a phone.
+        assert 0 <= section["left"] <= box["left"], (control.get_attribute("outerHTML"), box)
+        assert box["right"] <= section["right"] <= width, (control.get_attribute("outerHTML"), box)
         assert box["height"] >= 44, (control.get_attribute("outerHTML"), box)
 
 
@@ -98,10 +105,19 @@ def ask(browser, phone: str) -> None:
 
 
 def wrong_try(browser, code: str) -> None:
+    """Type ``code`` and send it; wait for the next page, which says it is wrong."""
     field = browser.find("input[name=code]")
     field.clear()
     field.send_keys(code)
+    browser.js("document.documentElement.dataset.answered = 'not yet'")  # gone on the next page
     browser.find("form.tencent-sms-form button[type=submit]").click()
+    browser.wait_until(
+        lambda b: b.js(
+            "return document.readyState === 'complete'"
+            " && !document.documentElement.dataset.answered"
+        ),
+        "the page did not answer the code",
+    )
     browser.wait_until(lambda b: b.find_all(".errorlist li"), "no error for the wrong code")
 
 
