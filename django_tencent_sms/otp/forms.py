@@ -96,6 +96,14 @@ SEND_MESSAGES = {
 }
 
 
+#: After a label: ":" in English, the full-width "：" in Chinese (Django's own is ":" in both).
+LABEL_SUFFIX = pgettext_lazy("label suffix format", ":")
+
+
+def label_suffix() -> str:
+    return str(LABEL_SUFFIX)
+
+
 class TelInput(forms.TextInput):
     input_type = "tel"
 
@@ -176,6 +184,7 @@ class RequestCodeForm(forms.Form):
     delivery_unknown_message = SEND_MESSAGES["send_unknown"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", label_suffix())
         super().__init__(*args, **kwargs)
         self.record: VerificationCode | None = None
         self.retry_after: int | None = None
@@ -247,6 +256,7 @@ class VerifyCodeForm(forms.Form):
         request: HttpRequest | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("label_suffix", label_suffix())
         super().__init__(*args, **kwargs)
         self.purpose = purpose
         self.request = request

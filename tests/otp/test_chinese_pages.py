@@ -66,3 +66,10 @@ def test_the_sign_up_link_in_chinese(client, setup, sms_outbox):
     html = response.content.decode()
     assert "找不到使用此手机号的账号。" in html
     assert '<a href="/signup/" class="tencent-sms-primary">还没有账号？立即注册</a>' in html
+
+
+def test_labels_end_with_the_full_width_colon_in_chinese(client, setup):
+    html = client.get(flows.REQUEST_URL, **ZH).content.decode()
+    assert '<label for="id_phone">手机号：</label>' in html
+    html = client.get(flows.REQUEST_URL).content.decode()
+    assert '<label for="id_phone">Phone number:</label>' in html
