@@ -39,6 +39,7 @@ EXAMPLE_SETTINGS = {
             "LOGIN_URL",
             "LOGIN_REDIRECT_URL",
             "LOGOUT_REDIRECT_URL",
+            "LOCALE_PATHS",
             "SANDBOX_URL",
             "HAS_DRF",
             "HAS_SPECTACULAR",
