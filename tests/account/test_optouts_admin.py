@@ -201,7 +201,7 @@ def test_a_marketing_message_is_not_resent_to_an_opted_out_number(client, sms_sa
     # ...and refused when submitted anyway (a crafted POST, or an opt-out since).
     response = client.post(url, {"resend_token": page.context["token"]}, follow=True)
     (text,) = texts(response)
-    assert "was not resent" in text and "opted out" in text and "5678" in text
+    assert "was skipped" in text and "opted out" in text and "5678" in text
     assert "13812345678" not in text
     assert len(sms_sandbox.messages) == 1
     attempt = SmsLog.objects.get(resend_of=original)
