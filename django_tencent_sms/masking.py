@@ -1,4 +1,4 @@
-"""Phone numbers as people may see them in lists, logs and log lines: never whole."""
+"""Phone numbers as people see them: one international format, masked unless they may see it."""
 
 from __future__ import annotations
 
@@ -36,28 +36,30 @@ def _hidden_span(digits: str) -> tuple[int, int]:
     return head, len(digits) - tail
 
 
-def mask_phone(value: object) -> str:
-    """``+86 138****8888`` for ``+8613812348888``; at least four digits are always hidden.
-
-    Accepts a ``PhoneNumber`` or E.164 text. Anything unparseable is masked all but its last two
-    characters, so a bad value never leaks either. For pages, see :func:`display_phone`.
-    """
-    if value is None or value == "":
-        return ""
-    number = _parse(value)
-    if number is None:
-        return _unparseable(value)
+def _compact(number: phonenumbers.PhoneNumber) -> str:
+    """``+86 138****8888``: for a number whose international format does not list its national
+    digits in order (which the grouped form masks in place)."""
     digits = phonenumbers.national_significant_number(number)
     first, end = _hidden_span(digits)
     return f"+{number.country_code} {digits[:first]}{MASK * (end - first)}{digits[end:]}"
 
 
+def mask_phone(value: object) -> str:
+    """``+86 138 **** 8888`` for ``+8613812348888``: the international format with at least
+    four digits hidden, as every page, message and log line shows a number.
+
+    Accepts a ``PhoneNumber`` or E.164 text. Anything unparseable is masked all but its last two
+    characters, so a bad value never leaks either.
+    """
+    return display_phone(value, full=False)
+
+
 def display_phone(value: object, *, full: bool) -> str:
     """A number as every page shows it: the international format, ``+86 138 0013 8000``.
 
-    ``full`` is whether the viewer may see whole numbers; otherwise the same digits as
-    :func:`mask_phone` hide are masked in place, ``+86 138 **** 8000``, so a number looks the
-    same in a list, on its detail page and in a message for the same viewer.
+    ``full`` is whether the viewer may see whole numbers; otherwise some digits are masked in
+    place, ``+86 138 **** 8000`` (:func:`mask_phone`), so a number looks the same in a list, on
+    its detail page and in a message for the same viewer.
     """
     if value is None or value == "":
         return ""
@@ -69,14 +71,12 @@ def display_phone(value: object, *, full: bool) -> str:
         return formatted
     prefix = f"+{number.country_code}"
     digits = phonenumbers.national_significant_number(number)
-    if (
-        not formatted.startswith(prefix)
-        or "".join(c for c in formatted[len(prefix) :] if c.isdigit()) != digits
-    ):  # a national prefix or an extension: the compact form is safe
-        return mask_phone(number)
+    grouped = formatted[len(prefix) :]
+    if not formatted.startswith(prefix) or "".join(c for c in grouped if c.isdigit()) != digits:
+        return _compact(number)
     first, end = _hidden_span(digits)
     out, index = [], 0
-    for char in formatted[len(prefix) :]:
+    for char in grouped:
         if char.isdigit():
             out.append(MASK if first <= index < end else char)
             index += 1

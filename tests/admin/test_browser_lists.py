@@ -1,7 +1,8 @@
-"""The admin's lists in a real browser: every default column on a 1280 px screen, both languages.
+"""The admin's lists and pages in a real browser, at 1280 and 390 px, in English and Chinese.
 
-Each test saves full-page screenshots at 1280 and 390 px (see tests/browser.py) before it checks
-what a person relies on: no sideways scrolling of the page, each column header on the screen.
+Each test saves full-page screenshots at both widths (see tests/browser.py) before it checks
+what a person relies on: no sideways scrolling of the page, each default column of a list on a
+1280 px screen, the words they need on the page.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from django_tencent_sms.models import SmsLog, SmsTemplate, VerificationCode
+from tests.helpers import staff
 
 PASSWORD = "correct horse battery staple"
 LAPTOP, PHONE_WIDTH = 1280, 390
@@ -190,3 +192,53 @@ def test_verification_codes_fit_a_laptop_screen(browser, superuser, codes, langu
     check_list(browser, superuser, "/admin/tencent_sms/verificationcode/", language, "lists-codes")
     assert browser.find_all("#result_list th.column-status_label")
     assert browser.find_all("#result_list th.column-log_link")
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+WORDS = {
+    "en": {"search": "needs the permission", "duration": "180 ms", "count": "2 SMS templates"},
+    "zh-hans": {"search": "按手机号搜索需要", "duration": "180 毫秒", "count": "2 条短信模板"},
+}
+
+
+def visit(browser, path: str, name: str, language: str) -> str:
+    """Open ``path`` at both widths; fail if the page scrolls sideways; the 1280 px text."""
+    for width in (PHONE_WIDTH, LAPTOP):
+        overflow, _hidden, _widths = open_at(browser, path, width, f"{name}-{language}")
+        assert overflow <= 0, f"{path} scrolls {overflow} px sideways at {width} px"
+    browser.open(path)
+    return browser.text
+
+
+@languages
+def test_the_log_detail_shows_times_and_the_duration(browser, superuser, logs, language):
+    browser.set_language(language).login(superuser)
+    text = visit(browser, f"/admin/tencent_sms/smslog/{logs[0].pk}/change/", "log-detail", language)
+    assert WORDS[language]["duration"] in text and "0:00:00" not in text
+    assert "+86 138 1234 5670" in text
+
+
+@languages
+def test_the_code_detail_has_one_status(browser, superuser, codes, language):
+    browser.set_language(language).login(superuser)
+    path = f"/admin/tencent_sms/verificationcode/{codes[0].pk}/change/"
+    text = visit(browser, path, "code-detail", language)
+    status = {"en": "Code status", "zh-hans": "验证码状态"}[language]
+    assert status in text
+
+
+@languages
+def test_the_template_list_counts_its_templates(browser, superuser, logs, language):
+    browser.set_language(language).login(superuser)
+    visit(browser, "/admin/tencent_sms/smstemplate/", "templates", language)
+    assert browser.find(".paginator").text.strip() == WORDS[language]["count"]
+
+
+@languages
+def test_a_refused_number_search_says_why_on_screen(browser, logs, language):
+    viewer = staff("viewer", "tencent_sms.view_smslog")
+    browser.set_language(language).login(viewer)
+    visit(browser, "/admin/tencent_sms/smslog/?q=5678", "search-refused", language)
+    message = browser.wait_for(".messagelist li")
+    assert WORDS[language]["search"] in message.text

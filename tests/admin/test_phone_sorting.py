@@ -2,7 +2,7 @@
 by its phone column, not even with a crafted ``?o=``.
 
 Sorting by number is a search in another form: which rows come before and after
-``+86 138****5678`` tells the hidden digits by bisection. Staff with ``view_full_phone`` sort as
+``+86 138 **** 5678`` tells the hidden digits by bisection. Staff with ``view_full_phone`` sort as
 before. Through the real admin, on every list that shows a number: the send log, the replies
 and the verification codes.
 """
