@@ -161,7 +161,7 @@ def test_sign_in_with_a_code(client, demo, sms_outbox):
     assert sms_outbox[0].tpl_id == SmsTemplate.objects.get(name="login-code").tpl_id
 
     page = text(client.get(verify_url))
-    assert "We sent a code to +86 138****8000." in page
+    assert "We sent a code to +86 138 **** 8000." in page
     assert "You can ask for a new code in 60 seconds." in page
 
     response = enter_code(client, verify_url, DEMO_PHONE, last_code(sms_outbox))

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django_tencent_sms.masking import display_phone
 from django_tencent_sms.protocol.reports import IncomingReply
 from django_tencent_sms.sandbox.inbox_reply import render_reply_panel
 from django_tencent_sms.sandbox.pushes import Push
@@ -182,7 +183,9 @@ def verification_code(message: SandboxMessage, kind: str = "") -> str | None:
 
 
 def _number(message: SandboxMessage) -> str:
-    return f"+{message.nationcode} {message.mobile}"
+    """The number as the site's pages show it (``+86 138 0013 8000``): the inbox is for staff
+    reading whole numbers."""
+    return display_phone(f"+{message.nationcode}{message.mobile}", full=True)
 
 
 def _when(timestamp: float) -> tuple[str, str]:
