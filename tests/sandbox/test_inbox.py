@@ -42,6 +42,11 @@ clock, sandbox = sandbox_fixtures(
 )
 
 
+def grouped(mobile: str) -> str:
+    """A mainland mobile number as every page shows it: ``+86 137 1111 2222``."""
+    return f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}"
+
+
 def send(
     sb: Sandbox,
     params: list[str],
@@ -153,8 +158,8 @@ def test_messages_newest_first_with_their_rendered_text(sandbox, clock):
     oldest = page.messages[-1]
     assert oldest[0] == local(NOW)
     assert page.messages[0][0] == local(NOW + 122)
-    assert oldest[1] == f"+86 {ALICE}"  # in full: a development tool, fake numbers
-    assert page.messages[1][1] == f"+86 {BOB}"
+    assert oldest[1] == grouped(ALICE)  # in full: a development tool, fake numbers
+    assert page.messages[1][1] == grouped(BOB)
     assert oldest[3:] == ["111111, 5", "20 verification code (验证码)", first["sid"], "1"]
     assert page.tag("html")[0]["lang"] == "en"
     assert {"lang": "zh-CN", "class": "text", "data-label": "Text (短信内容)"} in page.tag("td")
@@ -198,7 +203,7 @@ def test_filter_by_number_in_any_format(sandbox, clock, typed):
 
     page = Page(inbox(sandbox, typed).text)
     assert [row[3] for row in page.messages] == ["3003, 5", "1001, 5"]
-    assert {row[1] for row in page.messages} == {f"+86 {ALICE}"}
+    assert {row[1] for row in page.messages} == {grouped(ALICE)}
     assert {"type": "search", "id": "phone", "name": "phone", "value": typed} == {
         k: v for k, v in page.tag("input")[0].items() if k in ("type", "id", "name", "value")
     }
@@ -227,7 +232,7 @@ def test_newest_code_for_the_number_filtered_on(sandbox, clock):
 
     page = Page(inbox(sandbox, "+86 137 1111 2222").text)
     assert page.by_id["code"] == "222222"
-    assert page.by_id["code-title"] == f"Newest code (最新验证码) for +86 {ALICE}"
+    assert page.by_id["code-title"] == "Newest code (最新验证码) for " + grouped(ALICE)
     assert {"type": "button", "id": "copy"} in page.tag("button")
     assert Page(inbox(sandbox, BOB).text).by_id["code"] == "999999"
 
