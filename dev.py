@@ -116,6 +116,13 @@ def test_extras() -> str:
     return "test,postgres,lint" + (",mysql" if database() == "MariaDB/MySQL" else "")
 
 
+#: The test runs after the main one, each with settings of its own: (what, settings, folder).
+OWN_SETTINGS_RUNS = (
+    ("django-allauth", "tests.allauth_settings", "tests/contrib/allauth_site"),
+    ("django-two-factor-auth", "tests.two_factor_settings", "tests/contrib/two_factor_site"),
+)
+
+
 def test(args: list[str]) -> int:
     py = venv_python(test_extras())
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
@@ -136,19 +143,24 @@ def test(args: list[str]) -> int:
     log("Migrations match the models")
     run(py, "-m", "django", "makemigrations", "--check", "--dry-run", env=env)
     log("Test suite")
-    status = subprocess.run([str(py), "-m", "pytest", *args], env=env, cwd=ROOT).returncode
-    # django-allauth's tests need a user model with a phone number: their own settings, so
-    # their own run (the first leaves them out). Extra arguments go to both; a run they leave
-    # no test of (`-k sandbox`) is fine, when the first run ran some.
-    log("Test suite with django-allauth (tests.allauth_settings)")
-    paths = [] if any(a.startswith("tests") for a in args) else ["tests/contrib/allauth_site"]
-    allauth_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.allauth_settings"}
-    second = subprocess.run(
-        [str(py), "-m", "pytest", *args, *paths], env=allauth_env, cwd=ROOT
-    ).returncode
-    if status == 5 and second == 0:
-        return 0
-    return status or (0 if second == 5 else second)
+    statuses = [subprocess.run([str(py), "-m", "pytest", *args], env=env, cwd=ROOT).returncode]
+    # django-allauth's tests need a user model with a phone number, django-two-factor-auth's
+    # its apps and gateway: their own settings, so their own runs (the first leaves them out).
+    # Extra arguments go to every run; a run they leave no test of (`-k sandbox`) is fine,
+    # when another ran some.
+    for title, settings_module, folder in OWN_SETTINGS_RUNS:
+        log(f"Test suite with {title} ({settings_module})")
+        paths = [] if any(a.startswith("tests") for a in args) else [folder]
+        own_env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
+        statuses.append(
+            subprocess.run(
+                [str(py), "-m", "pytest", *args, *paths], env=own_env, cwd=ROOT
+            ).returncode
+        )
+    failed = [s for s in statuses if s not in (0, 5)]
+    if failed:
+        return failed[0]
+    return 5 if all(s == 5 for s in statuses) else 0
 
 
 #: The staff account's number (see example_project/demo/management/commands/demo_setup.py).
