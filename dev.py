@@ -15,6 +15,9 @@ Environment variables:
     DEMO_PORT, SANDBOX_PORT, DEMO_USERNAME, DEMO_PASSWORD   for the demo
     DEMO_AUTH=allauth    the demo with django-allauth's sign-up and login by code
                          (example_project/settings_allauth.py, its own database)
+    DEMO_AUTH=two_factor the demo with django-two-factor-auth guarding the admin: password,
+                         then a token texted by this app (example_project/settings_two_factor.py,
+                         its own database)
 """
 
 from __future__ import annotations
@@ -200,6 +203,15 @@ def stop(procs: list[subprocess.Popen]) -> None:
             p.wait()
 
 
+#: The demo's settings by DEMO_AUTH: the site's own sign-in, or with django-allauth, or with
+#: django-two-factor-auth guarding the admin.
+DEMO_SETTINGS = {
+    "": "example_project.settings",
+    "allauth": "example_project.settings_allauth",
+    "two_factor": "example_project.settings_two_factor",
+}
+
+
 def demo(args: list[str]) -> int:
     # The same extras as `test`, so that one virtualenv serves both without reinstalling.
     py = venv_python("test,postgres,lint")
@@ -207,12 +219,13 @@ def demo(args: list[str]) -> int:
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8765"))
     username = os.environ.get("DEMO_USERNAME", "admin")
     password = os.environ.get("DEMO_PASSWORD", "admin")
-    allauth = os.environ.get("DEMO_AUTH", "") == "allauth"
+    auth = os.environ.get("DEMO_AUTH", "")
+    if auth not in DEMO_SETTINGS:
+        sys.exit(f"DEMO_AUTH={auth!r}: use one of {', '.join(repr(a) for a in DEMO_SETTINGS)}.")
+    allauth = auth == "allauth"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_project.settings_allauth"
-        if allauth
-        else "example_project.settings",
+        "DJANGO_SETTINGS_MODULE": DEMO_SETTINGS[auth],
         "SANDBOX_PORT": str(sandbox_port),
         "PYTHONPATH": str(ROOT),
     }
@@ -250,7 +263,13 @@ def demo(args: list[str]) -> int:
             f"  Sign in by code: {site}{'/accounts/login/code/' if allauth else '/phone/login/'}"
             f"   ({username}'s number: {DEMO_PHONE})\n"
             f"  Sign up:         {site}/accounts/signup/\n"
-            f"  Admin:           {site}/admin/   (user {username!r}, password {password!r})\n"
+            + (
+                f"  Staff sign-in:   {site}/account/login/   (password, then the token texted"
+                f" to {DEMO_PHONE})\n"
+                if auth == "two_factor"
+                else ""
+            )
+            + f"  Admin:           {site}/admin/   (user {username!r}, password {password!r})\n"
             f"  Emulator inbox:  http://127.0.0.1:{sandbox_port}/_sandbox/inbox"
             "   (the codes and messages the site sends; filter by a number to reply as it:\n"
             "                   退订 puts it on the opt-out list, and marketing messages stop)\n"
