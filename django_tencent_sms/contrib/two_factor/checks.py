@@ -20,15 +20,21 @@ from django_tencent_sms.otp.conf import otp_settings
 from django_tencent_sms.otp.voice import voice_problem
 
 
+def loaded(path: str) -> Any:
+    """What ``path`` names, or None when it does not load: another package's module, whose
+    mistakes Django or that package reports."""
+    try:
+        return import_string(path)
+    except Exception:
+        return None
+
+
 def names_our_gateway(setting: str) -> bool:
     """Whether ``settings.<setting>`` is ``TencentSmsGateway`` or a subclass of it."""
     path = getattr(settings, setting, None)
     if not isinstance(path, str) or "." not in path:
         return False
-    try:
-        gateway = import_string(path)
-    except ImportError:
-        return False  # two_factor's own problem to report
+    gateway = loaded(path)
     from django_tencent_sms.contrib.two_factor.gateway import TencentSmsGateway
 
     return isinstance(gateway, type) and issubclass(gateway, TencentSmsGateway)
@@ -40,10 +46,7 @@ def middleware_installed() -> bool:
     for path in getattr(settings, "MIDDLEWARE", None) or ():
         if path == MIDDLEWARE_PATH:
             return True
-        try:
-            found = import_string(path)
-        except ImportError:
-            continue
+        found = loaded(path)
         if isinstance(found, type) and issubclass(found, GatewayRequestMiddleware):
             return True
     return False

@@ -34,7 +34,8 @@ logger = logging.getLogger("django_tencent_sms")
 
 class CodeNotSent(Exception):
     """Raised only inside two_factor's setup wizard, which catches it and says on the page that
-    the method did not work; its text is the message shown (never the token)."""
+    the method did not work (the reason is the message next to it); its text is the reason's
+    code, for the wizard's log line: never the token, nor the number."""
 
 
 class TencentSmsGateway:
@@ -87,7 +88,9 @@ class TencentSmsGateway:
         with contextlib.suppress(MessageFailure):
             messages.error(request, text)
         if in_setup_wizard(request):
-            raise CodeNotSent(text)
+            # The wizard logs it with its traceback: the reason's code only (no number), and
+            # not the refusal it replaces (whose text may hold the number).
+            raise CodeNotSent(f"The token was not sent: {reason}.") from None
 
 
 def in_setup_wizard(request: HttpRequest) -> bool:

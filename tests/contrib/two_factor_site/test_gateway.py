@@ -186,3 +186,12 @@ def test_another_gateway_is_not_checked(settings):
 
 class OwnGateway(TencentSmsGateway):
     pass
+
+
+def test_make_call_outside_mainland_china_is_refused(sms_sandbox, setup, conf, device, caplog):
+    caplog.set_level(logging.INFO)
+    conf(VOICE=True)
+    device.number = "+85291234567"  # Hong Kong: Tencent calls mainland China numbers only
+    TencentSmsGateway().make_call(device=device, token="123456")
+    assert sms_sandbox.requests == []
+    assert "voice_region" in caplog.text

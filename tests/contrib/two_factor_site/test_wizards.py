@@ -210,3 +210,32 @@ def test_a_wrong_password_sends_nothing(site, client, device):
     assert response.status_code == 200
     assert response.context["wizard"]["steps"].current == "auth"
     assert site.requests == [] and not VerificationCode.objects.exists()
+
+
+def test_the_setup_wizards_log_line_holds_neither_the_number_nor_the_token(
+    site, client, user, caplog
+):
+    start_phone_setup(client, user, phone="+861065529988")
+    logged = [r for r in caplog.records if r.name.startswith("two_factor")]
+    assert logged, "two_factor logs the failed challenge"
+    text = caplog.text
+    assert "The token was not sent: invalid_phone." in text
+    assert "65529988" not in text  # neither the refusal's text nor our line has the number
+
+
+# The backup phone wizard, which catches nothing ----------------------------------------------
+
+
+def test_a_refused_backup_phone_is_a_message_not_a_500(site, client, device):
+    log_in(client)
+    (token,) = sent_tokens(site, PHONE)
+    assert enter_token(client, token).status_code == 302  # verified: may add a backup phone
+    data = {
+        "phone_setup_view-current_step": "setup",
+        "setup-number": "+861065529988",
+        "setup-method": "sms",
+    }
+    response = client.post("/account/two_factor/phone/register/", data)
+    assert response.status_code == 200
+    assert texts(response) == ["+861065529988 is a landline number and cannot receive SMS."]
+    assert len(site.messages) == 1
