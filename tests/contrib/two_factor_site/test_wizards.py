@@ -239,3 +239,12 @@ def test_a_refused_backup_phone_is_a_message_not_a_500(site, client, device):
     assert response.status_code == 200
     assert texts(response) == ["+861065529988 is a landline number and cannot receive SMS."]
     assert len(site.messages) == 1
+
+
+def test_the_refusal_is_in_the_persons_language(site, client, device, clock):
+    log_in(client)
+    clock.advance(20)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    response = log_in(client)
+    assert response.status_code == 200
+    assert "请等待 40 秒后再重新获取验证码。" in response.content.decode()
