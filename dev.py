@@ -212,6 +212,23 @@ DEMO_SETTINGS = {
 }
 
 
+def demo_commands(
+    manage: list[str], site_port: int, sandbox_port: int, args: list[str]
+) -> list[list[str]]:
+    """The emulator's command and the site's, as ``demo`` runs them."""
+    reports = ["--site-url", f"http://127.0.0.1:{site_port}", "--report-delay", "2"]
+    # 50 a day, not Tencent's 2, and no 30-second rule: a person trying the demo signs in many
+    # times a day and resends a message from the admin at once.
+    limits = ["--limits", ",,50,100"]
+    # Delivery reports reach the site's callback two seconds after each send. The emulator's
+    # "Press Ctrl-C to stop." would land amid the site's output: demo says it once for both.
+    sandbox = ["tencent_sms_sandbox", "--port", str(sandbox_port), "--no-stop-hint"]
+    return [
+        [*manage, *sandbox, *limits, *reports],
+        [*manage, "runserver", f"127.0.0.1:{site_port}", *args],
+    ]
+
+
 def demo(args: list[str]) -> int:
     # The same extras as `test`, so that one virtualenv serves both without reinstalling.
     py = venv_python("test,postgres,lint")
@@ -237,16 +254,8 @@ def demo(args: list[str]) -> int:
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "demo_setup", env=env)
     log("Starting the Tencent emulator and the site (Ctrl-C stops both)")
-    reports = ["--site-url", f"http://127.0.0.1:{site_port}", "--report-delay", "2"]
-    # 50 a day, not Tencent's 2, and no 30-second rule: a person trying the demo signs in many
-    # times a day and resends a message from the admin at once.
-    limits = ["--limits", ",,50,100"]
+    commands = demo_commands(manage, site_port, sandbox_port, args)
     # Each in a session of its own, so that stop() reaches its children too.
-    commands = [
-        # Delivery reports reach the site's callback two seconds after each send.
-        [*manage, "tencent_sms_sandbox", "--port", str(sandbox_port), *limits, *reports],
-        [*manage, "runserver", f"127.0.0.1:{site_port}", *args],
-    ]
     procs = [
         subprocess.Popen(command, env=env, start_new_session=os.name != "nt")
         for command in commands

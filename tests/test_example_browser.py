@@ -54,9 +54,10 @@ class ExampleSite:
     sandbox_url: str
 
     def messages(self, phone: str) -> list[dict]:
-        """What the emulator received for ``phone`` (E.164), oldest first."""
+        """What the emulator received for ``phone`` (E.164), oldest first (it lists them newest
+        first, as its inbox does)."""
         received = json.loads(get(f"{self.sandbox_url}/_sandbox/messages") or b"[]")
-        return [m for m in received if f"+{m['nationcode']}{m['mobile']}" == phone]
+        return [m for m in reversed(received) if f"+{m['nationcode']}{m['mobile']}" == phone]
 
     def code_sent_to(self, phone: str, count: int = 1) -> str:
         """The code in the ``count``-th message to ``phone`` (the template's first parameter)."""

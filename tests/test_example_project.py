@@ -39,6 +39,7 @@ EXAMPLE_SETTINGS = {
             "LOGIN_URL",
             "LOGIN_REDIRECT_URL",
             "LOGOUT_REDIRECT_URL",
+            "LOCALE_PATHS",
             "SANDBOX_URL",
             "HAS_DRF",
             "HAS_SPECTACULAR",
@@ -125,6 +126,21 @@ def test_the_emulator_inbox_is_linked_only_in_debug(client, settings):
     inbox = f"{example.SANDBOX_URL}/_sandbox/inbox"
     assert f'href="{inbox}"' in client.get("/").content.decode()
     assert f'href="{inbox}"' in client.get(SIGN_IN).content.decode()
+
+
+def test_no_page_leaves_the_browser_asking_for_a_missing_favicon(client):
+    """The site's pages name an inline icon, so a browser asks for no /favicon.ico; the admin's
+    name none, and /favicon.ico answers them with an icon browsers keep for a day: no 404 in
+    the demo's console after every page."""
+    icon = '<link rel="icon" href="data:,">'
+    for path in ("/", SIGN_IN, SIGN_UP):
+        response = client.get(path)
+        assert response.status_code == 200 and icon in response.content.decode(), path
+    assert icon not in client.get("/admin/login/").content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg") and "max-age=86400" in response["Cache-Control"]
+    assert client.post("/favicon.ico").status_code == 405
 
 
 def test_the_code_pages_use_the_sites_layout(client):

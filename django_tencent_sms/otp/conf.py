@@ -91,6 +91,9 @@ OTP_DEFAULTS: dict[str, Any] = {
     # The user-model BooleanField that says the number was verified (django-allauth's
     # PhoneAdapterMixin sets and reads it; see README "django-allauth").
     "USER_PHONE_VERIFIED_FIELD": "phone_verified",
+    # The site's sign-up page, offered when a right code finds no account: a URL name or a
+    # path of this site (otp.signup_link); None offers none.
+    "SIGNUP_URL": None,
     # Purposes whose codes go only to numbers with an account (found as PhoneCodeBackend finds
     # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
     # answer and no SMS; () sends to every number.
@@ -189,6 +192,11 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
         isinstance(p, str) for p in purposes
     ):
         problems.append(f"{OTP_SETTING}['ACCOUNT_PURPOSES'] must be a list of purposes.")
+    signup = conf.get("SIGNUP_URL")
+    if signup is not None and not isinstance(signup, str):
+        problems.append(
+            f"{OTP_SETTING}['SIGNUP_URL'] must be a URL name, a path or None, not {signup!r}."
+        )
     if not isinstance(conf.get("VOICE"), bool):
         problems.append(f"{OTP_SETTING}['VOICE'] must be True or False, not {conf.get('VOICE')!r}.")
     playtimes: Any = conf.get("VOICE_PLAYTIMES")
