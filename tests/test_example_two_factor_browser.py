@@ -1,6 +1,7 @@
 """The example's django-two-factor-auth variant (``DEMO_AUTH=two_factor``) in headless Chromium:
 the staff account signs in to the admin with its password and the token texted by
-``TencentSmsGateway``, read from the emulator; asking again at once is refused on the page.
+``TencentSmsGateway``, read from the emulator; asking again at once is refused on the page;
+a new user adds a phone in two_factor's setup wizard with the texted token.
 
 It runs as ``DEMO_AUTH=two_factor python3 dev.py demo`` runs it
 (``example_project.settings_two_factor``, a fresh database, the emulator, runserver).
@@ -9,9 +10,13 @@ Screenshots: ``example-two-factor-*.png``.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from tests.browser import browser_page
+from tests.browser import ROOT, browser_page
 from tests.test_example_browser import DEMO_PHONE, at, example_running, loaded
 
 pytest.importorskip("two_factor", reason="the `two-factor` extra (in `test`) is not installed")
@@ -21,6 +26,7 @@ pytest.importorskip("two_factor", reason="the `two-factor` extra (in `test`) is 
 def two_factor_site(browser_driver, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("example-two-factor")
     with example_running(tmp, "example_project.settings_two_factor") as site:
+        site.database = tmp / "db.sqlite3"
         yield site
 
 
@@ -45,6 +51,22 @@ def sign_in(page) -> None:
     next_step(page, **{"auth-username": "admin", "auth-password": "admin"})
 
 
+def new_user(site, username: str, password: str) -> None:
+    """A user of the running example, with a password and no second factor yet."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_project.settings_two_factor",
+        "DEMO_DATABASE": str(site.database),
+        "PYTHONPATH": str(ROOT),
+    }
+    script = (
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_user({username!r}, password={password!r})"
+    )
+    manage = str(ROOT / "example_project" / "manage.py")
+    subprocess.run([sys.executable, manage, "shell", "-c", script], env=env, check=True)
+
+
 def test_staff_sign_in_to_the_admin_with_the_texted_token(page, two_factor_site):
     sign_in(page)
     assert "We sent you a text message" in page.text
@@ -66,3 +88,21 @@ def test_asking_for_another_token_at_once_is_refused_on_the_page(page, two_facto
     assert "before asking for another code." in shown, shown
     assert len(two_factor_site.messages(DEMO_PHONE)) == sent
     page.screenshot("example-two-factor-3-cooldown")
+
+
+def test_a_user_adds_a_phone_in_the_setup_wizard_with_the_texted_token(page, two_factor_site):
+    phone = "+8613700137001"
+    new_user(two_factor_site, "carol", "carol-password")
+    page.open("/account/login/")
+    next_step(page, **{"auth-username": "carol", "auth-password": "carol-password"})
+    page.wait_until(lambda p: at(p, "/"), "no second factor yet: not signed in at once")
+    page.open("/account/two_factor/setup/")
+    next_step(page)  # welcome
+    page.find("main form input[name='method-method'][value='sms']").click()
+    next_step(page)
+    next_step(page, **{"sms-number": phone})
+    assert "We sent you a text message" in page.text
+    page.screenshot("example-two-factor-4-setup-token")
+    next_step(page, **{"validation-token": two_factor_site.code_sent_to(phone)})
+    page.wait_until(lambda p: at(p, "/account/two_factor/setup/complete/"), "setup not complete")
+    page.screenshot("example-two-factor-5-setup-complete")
