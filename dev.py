@@ -308,6 +308,8 @@ Environment variables:
     SANDBOX_PORT     the emulator's port (default 8765)
     DEMO_USERNAME    the staff account (default admin)
     DEMO_PASSWORD    its password (default admin)
+    DEMO_AUTH        allauth: sign-up and login by code with django-allauth;
+                     two_factor: the admin behind django-two-factor-auth (texted tokens)
     TENCENT_SMS_PYTHON, TENCENT_SMS_DJANGO   interpreter and Django for the virtualenv
 """,
     "test": """usage: python3 dev.py test [PYTEST-ARGUMENTS...]
