@@ -15,6 +15,9 @@ Environment variables:
     DEMO_PORT, SANDBOX_PORT, DEMO_USERNAME, DEMO_PASSWORD   for the demo
     DEMO_AUTH=allauth    the demo with django-allauth's sign-up and login by code
                          (example_project/settings_allauth.py, its own database)
+    DEMO_AUTH=two_factor the demo with django-two-factor-auth guarding the admin: password,
+                         then a token texted by this app (example_project/settings_two_factor.py,
+                         its own database)
 """
 
 from __future__ import annotations
@@ -116,6 +119,13 @@ def test_extras() -> str:
     return "test,postgres,lint" + (",mysql" if database() == "MariaDB/MySQL" else "")
 
 
+#: The test runs after the main one, each with settings of its own: (what, settings, folder).
+OWN_SETTINGS_RUNS = (
+    ("django-allauth", "tests.allauth_settings", "tests/contrib/allauth_site"),
+    ("django-two-factor-auth", "tests.two_factor_settings", "tests/contrib/two_factor_site"),
+)
+
+
 def test(args: list[str]) -> int:
     py = venv_python(test_extras())
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
@@ -136,19 +146,24 @@ def test(args: list[str]) -> int:
     log("Migrations match the models")
     run(py, "-m", "django", "makemigrations", "--check", "--dry-run", env=env)
     log("Test suite")
-    status = subprocess.run([str(py), "-m", "pytest", *args], env=env, cwd=ROOT).returncode
-    # django-allauth's tests need a user model with a phone number: their own settings, so
-    # their own run (the first leaves them out). Extra arguments go to both; a run they leave
-    # no test of (`-k sandbox`) is fine, when the first run ran some.
-    log("Test suite with django-allauth (tests.allauth_settings)")
-    paths = [] if any(a.startswith("tests") for a in args) else ["tests/contrib/allauth_site"]
-    allauth_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.allauth_settings"}
-    second = subprocess.run(
-        [str(py), "-m", "pytest", *args, *paths], env=allauth_env, cwd=ROOT
-    ).returncode
-    if status == 5 and second == 0:
-        return 0
-    return status or (0 if second == 5 else second)
+    statuses = [subprocess.run([str(py), "-m", "pytest", *args], env=env, cwd=ROOT).returncode]
+    # django-allauth's tests need a user model with a phone number, django-two-factor-auth's
+    # its apps and gateway: their own settings, so their own runs (the first leaves them out).
+    # Extra arguments go to every run; a run they leave no test of (`-k sandbox`) is fine,
+    # when another ran some.
+    for title, settings_module, folder in OWN_SETTINGS_RUNS:
+        log(f"Test suite with {title} ({settings_module})")
+        paths = [] if any(a.startswith("tests") for a in args) else [folder]
+        own_env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
+        statuses.append(
+            subprocess.run(
+                [str(py), "-m", "pytest", *args, *paths], env=own_env, cwd=ROOT
+            ).returncode
+        )
+    failed = [s for s in statuses if s not in (0, 5)]
+    if failed:
+        return failed[0]
+    return 5 if all(s == 5 for s in statuses) else 0
 
 
 #: The staff account's number (see example_project/demo/management/commands/demo_setup.py).
@@ -188,6 +203,15 @@ def stop(procs: list[subprocess.Popen]) -> None:
             p.wait()
 
 
+#: The demo's settings by DEMO_AUTH: the site's own sign-in, or with django-allauth, or with
+#: django-two-factor-auth guarding the admin.
+DEMO_SETTINGS = {
+    "": "example_project.settings",
+    "allauth": "example_project.settings_allauth",
+    "two_factor": "example_project.settings_two_factor",
+}
+
+
 def demo_commands(
     manage: list[str], site_port: int, sandbox_port: int, args: list[str]
 ) -> list[list[str]]:
@@ -212,12 +236,13 @@ def demo(args: list[str]) -> int:
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8765"))
     username = os.environ.get("DEMO_USERNAME", "admin")
     password = os.environ.get("DEMO_PASSWORD", "admin")
-    allauth = os.environ.get("DEMO_AUTH", "") == "allauth"
+    auth = os.environ.get("DEMO_AUTH", "")
+    if auth not in DEMO_SETTINGS:
+        sys.exit(f"DEMO_AUTH={auth!r}: use one of {', '.join(repr(a) for a in DEMO_SETTINGS)}.")
+    allauth = auth == "allauth"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_project.settings_allauth"
-        if allauth
-        else "example_project.settings",
+        "DJANGO_SETTINGS_MODULE": DEMO_SETTINGS[auth],
         "SANDBOX_PORT": str(sandbox_port),
         "PYTHONPATH": str(ROOT),
     }
@@ -247,7 +272,13 @@ def demo(args: list[str]) -> int:
             f"  Sign in by code: {site}{'/accounts/login/code/' if allauth else '/phone/login/'}"
             f"   ({username}'s number: {DEMO_PHONE})\n"
             f"  Sign up:         {site}/accounts/signup/\n"
-            f"  Admin:           {site}/admin/   (user {username!r}, password {password!r})\n"
+            + (
+                f"  Staff sign-in:   {site}/account/login/   (password, then the token texted"
+                f" to {DEMO_PHONE})\n"
+                if auth == "two_factor"
+                else ""
+            )
+            + f"  Admin:           {site}/admin/   (user {username!r}, password {password!r})\n"
             f"  Emulator inbox:  http://127.0.0.1:{sandbox_port}/_sandbox/inbox"
             "   (the codes and messages the site sends; filter by a number to reply as it:\n"
             "                   退订 puts it on the opt-out list, and marketing messages stop)\n"
@@ -277,6 +308,8 @@ Environment variables:
     SANDBOX_PORT     the emulator's port (default 8765)
     DEMO_USERNAME    the staff account (default admin)
     DEMO_PASSWORD    its password (default admin)
+    DEMO_AUTH        allauth: sign-up and login by code with django-allauth;
+                     two_factor: the admin behind django-two-factor-auth (texted tokens)
     TENCENT_SMS_PYTHON, TENCENT_SMS_DJANGO   interpreter and Django for the virtualenv
 """,
     "test": """usage: python3 dev.py test [PYTEST-ARGUMENTS...]

@@ -158,20 +158,21 @@ def send_given_code(
     template: Any = None,
     params: Any = None,
     ttl: int | None = None,
+    channel: str = "sms",
 ) -> VerificationCode:
     """Send ``code``, made by someone else (django-allauth, a 2FA app), under the same rules.
 
     The number is normalised and checked, and the request counted against the cooldown of
     ``purpose``, the per-number and per-IP caps, ``NUMBER_TYPES``, ``ALLOWED_REGIONS`` and the
-    daily budgets exactly as ``send_code``'s codes are; it raises what ``send_code`` raises.
-    ``template`` and ``params`` default to ``OTP["TEMPLATE"]`` and ``OTP["PARAMS"]`` (whose
-    ``{code}`` and ``{minutes}`` are filled in; ``ttl``, seconds, gives the minutes and the stored
-    expiry, else ``OTP["TTL"]``). Only the code's HMAC is stored, the SMS log keeps every
-    parameter holding it redacted, and ``check_code`` accepts it like one of ours.
+    daily budgets exactly as ``send_code``'s codes are; it raises what ``send_code`` raises
+    (``channel="voice"``: a call reads it out, as there). ``template`` and ``params`` default to
+    ``OTP["TEMPLATE"]`` and ``OTP["PARAMS"]`` (``{code}``, ``{minutes}`` filled in; ``ttl``, in
+    seconds, gives the minutes and expiry, else ``OTP["TTL"]``). Only the code's HMAC is stored,
+    the log keeps every parameter holding it redacted; ``check_code`` takes it like one of ours.
     """
     if not isinstance(code, str) or not 1 <= len(code) <= 64 or not code.isprintable():
         raise ValueError("code must be 1 to 64 printable characters")
-    return _send(phone, purpose, request, Delivery(code, template, params, ttl))
+    return _send(phone, purpose, request, Delivery(code, template, params, ttl), channel)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,7 +205,7 @@ def _send(
         "PARAMS": conf["PARAMS"] if delivery.params is None else tuple(delivery.params),
         "TTL": conf["TTL"] if delivery.ttl is None else delivery.ttl,
     }
-    if channel == VOICE:
+    if normalize_channel(channel) == VOICE:  # ValueError for another word
         ensure_voice(conf)
     now = clock()
     ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
