@@ -32,10 +32,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Field, Max, Min, Q
 
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.check_queries import CheckQueries
+from django_tencent_sms.rows import RowWriter
 
 __all__ = ["CodeQueries", "LimitCounts", "Window"]
 
@@ -65,15 +66,29 @@ class CodeQueries(CheckQueries):
     ``send_code``'s here, ``check_code``'s in ``CheckQueries``. The codes ``send_code``'s
     statements are given are its own, whose numbers ``normalize_phone`` found valid."""
 
+    #: Inserts a new code's row where ``limit_counts`` cannot in the same round trip.
+    rows = RowWriter(VerificationCode)
+
     # send_code -----------------------------------------------------------------------------
 
     def limit_counts(self, record: VerificationCode, window: Window) -> LimitCounts:
         """Count the codes each limit compares, ``record`` included, in one query. The day's
-        codes are counted up to ``budget + 1``: enough to tell the budget is exceeded."""
+        codes are counted up to ``budget + 1``: enough to tell the budget is exceeded.
+
+        A new ``record`` (no ``pk``) is inserted first, committed before the counting starts,
+        so racing requests each count the others that committed before them. On PostgreSQL
+        (``_one_trip``) both go in one round trip: ``INSERT … RETURNING; COMMIT; SELECT …``,
+        the same two transactions as two round trips would make (should the count then fail,
+        the row stays, pending: counted, never checkable)."""
         using = record._state.db or self.using()
         connection = connections[using]
         if window.count_ip and record.ip is None:
             window = dataclasses.replace(window, count_ip=False)
+        one_trip = record.pk is None and self.fast(connection) and self._one_trip(connection)
+        if record.pk is None and not one_trip:
+            self.rows.insert(record)
+            using = record._state.db or using
+            connection = connections[using]
         if not self.fast(connection):
             return self._limit_counts_orm(record, using, window)
         now, interval, count_ip, budget = (
@@ -129,7 +144,17 @@ class CodeQueries(CheckQueries):
         if budget is not None:
             params += [when(window.midnight), budget + 1]
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if one_trip:
+                insert = self._sql(connection, ("insert",), self._build_insert)
+                cursor.execute(
+                    f"{insert}; COMMIT; {sql}", [*self._row(connection, record), *params]
+                )
+                record.pk = cursor.fetchone()[0]
+                record._state.adding, record._state.db = False, using
+                cursor.nextset()  # COMMIT's
+                cursor.nextset()
+            else:
+                cursor.execute(sql, params)
             row = list(cursor.fetchone())
         counts = LimitCounts(cooldown=0, phone_hour=0, phone_day=0, ip_hour=0, ip_day=0, today=0)
         counts["cooldown"], counts["phone_hour"], counts["phone_day"] = row[:3]
@@ -140,6 +165,41 @@ class CodeQueries(CheckQueries):
         if budget is not None:
             counts["today"] = row[0]
         return counts
+
+    def _one_trip(self, connection: Any) -> bool:
+        """Whether the new code's row and its counts can go in one round trip: PostgreSQL
+        through psycopg 3's client-side binding (Django's default), which sends statements
+        separated by ``;`` as one simple query, in autocommit, with no save signal to send."""
+        if connection.vendor != "postgresql":
+            return False
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+        return (
+            is_psycopg3
+            and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+            and connection.get_autocommit()
+            and not connection.in_atomic_block
+            and not self._signalled()
+        )
+
+    def _insert_fields(self) -> list[Field[Any, Any]]:
+        return [f for f in self.model._meta.concrete_fields if not f.primary_key]
+
+    def _build_insert(self, table: str, c: Any) -> str:
+        fields = self._insert_fields()
+        return (
+            f"INSERT INTO {table} ({', '.join(c(f.name) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {c('id')}"
+        )
+
+    def _row(self, connection: Any, record: VerificationCode) -> list[Any]:
+        """The new ``record``'s values for ``_build_insert``, converted as ``save`` does."""
+        return [
+            self._phone(connection, record.phone)
+            if f.name == "phone"
+            else f.get_db_prep_save(f.pre_save(record, True), connection)
+            for f in self._insert_fields()
+        ]
 
     def _limit_counts_orm(
         self, record: VerificationCode, using: str, window: Window

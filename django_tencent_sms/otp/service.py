@@ -65,7 +65,6 @@ from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.otp.results import Reason, VerificationResult
 from django_tencent_sms.otp.test_numbers import TestNumberBackend, test_code_for
 from django_tencent_sms.otp.voice import VOICE, check_voice_number, ensure_voice, normalize_channel
-from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.content import resolve_template
 from django_tencent_sms.sending.validation import normalize_phone
@@ -93,7 +92,6 @@ PURPOSE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
 HASH_SALT = "django_tencent_sms.otp.code"  # fixed: stored digests depend on it
 
 #: The code's row is inserted, and its limits counted, with SQL built once per database.
-code_rows = RowWriter(VerificationCode)
 queries = CodeQueries()
 
 
@@ -254,8 +252,8 @@ def _send_code(
         region=phonenumbers.region_code_for_number(number) or "",
         channel=channel,
     )
-    code_rows.insert(record)
     try:
+        # Inserts the code's row, then counts the limits with it included.
         enforce_limits(
             record,
             conf,
@@ -266,7 +264,8 @@ def _send_code(
         )
         enforce_region_limit(record, conf, now)
     except BaseException:
-        record.delete()
+        if record.pk is not None:
+            record.delete()
         raise
     if withhold:
         # No account for a sign-in code: the same answer, as late as a send's, and no SMS.

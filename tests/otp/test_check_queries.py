@@ -2,7 +2,7 @@
 the shortcuts that keep a send and a check cheap must not change what they return."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from django_tencent_sms.exceptions import CodeRequestRefused, ConfigurationError
 from django_tencent_sms.models import VerificationCode
@@ -58,3 +58,23 @@ def test_the_settings_are_checked_again_once_they_change(setup, settings):
         check_code(PHONE, "123456")
     settings.TENCENT_SMS["OTP"]["MAX_ATTEMPTS"] = 3
     assert otp_settings()["MAX_ATTEMPTS"] == 3
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit: where the row and its counts share a trip
+def test_outside_a_transaction_every_cap_counts_the_new_code(setup, conf, sms_outbox):
+    conf(PHONE_HOURLY_LIMIT=2, RESEND_INTERVAL=0)
+    send_code(PHONE)
+    send_code(PHONE)
+    with pytest.raises(CodeRequestRefused) as refused:
+        send_code(PHONE)
+    assert refused.value.code == "phone_hourly_limit" and refused.value.retry_after == 3600
+    assert VerificationCode.objects.count() == 2  # the refused code's row is gone
+    assert verify_code(PHONE, last_code(sms_outbox))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_inside_a_transaction_leaves_it_to_the_caller(setup, sms_outbox):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_code(PHONE)
+        raise RuntimeError("the caller rolls back")
+    assert not VerificationCode.objects.exists()  # nothing committed behind the caller's back
