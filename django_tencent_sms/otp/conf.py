@@ -138,15 +138,30 @@ def merged_otp_settings() -> Any:
     return {**OTP_DEFAULTS, **conf} if isinstance(conf, dict) else conf
 
 
+#: The last good settings checked: (``TENCENT_SMS["OTP"]``, a copy of it, the merged dict).
+_checked: tuple[Any, dict[str, Any], dict[str, Any]] | None = None
+
+
 def otp_settings() -> dict[str, Any]:
-    """``TENCENT_SMS["OTP"]`` merged over the defaults, checked; ``ConfigurationError`` if bad."""
+    """``TENCENT_SMS["OTP"]`` merged over the defaults, checked; ``ConfigurationError`` if bad.
+
+    Every send and check asks, and checking takes longer than the rest of a check's Python: the
+    result is kept while the setting is the same dict with the same items (a copy is returned).
+    """
+    global _checked
+    source = sms_settings.OTP
+    last = _checked
+    if last is not None and last[0] is source and last[1] == source:
+        return dict(last[2])
     conf = merged_otp_settings()
     if not isinstance(conf, dict):
         raise ConfigurationError(f"{OTP_SETTING} must be a dict.")
     problems = otp_settings_problems(conf)
     if problems:
         raise ConfigurationError(problems[0])
-    return conf
+    if isinstance(source, dict):
+        _checked = (source, dict(source), conf)
+    return dict(conf)
 
 
 def whole_number(value: Any, minimum: int = 1) -> bool:
