@@ -5,7 +5,8 @@ Fixtures:
 * ``sms_outbox``: ``django_tencent_sms.outbox``, emptied before every test (always, autouse).
 * ``tencent_sms_sandbox``: one local Tencent emulator for the whole session, over a real socket.
 * ``sms_sandbox``: the emulator, reset, with ``TENCENT_SMS`` pointing the real backend at it for
-  this test; every ``SmsTemplate`` saved during the test is registered with the emulator.
+  this test; every ``SmsTemplate`` saved during the test is registered with the emulator, with
+  its type (so the inbox and ``/_sandbox/messages`` show codes of verification templates only).
 * ``sms_sandbox_cloud``: the same, with the API 3.0 backend (``TencentCloudBackend``) pointed at
   the emulator's API 3.0 endpoint instead.
 
@@ -102,6 +103,7 @@ def _sending_to(sandbox: Sandbox, settings: Settings, backend: dict[str, str]) -
     from django.db.models.signals import post_save
 
     from django_tencent_sms.models import SmsTemplate
+    from django_tencent_sms.sandbox.templates import TEMPLATE_KINDS
 
     sandbox.reset()
     sandbox.state.templates.clear_reviews()  # a status a test set is not the next test's
@@ -114,7 +116,8 @@ def _sending_to(sandbox: Sandbox, settings: Settings, backend: dict[str, str]) -
     settings.TENCENT_SMS = {**(getattr(settings, "TENCENT_SMS", None) or {}), **backend}
 
     def register(sender: type[SmsTemplate], instance: SmsTemplate, **kwargs: Any) -> None:
-        sandbox.add_template(instance.tpl_id, instance.text)
+        kind = instance.type if instance.type in TEMPLATE_KINDS else None
+        sandbox.add_template(instance.tpl_id, instance.text, kind=kind)
 
     post_save.connect(register, sender=SmsTemplate, weak=False)
     try:

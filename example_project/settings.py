@@ -87,6 +87,8 @@ DATABASES = {
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The site's own strings (its templates and views); the app brings its own catalog.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -107,6 +109,8 @@ LOGOUT_REDIRECT_URL = "home"
 OTP = {
     "TEMPLATE": "login-code",  # an SmsTemplate of type "verification code" (demo_setup adds it)
     "PARAMS": ["{code}", "{minutes}"],  # its text: 您的验证码为{1}，{2}分钟内有效。
+    # Where "No account can be found" leads: this site's sign-up page (a URL name or a path).
+    "SIGNUP_URL": "signup",
     # Who signs in with a number: a function of this site, since auth.User has no phone field.
     "USER_LOOKUP": "example_project.accounts.lookups.user_for_phone",
     # The defaults, written out to be tuned: 6 digits, valid 5 minutes, a new code after 60 s,

@@ -45,5 +45,5 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 
 # The number is found on the user model, not by settings.py's Profile lookup.
-OTP = {**OTP, "USER_LOOKUP": None, "USER_PHONE_FIELD": "phone"}
+OTP = {**OTP, "USER_LOOKUP": None, "USER_PHONE_FIELD": "phone", "SIGNUP_URL": "account_signup"}
 TENCENT_SMS = {**TENCENT_SMS, "OTP": OTP}  # noqa: F405

@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("example_project.accounts.urls")),
     path("send/", views.send_notification, name="send"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon),
 ]
 
 if HAS_DRF:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("sms/", include("django_tencent_sms.reports.urls")),
     path("send/", views.send_notification, name="send"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon),
 ]

@@ -20,9 +20,14 @@ import pytest
 pytest_plugins = ["tests.browser", "tests.otp.fixtures"]
 
 #: Tests that need their own settings (``tests.allauth_settings``: allauth's apps and a user
-#: model holding the number); ``python3 dev.py test`` runs them in a second pytest run.
+#: model holding the number; ``tests.two_factor_settings``: two_factor's apps and gateway);
+#: ``python3 dev.py test`` runs each in a pytest run of its own after the main one.
 ALLAUTH_TESTS = Path(__file__).parent / "contrib" / "allauth_site"
 ALLAUTH_SETTINGS = "tests.allauth_settings"
+TWO_FACTOR_TESTS = Path(__file__).parent / "contrib" / "two_factor_site"
+TWO_FACTOR_SETTINGS = "tests.two_factor_settings"
+#: Each folder of such tests, by the settings module of its run.
+OWN_SETTINGS = {ALLAUTH_SETTINGS: ALLAUTH_TESTS, TWO_FACTOR_SETTINGS: TWO_FACTOR_TESTS}
 
 SERVICE_MISSING = "service missing:"
 
@@ -41,13 +46,13 @@ def sandbox(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave out the allauth tests unless the run has their settings, and the others when it
-    has (named on the command line or not)."""
-    allauth_run = os.environ.get("DJANGO_SETTINGS_MODULE") == ALLAUTH_SETTINGS
+    """Leave out the allauth and two_factor tests unless the run has their settings, and all
+    others when it has (named on the command line or not)."""
+    own = OWN_SETTINGS.get(os.environ.get("DJANGO_SETTINGS_MODULE", ""))
     kept, left_out = [], []
     for item in items:
-        inside = ALLAUTH_TESTS in item.path.parents
-        (kept if inside == allauth_run else left_out).append(item)
+        folder = next((f for f in OWN_SETTINGS.values() if f in item.path.parents), None)
+        (kept if folder == own else left_out).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

@@ -147,7 +147,7 @@ def issued_code(setup, sms_outbox, monkeypatch):
     def broken(*args, **kwargs):
         raise DatabaseError("the database went away")
 
-    monkeypatch.setattr(otp.queries, "count_try", broken)
+    monkeypatch.setattr(otp.queries, "check", broken)
     return code
 
 

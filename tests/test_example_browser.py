@@ -54,9 +54,10 @@ class ExampleSite:
     sandbox_url: str
 
     def messages(self, phone: str) -> list[dict]:
-        """What the emulator received for ``phone`` (E.164), oldest first."""
+        """What the emulator received for ``phone`` (E.164), oldest first (it lists them newest
+        first, as its inbox does)."""
         received = json.loads(get(f"{self.sandbox_url}/_sandbox/messages") or b"[]")
-        return [m for m in received if f"+{m['nationcode']}{m['mobile']}" == phone]
+        return [m for m in reversed(received) if f"+{m['nationcode']}{m['mobile']}" == phone]
 
     def code_sent_to(self, phone: str, count: int = 1) -> str:
         """The code in the ``count``-th message to ``phone`` (the template's first parameter)."""
@@ -185,7 +186,7 @@ def test_sign_in_with_a_code_read_from_the_emulator(page, example_site):
 
     ask_for_code(page, "138 0013 8000")
     assert page.path == "/phone/login/verify/"
-    assert "We sent a code to +86 138****8000." in page.text
+    assert "We sent a code to +86 138 **** 8000." in page.text
     assert 55 <= countdown(page) <= 60
     page.screenshot("example-signin-2-code-sent")
 
@@ -264,7 +265,8 @@ def test_an_admin_finds_a_message_by_number_and_resends_it(page, example_site):
     page.wait_until(lambda p: loaded(p) and "q=" in p.path, "the search was not submitted")
     rows = page.find_all("#result_list tbody tr")
     assert len(rows) == 1, page.text
-    assert "+86 137****2222" in rows[0].text
+    # The demo's admin may see whole numbers: in the list as on the log's page.
+    assert "+86 137 1111 2222" in rows[0].text
     page.screenshot("example-admin-2-found")
 
     rows[0].find_element("css selector", "a").click()

@@ -78,6 +78,7 @@ def test_wheel_contents(dists):
         "django_tencent_sms/templates/admin/tencent_sms/smstemplate/send_test.html",
         "django_tencent_sms/templatetags/tencent_sms_admin.py",
         "django_tencent_sms/static/tencent_sms/admin.css",
+        "django_tencent_sms/static/django_tencent_sms/pages.css",
     ]:
         assert required in names, required
     assert not any(n.startswith(("tests/", "example_project/", "bench/")) for n in names)
@@ -115,5 +116,6 @@ def test_sdist_contents(dists):
         "django_tencent_sms/migrations/0001_initial.py",
         "django_tencent_sms/templates/admin/tencent_sms/smslog/resend_confirmation.html",
         "django_tencent_sms/static/tencent_sms/admin.css",
+        "django_tencent_sms/static/django_tencent_sms/pages.css",
     ]:
         assert required in names, required

@@ -7,42 +7,54 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.html import escape, format_html
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.admin.dashboard import dashboard_view
 from django_tencent_sms.admin.display import format_elapsed, result_meaning, status_badge
+from django_tencent_sms.admin.log_detail import LogDetailFields
 from django_tencent_sms.admin.paginator import CappedCountAdmin
 from django_tencent_sms.admin.per_number import ask_tencent_view, may_ask_tencent
+from django_tencent_sms.admin.phones import EMPTY, PhoneColumnAdmin, timestamp
 from django_tencent_sms.admin.privacy import (
     FilterLookupsOnly,
     PhoneSortingAdmin,
     may_see_full_phone,
 )
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
-from django_tencent_sms.admin.resend import MAX_RESEND, confirmation, resend_and_report, take_token
+from django_tencent_sms.admin.resend import (
+    MAX_RESEND,
+    confirmation,
+    resend_and_report,
+    resend_blocker,
+    take_token,
+)
 from django_tencent_sms.admin.routes import admin_path
 from django_tencent_sms.admin.search import PhoneSearchAdmin
 from django_tencent_sms.admin.stale import StaleFilter, stale_mark
-from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog
-from django_tencent_sms.result_codes import lookup
-from django_tencent_sms.sending.content import is_verification
 
-__all__ = ["SmsLogAdmin"]
+__all__ = ["SmsLogAdmin", "TemplateFilter"]
 
-HIDDEN_CODE = "••••••"
 #: The template column of a voice-code call, which has none.
 VOICE_MARK = _("📞 voice code")
 
 
+class TemplateFilter(admin.RelatedFieldListFilter):
+    """The template filter, whose entry for rows without a template row says what they are."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = escape(gettext("(no template row: by ID, or a voice call)"))
+
+
 class SmsLogAdmin(
+    LogDetailFields,
     ReadOnlyAdmin,
     FilterLookupsOnly,
     PhoneSearchAdmin,
+    PhoneColumnAdmin,
     PhoneSortingAdmin,
     CappedCountAdmin,
     admin.ModelAdmin,
@@ -51,19 +63,19 @@ class SmsLogAdmin(
     permission (``purge_smslog``). The changelist costs a constant number of queries at any
     size: it never counts more than ``count_limit`` rows (see ``CappedCountPaginator``)."""
 
+    #: What fits a 1280 px screen beside the filters: the channel shows in the template column
+    #: (a voice call has none), the delivery time under a delivered status.
     list_display = [
-        "created_at",
+        "created_time",
         "masked_phone",
-        "channel",
         "template_label",
         "status_label",
-        "delivered_in",
         "result_label",
         "sid",
         "fee",
     ]
-    list_display_links = ["created_at"]
-    list_filter = ["status", StaleFilter, "channel", "template", "created_at"]
+    list_display_links = ["created_time"]
+    list_filter = ["status", StaleFilter, "channel", ("template", TemplateFilter), "created_at"]
     allowed_lookup_roots = ("status", "stuck", "channel", "template", "created_at")
     list_select_related = ["template"]
     search_fields = ["sid"]  # the real search is get_search_results below
@@ -76,6 +88,7 @@ class SmsLogAdmin(
     )
     date_hierarchy = "created_at"
     list_per_page = 100
+    empty_value_display = EMPTY
     sum_field = "fee"  # the changelist totals the fees of up to count_limit rows
     actions = ["resend_selected"]
     change_list_template = "admin/tencent_sms/smslog/change_list.html"
@@ -108,10 +121,10 @@ class SmsLogAdmin(
                     "sid",
                     "fee",
                     "backend",
-                    "created_at",
-                    "claimed_at",
-                    "finished_at",
-                    "duration",
+                    "created_time",
+                    "claimed_time",
+                    "finished_time",
+                    "duration_label",
                 ]
             },
         ),
@@ -122,7 +135,7 @@ class SmsLogAdmin(
                     "carrier_report",
                     "received_by_phone",
                     "delivered_in",
-                    "reported_at",
+                    "reported_time",
                 ]
             },
         ),
@@ -157,9 +170,9 @@ class SmsLogAdmin(
             condition |= phone
         return queryset.filter(condition), False
 
-    @admin.display(description=_("phone"), ordering="phone")
-    def masked_phone(self, log):
-        return mask_phone(log.phone)
+    @admin.display(description=_("created"), ordering="created_at")
+    def created_time(self, log):
+        return timestamp(log.created_at)
 
     @admin.display(description=_("template"), ordering="tpl_id")
     def template_label(self, log):
@@ -169,9 +182,20 @@ class SmsLogAdmin(
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, log):
-        return format_html("{}{}", status_badge(log), stale_mark(log))
+        delivered = self.delivered_in(log)
+        return format_html(
+            "{}{}{}",
+            status_badge(log),
+            stale_mark(log),
+            format_html(
+                '<div class="tencent-sms-delivered-in">{}</div>',
+                gettext("reached the phone in %(elapsed)s") % {"elapsed": delivered},
+            )
+            if delivered != EMPTY
+            else "",
+        )
 
-    @admin.display(description=_("Tencent result"), ordering="result")
+    @admin.display(description=pgettext_lazy("Tencent", "result"), ordering="result")
     def result_label(self, log):
         if log.result is None:
             return "—"
@@ -191,27 +215,6 @@ class SmsLogAdmin(
 
     # Detail page ------------------------------------------------------------------------
 
-    @admin.display(description=_("carrier's report"))
-    def carrier_report(self, log):
-        if log.reported_at is None:
-            return gettext("No delivery report yet.")
-        return format_html(
-            "<code>{}</code> {}",
-            log.report_code or "—",
-            log.report_description,
-        )
-
-    @admin.display(description=_("received by the phone"))
-    def received_by_phone(self, log):
-        if log.delivered_at is None:
-            return "—"
-        when = date_format(timezone.localtime(log.delivered_at), "DATETIME_FORMAT")
-        if log.status == SmsLog.Status.UNDELIVERED:
-            return gettext("Not received: the carrier reported the failure at %(time)s.") % {
-                "time": when
-            }
-        return when
-
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).select_related("template", "resend_of", "resent_by")
         try:
@@ -220,7 +223,10 @@ class SmsLogAdmin(
             return None
 
     def render_change_form(self, request, context, *args, **kwargs):
-        context["has_resend_permission"] = self.has_resend_permission(request)
+        log = context.get("original")
+        context["has_resend_permission"] = (
+            self.has_resend_permission(request) and log is not None and resend_blocker(log) is None
+        )
         context["may_ask_tencent"] = may_ask_tencent(self, request)
         return super().render_change_form(request, context, *args, **kwargs)
 
@@ -246,88 +252,6 @@ class SmsLogAdmin(
     @staticmethod
     def _unmasked(field):
         return "full_phone_number" if field == "phone_number" else field
-
-    @admin.display(description=_("phone"))
-    def full_phone_number(self, log):
-        return str(log.phone)
-
-    @admin.display(description=_("phone"))
-    def phone_number(self, log):
-        return format_html(
-            '{} <span class="help">({})</span>',
-            mask_phone(log.phone),
-            gettext(
-                "masked: seeing whole numbers needs the permission "
-                "“Can see full phone numbers in the SMS log”"
-            ),
-        )
-
-    @admin.display(description=_("template"))
-    def template_link(self, log):
-        if log.channel == SmsLog.Channel.VOICE:
-            return gettext("(a voice call reading a code: no template)")
-        if log.template is None:
-            return gettext("(no template row: sent by ID)")
-        url = reverse("admin:tencent_sms_smstemplate_change", args=[log.template_id])
-        return format_html('<a href="{}">{}</a>', url, log.template.name)
-
-    @admin.display(description=_("parameters"))
-    def parameters(self, log):
-        if not log.params:
-            return "—"
-        if is_verification(log):
-            return format_html(
-                '{} <span class="help">({})</span>',
-                HIDDEN_CODE,
-                gettext("verification codes are never shown"),
-            )
-        return format_html_join(
-            " ", '<code class="tencent-sms-param">{{{}}} = {}</code>', enumerate(log.params, 1)
-        )
-
-    @admin.display(description=_("text"))
-    def text_preview(self, log):
-        if log.template is None or is_verification(log):
-            return "—"
-        try:
-            text = log.template.render([str(p) for p in log.params])
-        except IndexError:
-            return "—"
-        return f"【{log.sign}】{text}" if log.sign else text
-
-    @admin.display(description=_("Tencent result"))
-    def result_detail(self, log):
-        if log.result is None:
-            return "—"
-        info = lookup(log.result)
-        hint = gettext(info.hint) if log.result and info.hint else ""
-        return format_html(
-            "<strong>{}</strong> {}{}",
-            log.result,
-            result_meaning(log.result),
-            format_html('<div class="help">{}</div>', hint) if hint else "",
-        )
-
-    @admin.display(description=_("resend of"))
-    def resend_of_link(self, log):
-        if log.resend_of is None:
-            return "—"
-        url = reverse("admin:tencent_sms_smslog_change", args=[log.resend_of_id])
-        return format_html('<a href="{}">{}</a>', url, log.resend_of)
-
-    @admin.display(description=_("resent as"))
-    def resends_list(self, log):
-        resends = list(log.resends.order_by("created_at", "id")[:50])
-        if not resends:
-            return "—"
-        return format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("admin:tencent_sms_smslog_change", args=[r.pk]), f"#{r.pk}")
-                for r in resends
-            ),
-        )
 
     # Resend -----------------------------------------------------------------------------
 

@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.account.optouts import as_e164, opt_out
 from django_tencent_sms.admin.paginator import CappedCountAdmin
+from django_tencent_sms.admin.phones import PhoneColumnAdmin
 from django_tencent_sms.admin.privacy import FilterLookupsOnly, may_see_full_phone
 from django_tencent_sms.admin.search import PhoneSearchAdmin, looks_like_phone
 from django_tencent_sms.exceptions import InvalidMessage
-from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.masking import display_phone, mask_phone
 from django_tencent_sms.models import SmsOptOut
 
 __all__ = ["OptOutAddForm", "SmsOptOutAdmin"]
@@ -54,7 +55,9 @@ class OptOutAddForm(forms.ModelForm):
             ) from None
 
 
-class SmsOptOutAdmin(FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admin.ModelAdmin):
+class SmsOptOutAdmin(
+    FilterLookupsOnly, PhoneSearchAdmin, PhoneColumnAdmin, CappedCountAdmin, admin.ModelAdmin
+):
     """Entries are added (``add_smsoptout``) and deleted (``delete_smsoptout``), never edited;
     both are written to the admin log, with the number masked. Numbers are masked unless the
     viewer may see whole numbers (``view_full_phone``), and only such viewers search by
@@ -98,10 +101,6 @@ class SmsOptOutAdmin(FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admi
             return queryset.none(), False
         return queryset.filter(note__icontains=term), False
 
-    @admin.display(description=_("phone"), ordering="phone")
-    def masked_phone(self, entry):
-        return mask_phone(entry.phone)
-
     @admin.display(description=_("reply"))
     def reply_text(self, entry):
         return Truncator(entry.reply.text).chars(40) if entry.reply is not None else None
@@ -126,13 +125,13 @@ class SmsOptOutAdmin(FilterLookupsOnly, PhoneSearchAdmin, CappedCountAdmin, admi
 
     @admin.display(description=_("phone"))
     def full_phone_number(self, entry):
-        return str(entry.phone)
+        return display_phone(entry.phone, full=True)
 
     @admin.display(description=_("phone"))
     def phone_number(self, entry):
         return format_html(
             '{} <span class="help">({})</span>',
-            mask_phone(entry.phone),
+            display_phone(entry.phone, full=False),
             gettext(
                 "masked: seeing whole numbers needs the permission "
                 "“Can see full phone numbers in the SMS log”"

@@ -22,10 +22,11 @@ from django.utils.translation import gettext
 
 from django_tencent_sms.account.per_number import lookup_number, oldest_reachable
 from django_tencent_sms.account.reconcile import reconcile_log
+from django_tencent_sms.admin.phones import timestamp
 from django_tencent_sms.admin.privacy import may_see_full_phone
 from django_tencent_sms.backends import get_backend
 from django_tencent_sms.exceptions import SmsError
-from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.masking import display_phone
 from django_tencent_sms.models import SmsLog
 from django_tencent_sms.protocol.reports import DeliveryReport
 from django_tencent_sms.reports.apply import apply_delivery_reports
@@ -93,7 +94,7 @@ def ask_tencent_view(model_admin: Any, request: HttpRequest, object_id: str) -> 
     log.refresh_from_db()
     rows = [
         {
-            "time": report.received_at,
+            "time": timestamp(report.received_at) if report.received_at else None,
             "sid": report.sid,
             "delivered": report.delivered,
             "code": report.code,
@@ -105,10 +106,13 @@ def ask_tencent_view(model_admin: Any, request: HttpRequest, object_id: str) -> 
     ]
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": gettext("Tencent's records for %(phone)s") % {"phone": mask_phone(log.phone)},
+        # Only viewers who may see whole numbers get here (may_ask_tencent).
+        "title": gettext("Tencent's records for %(phone)s")
+        % {"phone": display_phone(log.phone, full=True)},
         "opts": model_admin.opts,
         "original": log,
-        "phone": log.phone.as_e164,
+        "phone": display_phone(log.phone, full=True),
+        "created": timestamp(log.created_at),
         "rows": rows,
         "begin": records.begin,
         "end": records.end,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django_tencent_sms.admin.paginator import CappedCountAdmin
+from django_tencent_sms.admin.phones import PhoneColumnAdmin
 from django_tencent_sms.admin.privacy import (
     FilterLookupsOnly,
     PhoneSortingAdmin,
@@ -17,7 +18,7 @@ from django_tencent_sms.admin.privacy import (
 )
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.search import PhoneSearchAdmin, looks_like_phone
-from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.masking import display_phone
 
 __all__ = ["SmsReplyAdmin"]
 
@@ -26,6 +27,7 @@ class SmsReplyAdmin(
     ReadOnlyAdmin,
     FilterLookupsOnly,
     PhoneSearchAdmin,
+    PhoneColumnAdmin,
     PhoneSortingAdmin,
     CappedCountAdmin,
     admin.ModelAdmin,
@@ -74,10 +76,6 @@ class SmsReplyAdmin(
             return queryset.none(), False
         return queryset.filter(text__icontains=term), False
 
-    @admin.display(description=_("phone"), ordering="phone")
-    def masked_phone(self, reply):
-        return mask_phone(reply.phone)
-
     @admin.display(description=_("text"))
     def short_text(self, reply):
         return Truncator(reply.text).chars(80)
@@ -96,13 +94,13 @@ class SmsReplyAdmin(
 
     @admin.display(description=_("phone"))
     def full_phone_number(self, reply):
-        return str(reply.phone)
+        return display_phone(reply.phone, full=True)
 
     @admin.display(description=_("phone"))
     def phone_number(self, reply):
         return format_html(
             '{} <span class="help">({})</span>',
-            mask_phone(reply.phone),
+            display_phone(reply.phone, full=False),
             gettext(
                 "masked: seeing whole numbers needs the permission "
                 "“Can see full phone numbers in the SMS log”"

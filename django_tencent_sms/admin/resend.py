@@ -12,18 +12,18 @@ from django.utils.translation import gettext
 
 from django_tencent_sms.account.optouts import opted_out_among
 from django_tencent_sms.admin.display import refusal, status_badge
+from django_tencent_sms.admin.phones import phone_for, timestamp
 from django_tencent_sms.exceptions import (
     ConfigurationError,
     InvalidMessage,
     SmsError,
     TencentSmsError,
 )
-from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models import SmsLog, SmsTemplate
 from django_tencent_sms.sending.api import resend
-from django_tencent_sms.sending.content import REDACTED
+from django_tencent_sms.sending.content import REDACTED, is_verification
 
-__all__ = ["MAX_RESEND", "confirmation", "resend_and_report", "take_token"]
+__all__ = ["MAX_RESEND", "confirmation", "resend_and_report", "resend_blocker", "take_token"]
 
 #: Each send runs inside the admin request and can take seconds when Tencent is slow: a bigger
 #: batch belongs in code (``sending.api.resend``), not in one click.
@@ -32,6 +32,21 @@ MAX_RESEND = 20
 #: Session key of the one-time token of the confirmation page on screen.
 CONFIRMATION_SESSION_KEY = "tencent_sms_resend_token"
 CONFIRMATION_FIELD = "resend_token"
+
+#: ``InvalidMessage`` codes of messages the confirmation page already said it would skip.
+EXPECTED_SKIPS = frozenset({"verification_code", "secret_params", "opted_out"})
+
+
+def resend_blocker(log: SmsLog) -> str | None:
+    """Why ``log`` can never be resent (a verification code, secret parameters), or None.
+
+    The log's page offers no resend for such a message: its confirmation could only say no.
+    """
+    if is_verification(log):
+        return gettext("Verification code: will not be resent. The person must request a new code.")
+    if REDACTED in log.params:
+        return gettext("It had secret parameters, which were not stored: it cannot be resent.")
+    return None
 
 
 def confirmation(model_admin, request, logs, *, action: bool) -> TemplateResponse:
@@ -44,7 +59,8 @@ def confirmation(model_admin, request, logs, *, action: bool) -> TemplateRespons
     rows = [
         {
             "log": log,
-            "phone": mask_phone(log.phone),
+            "phone": phone_for(request, log.phone),
+            "created": timestamp(log.created_at),
             "template": log.template.name if log.template is not None else f"#{log.tpl_id}",
             "status": status_badge(log),
             "verification": REDACTED in log.params
@@ -105,21 +121,23 @@ def resend_and_report(model_admin, request, logs) -> list[SmsLog]:
     """
     created = []
     for log in logs:
-        values = {"id": log.pk, "phone": mask_phone(log.phone)}
+        values = {"id": log.pk, "phone": phone_for(request, log.phone)}
         try:
             new = resend(log, user=request.user)
         except InvalidMessage as exc:
-            level = messages.ERROR
             # The number check's message holds the whole number: not for this page.
             reason = (
                 gettext("the number cannot receive SMS")
                 if exc.code == "invalid_phone"
                 else " ".join(exc.messages)
             )
-            text = gettext("SMS #%(id)s to %(phone)s was not resent: %(reason)s") % {
-                **values,
-                "reason": reason,
-            }
+            if exc.code in EXPECTED_SKIPS:  # as the confirmation said: information, no error
+                level = messages.INFO
+                text = gettext("SMS #%(id)s to %(phone)s was skipped: %(reason)s")
+            else:
+                level = messages.ERROR
+                text = gettext("SMS #%(id)s to %(phone)s was not resent: %(reason)s")
+            text %= {**values, "reason": reason}
         except TencentSmsError as exc:
             created += [exc.log] if exc.log is not None else []
             meaning, result, hint = refusal(exc)

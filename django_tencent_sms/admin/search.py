@@ -22,12 +22,22 @@ if TYPE_CHECKING:
 else:
     AdminBase = object
 
-__all__ = ["PhoneSearchAdmin", "looks_like_phone", "parse_phone", "phone_condition"]
+__all__ = ["PhoneSearchAdmin", "looks_like_phone", "looks_masked", "parse_phone", "phone_condition"]
 
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 
 #: A fragment shorter than this would match too much to be a search.
 MIN_FRAGMENT_DIGITS = 3
+
+#: A number as the lists show it masked (``+86 138 **** 5678``, ``138****5678``), copied into
+#: the search box: its hidden digits cannot be searched for.
+MASKED_NUMBER = re.compile(r"^\+?[\d\s\-().]*[*•]+[\d\s\-().*•]*$")
+
+
+def looks_masked(term: str) -> bool:
+    """Whether ``term`` is a masked number: digits and masks (``*``), with some digits."""
+    term = term.strip()
+    return bool(MASKED_NUMBER.match(term)) and sum(c.isdigit() for c in term) >= 2
 
 
 def parse_phone(text: str) -> str | None:
@@ -80,7 +90,23 @@ class PhoneSearchAdmin(AdminBase):
     masked_search_help_text: Any = None
 
     def phone_search(self, request: HttpRequest, term: str) -> Q | None:
-        if may_see_full_phone(request, self.opts.app_label):
+        full = may_see_full_phone(request, self.opts.app_label)
+        if looks_masked(term):
+            messages.warning(
+                request,
+                gettext(
+                    "A masked number (with *) cannot be searched: its hidden digits are not "
+                    "known. Search by the whole number or by digits you know (like 5678)."
+                )
+                if full
+                else gettext(
+                    "A masked number (with *) cannot be searched, and searching by phone number "
+                    "needs the permission “Can see full phone numbers in the SMS log”."
+                ),
+                fail_silently=True,
+            )
+            return None
+        if full:
             return phone_condition(term)
         if looks_like_phone(term):
             messages.warning(

@@ -78,6 +78,7 @@ class SmsTemplateAdmin(CatalogSyncAdmin, admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["type", "is_active", "status"]
+    empty_value_display = "—"  # as on every list of the app
     search_fields = ["name", "text", "=tpl_id"]
     readonly_fields = [
         "created_at",

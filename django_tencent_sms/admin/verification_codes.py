@@ -15,10 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from django_tencent_sms.admin.code_limits import AtLimitFilter, clear_limits
 from django_tencent_sms.admin.display import status_badge
 from django_tencent_sms.admin.paginator import CappedCountAdmin
-from django_tencent_sms.admin.privacy import FilterLookupsOnly, PhoneSortingAdmin
+from django_tencent_sms.admin.phones import PhoneColumnAdmin, timestamp
+from django_tencent_sms.admin.privacy import (
+    FilterLookupsOnly,
+    PhoneSortingAdmin,
+    may_see_full_phone,
+)
 from django_tencent_sms.admin.readonly import ReadOnlyAdmin
 from django_tencent_sms.admin.search import PhoneSearchAdmin
-from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.masking import display_phone
 from django_tencent_sms.models import VerificationCode
 from django_tencent_sms.otp import service as otp
 from django_tencent_sms.otp.conf import OTP_DEFAULTS, usable_limit
@@ -108,7 +113,10 @@ def code_status(code: VerificationCode, now: datetime, attempts: int) -> str:
 
 
 class StatusFilter(admin.SimpleListFilter):
-    title = _("status")
+    """The one status filter: whether a code can still be used, and if not why. (Its sending
+    state is part of it: "Being sent", "Not sent".)"""
+
+    title = _("code status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -147,6 +155,7 @@ class VerificationCodeAdmin(
     ReadOnlyAdmin,
     FilterLookupsOnly,
     PhoneSearchAdmin,
+    PhoneColumnAdmin,
     PhoneSortingAdmin,
     CappedCountAdmin,
     admin.ModelAdmin,
@@ -155,23 +164,20 @@ class VerificationCodeAdmin(
     purge_verification_codes`` removes expired ones). The code's hash is shown nowhere, and
     numbers are masked. The changelist costs a constant number of queries at any size."""
 
+    #: One status (the code's: usable until when, or why not), beside the SMS's in the log
+    #: column; the times of use and replacement are on the detail page.
     list_display = [
-        "created_at",
+        "created_time",
         "masked_phone",
         "purpose",
-        "channel",
         "status_label",
-        "state",
-        "expires_at",
         "attempts_label",
-        "used_at",
-        "superseded_at",
         "log_link",
     ]
-    list_display_links = ["created_at"]
-    list_filter = [StatusFilter, PurposeFilter, AtLimitFilter, "state", "channel", "created_at"]
+    list_display_links = ["created_time"]
+    list_filter = [StatusFilter, PurposeFilter, AtLimitFilter, "channel", "created_at"]
     # status, at_limit: StatusFilter, AtLimitFilter
-    allowed_lookup_roots = ("status", "purpose", "at_limit", "state", "channel", "created_at")
+    allowed_lookup_roots = ("status", "purpose", "at_limit", "channel", "created_at")
     list_select_related = ["log"]
     search_fields = ["phone"]  # the real search is get_search_results below
     search_help_text = _(
@@ -187,8 +193,8 @@ class VerificationCodeAdmin(
     exclude = ["code_hash"]
     change_list_template = "admin/tencent_sms/verificationcode/change_list.html"
 
-    code_fields = ("phone_number", "purpose", "channel", "status_label", "state", "ip", "log_link")
-    use_fields = ("created_at", "expires_at", "attempts_label", "used_at", "superseded_at")
+    code_fields = ("phone_number", "purpose", "channel", "status_label", "ip", "log_link")
+    use_fields = ("created_time", "expires_time", "attempts_label", "used_time", "superseded_time")
     fieldsets = [
         (
             _("Code"),
@@ -229,19 +235,38 @@ class VerificationCodeAdmin(
             return queryset.none(), False
         return queryset.filter(phone), False
 
-    @admin.display(description=_("phone"), ordering="phone")
-    def masked_phone(self, code):
-        return mask_phone(code.phone)
+    @admin.display(description=_("created"), ordering="created_at")
+    def created_time(self, code):
+        return timestamp(code.created_at)
 
-    @admin.display(description=_("status"))
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires_time(self, code):
+        return timestamp(code.expires_at)
+
+    @admin.display(description=_("used"))
+    def used_time(self, code):
+        return timestamp(code.used_at)
+
+    @admin.display(description=_("superseded"))
+    def superseded_time(self, code):
+        return timestamp(code.superseded_at)
+
+    @admin.display(description=_("code status"))
     def status_label(self, code):
         status = code_status(code, otp.clock(), max_attempts())
+        until = ""
+        if status in (CodeStatus.VALID, CodeStatus.PENDING):
+            until = format_html(
+                '<div class="tencent-sms-code-until">{}</div>',
+                gettext("until %(time)s") % {"time": timestamp(code.expires_at)},
+            )
         return format_html(
             '<span class="tencent-sms-status tencent-sms-code-{}">'
-            '<span aria-hidden="true">{}</span> {}</span>',
+            '<span aria-hidden="true">{}</span> {}</span>{}',
             status,
             CodeStatus.ICONS[status],
             CodeStatus.LABELS[status],
+            until,
         )
 
     @admin.display(description=_("attempts"), ordering="attempts")
@@ -251,7 +276,7 @@ class VerificationCodeAdmin(
             "max": max_attempts(),
         }
 
-    @admin.display(description=_("SMS log"))
+    @admin.display(description=_("SMS sent"))
     def log_link(self, code):
         if code.log is None:
             return "—"
@@ -271,6 +296,30 @@ class VerificationCodeAdmin(
     def phone_number(self, code):
         return format_html(
             '{} <span class="help">({})</span>',
-            mask_phone(code.phone),
+            display_phone(code.phone, full=False),
             gettext("masked"),
         )
+
+    @admin.display(description=_("phone"))
+    def full_phone_number(self, code):
+        return display_phone(code.phone, full=True)
+
+    def get_fieldsets(self, request, obj=None):
+        """The whole number only for viewers who may see whole numbers (per request)."""
+        if not may_see_full_phone(request, self.opts.app_label):
+            return self.fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "full_phone_number" if f == "phone_number" else f for f in options["fields"]
+                    ],
+                },
+            )
+            for name, options in self.fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _name, options in self.get_fieldsets(request, obj) for f in options["fields"]]

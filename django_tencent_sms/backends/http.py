@@ -35,6 +35,7 @@ from django_tencent_sms.exceptions import (
     InvalidResponse,
     ResponseTimeout,
 )
+from django_tencent_sms.wording import no_answer_within
 
 __all__ = [
     "MAX_ANSWER_SIZE",
@@ -365,10 +366,7 @@ class HttpBackend(BaseBackend):
                 ) from exc
 
     def _timed_out(self) -> ResponseTimeout:
-        return ResponseTimeout(
-            f"No complete answer from the SMS API within {total_timeout(self.timeout):g} s; "
-            "the message may still be delivered."
-        )
+        return ResponseTimeout(no_answer_within(self.timeout))
 
     def _read_answer(self, response: requests.Response, at: float) -> bytes:
         """The body of ``response``, read in chunks until ``at``; ``InvalidResponse`` as soon

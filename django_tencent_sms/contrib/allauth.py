@@ -37,20 +37,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from django_tencent_sms.exceptions import (
-    CodeRequestRefused,
-    InvalidMessage,
-    SmsError,
-    TencentSmsError,
-)
+from django_tencent_sms.contrib.refusals import failure_message
+from django_tencent_sms.exceptions import CodeRequestRefused, SmsError
 from django_tencent_sms.masking import mask_phone
-from django_tencent_sms.models import SmsLog
 from django_tencent_sms.otp.accounts import pause_like_a_send
 from django_tencent_sms.otp.auth import PhoneCodeBackend
 from django_tencent_sms.otp.conf import otp_settings
-from django_tencent_sms.otp.forms import SEND_MESSAGES
 from django_tencent_sms.otp.service import new_code, send_given_code
-from django_tencent_sms.result_codes import Category
 from django_tencent_sms.validation import normalize_phone
 
 __all__ = ["PhoneAdapterMixin"]
@@ -63,26 +56,6 @@ NOT_SENT_ATTR = "tencent_sms_code_not_sent"
 SENT_MESSAGES = frozenset(
     {"account/messages/login_code_sent.txt", "account/messages/phone_verification_sent.txt"}
 )
-
-
-def failure_message(exc: Exception) -> str:
-    """What the person is told when their code was not sent."""
-    if isinstance(exc, CodeRequestRefused):
-        return str(exc)
-    if isinstance(exc, InvalidMessage):
-        if exc.code == "invalid_phone":
-            return str(exc)
-        return str(SEND_MESSAGES["send_failed"])  # the template: the site's to fix
-    if (
-        isinstance(exc, SmsError)
-        and exc.log is not None
-        and exc.log.status == SmsLog.Status.UNKNOWN
-    ):
-        return str(SEND_MESSAGES["send_unknown"])
-    if isinstance(exc, TencentSmsError) and exc.user_facing:
-        limited = exc.category is Category.RATE_LIMIT
-        return str(SEND_MESSAGES["rate_limited" if limited else "phone_rejected"])
-    return str(SEND_MESSAGES["send_failed"])
 
 
 class PhoneAdapterMixin:

@@ -30,7 +30,7 @@ class VerificationCode(models.Model):
     purpose = models.CharField(_("purpose"), max_length=32)
     code_hash = models.CharField(_("code hash"), max_length=64, editable=False)
     state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+        _("sending state"), max_length=16, choices=State.choices, default=State.PENDING
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))

@@ -30,7 +30,7 @@ class SmsReply(models.Model):
     text_hash = models.CharField(_("text hash"), max_length=64, editable=False)
     sign = models.CharField(_("signature"), max_length=32, blank=True)
     extend = models.CharField(_("extend code"), max_length=32, blank=True)
-    replied_at = models.DateTimeField(_("sent by the person"))
+    replied_at = models.DateTimeField(_("reply time"))
     received_at = models.DateTimeField(_("received"), default=timezone.now)
 
     class Meta:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import checks
 
 from django_tencent_sms.exceptions import ConfigurationError
+from django_tencent_sms.otp import signup_link  # noqa: F401 - registers W090
 from django_tencent_sms.otp.conf import (
     OTP_DEFAULTS,
     OTP_SETTING,

@@ -91,6 +91,9 @@ OTP_DEFAULTS: dict[str, Any] = {
     # The user-model BooleanField that says the number was verified (django-allauth's
     # PhoneAdapterMixin sets and reads it; see README "django-allauth").
     "USER_PHONE_VERIFIED_FIELD": "phone_verified",
+    # The site's sign-up page, offered when a right code finds no account: a URL name or a
+    # path of this site (otp.signup_link); None offers none.
+    "SIGNUP_URL": None,
     # Purposes whose codes go only to numbers with an account (found as PhoneCodeBackend finds
     # users, when it is in AUTHENTICATION_BACKENDS). A number without one gets the very same
     # answer and no SMS; () sends to every number.
@@ -135,15 +138,30 @@ def merged_otp_settings() -> Any:
     return {**OTP_DEFAULTS, **conf} if isinstance(conf, dict) else conf
 
 
+#: The last good settings checked: (``TENCENT_SMS["OTP"]``, a copy of it, the merged dict).
+_checked: tuple[Any, dict[str, Any], dict[str, Any]] | None = None
+
+
 def otp_settings() -> dict[str, Any]:
-    """``TENCENT_SMS["OTP"]`` merged over the defaults, checked; ``ConfigurationError`` if bad."""
+    """``TENCENT_SMS["OTP"]`` merged over the defaults, checked; ``ConfigurationError`` if bad.
+
+    Every send and check asks, and checking takes longer than the rest of a check's Python: the
+    result is kept while the setting is the same dict with the same items (a copy is returned).
+    """
+    global _checked
+    source = sms_settings.OTP
+    last = _checked
+    if last is not None and last[0] is source and last[1] == source:
+        return dict(last[2])
     conf = merged_otp_settings()
     if not isinstance(conf, dict):
         raise ConfigurationError(f"{OTP_SETTING} must be a dict.")
     problems = otp_settings_problems(conf)
     if problems:
         raise ConfigurationError(problems[0])
-    return conf
+    if isinstance(source, dict):
+        _checked = (source, dict(source), conf)
+    return dict(conf)
 
 
 def whole_number(value: Any, minimum: int = 1) -> bool:
@@ -189,6 +207,11 @@ def otp_settings_problems(conf: dict[str, Any]) -> list[str]:
         isinstance(p, str) for p in purposes
     ):
         problems.append(f"{OTP_SETTING}['ACCOUNT_PURPOSES'] must be a list of purposes.")
+    signup = conf.get("SIGNUP_URL")
+    if signup is not None and not isinstance(signup, str):
+        problems.append(
+            f"{OTP_SETTING}['SIGNUP_URL'] must be a URL name, a path or None, not {signup!r}."
+        )
     if not isinstance(conf.get("VOICE"), bool):
         problems.append(f"{OTP_SETTING}['VOICE'] must be True or False, not {conf.get('VOICE')!r}.")
     playtimes: Any = conf.get("VOICE_PLAYTIMES")

@@ -53,7 +53,15 @@ from django_tencent_sms.otp.tencent_waits import tencent_wait
 from django_tencent_sms.result_codes import Category
 from django_tencent_sms.sending.validation import normalize_phone
 
-__all__ = ["CodeField", "LoginCodeForm", "PhoneField", "RequestCodeForm", "VerifyCodeForm"]
+__all__ = [
+    "CodeField",
+    "LoginCodeForm",
+    "PhoneField",
+    "RequestCodeForm",
+    "VerifyCodeForm",
+    "code_is_spent",
+    "two_sentences",
+]
 
 logger = logging.getLogger("django_tencent_sms")
 
@@ -86,6 +94,14 @@ SEND_MESSAGES = {
         "We could not confirm that the code was sent. If it does not arrive, ask for a new one."
     ),
 }
+
+
+#: After a label: ":" in English, the full-width "：" in Chinese (Django's own is ":" in both).
+LABEL_SUFFIX = pgettext_lazy("label suffix format", ":")
+
+
+def label_suffix() -> str:
+    return str(LABEL_SUFFIX)
 
 
 class TelInput(forms.TextInput):
@@ -168,6 +184,7 @@ class RequestCodeForm(forms.Form):
     delivery_unknown_message = SEND_MESSAGES["send_unknown"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", label_suffix())
         super().__init__(*args, **kwargs)
         self.record: VerificationCode | None = None
         self.retry_after: int | None = None
@@ -239,6 +256,7 @@ class VerifyCodeForm(forms.Form):
         request: HttpRequest | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("label_suffix", label_suffix())
         super().__init__(*args, **kwargs)
         self.purpose = purpose
         self.request = request
@@ -303,6 +321,31 @@ class LoginCodeForm(VerifyCodeForm):
         return self.user
 
 
+#: Two sentences one after the other: a space in English, none after a Chinese full stop.
+SENTENCES = pgettext_lazy("sentence joining format", "%(first)s %(second)s")
+
+#: What a check says when the code it looked at can no longer be used.
+DEAD_REASONS = frozenset({Reason.EXPIRED, Reason.USED, Reason.TOO_MANY_ATTEMPTS})
+
+
+def two_sentences(first: Any, second: Any) -> str:
+    """``first`` then ``second``, joined as the active language joins sentences."""
+    return str(SENTENCES) % {"first": first, "second": second}
+
+
+def code_is_spent(form: VerifyCodeForm) -> bool:
+    """Whether the code ``form`` checked can no longer be used: its last try went wrong, it
+    expired or was used (also by a right code that signed nobody in: no account)."""
+    result = form.result
+    if result is None:
+        return False
+    if result.ok:  # right, but refused after (no account, inactive): the code is used up
+        return not form.is_valid()
+    if result.reason is Reason.WRONG:
+        return result.attempts_left == 0
+    return result.reason in DEAD_REASONS
+
+
 def result_error(result: VerificationResult) -> ValidationError:
     """The reason a check failed, translated, with the tries left after a wrong code."""
     message = result.message
@@ -315,5 +358,5 @@ def result_error(result: VerificationResult) -> ValidationError:
             ) % {"count": result.attempts_left}
         else:
             left = str(_("No tries are left: request a new code."))
-        message = f"{message} {left}"
+        message = two_sentences(message, left)
     return ValidationError(message, code=result.reason.value)

@@ -1,9 +1,10 @@
 """The limits on sending codes: which one refuses a new code, and how long until it would not.
 
-A cooldown per number and purpose, caps per number and per client IP over a rolling hour and
-day, and a site-wide budget per local calendar day. ``enforce_limits`` counts the recent codes
-with the new one included (its row is already written), so two racing requests cannot both slip
-under a limit, and raises ``CodeRequestRefused`` with the refusal's stable ``code`` and its
+A cooldown per number and purpose (held only by a code that can still be used), caps per
+number and per client IP over a rolling hour and day, and a site-wide budget per local calendar
+day. ``enforce_limits`` counts the recent codes with the new one included (its row is already
+written), so two racing requests cannot both slip under a limit, and raises
+``CodeRequestRefused`` with the refusal's stable ``code`` and its
 ``retry_after``.
 """
 
@@ -13,6 +14,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.timesince import timeuntil
@@ -69,6 +71,31 @@ def seconds_until(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
+def cooling_code(
+    record: VerificationCode, conf: dict[str, Any], now: datetime, queries: CodeQueries
+) -> datetime | None:
+    """When the newest other code that holds the cooldown was created, or None: only a code
+    that can still be used holds it. A code killed by wrong tries (or used, or expired) lets
+    its number ask again at once; the caps and the budget still count it."""
+    interval = timedelta(seconds=conf["RESEND_INTERVAL"])
+    return (
+        VerificationCode._base_manager.using(record._state.db or queries.using())
+        .filter(
+            phone=record.phone,
+            purpose=record.purpose,
+            created_at__gt=now - interval,
+            uncounted_at__isnull=True,  # as the cooldown counts them
+            used_at__isnull=True,
+            superseded_at__isnull=True,
+            expires_at__gt=now,
+            attempts__lt=conf["MAX_ATTEMPTS"],
+        )
+        .exclude(state=VerificationCode.State.FAILED)
+        .exclude(pk=record.pk)
+        .aggregate(since=Max("created_at"))["since"]
+    )
+
+
 def enforce_limits(
     record: VerificationCode,
     conf: dict[str, Any],
@@ -96,9 +123,11 @@ def enforce_limits(
             midnight=day_start(now),
         ),
     )
-    if interval and counts["cooldown"] > 1:
-        since = queries.cooldown_since(record, now, interval)
-        wait = seconds_until(since + interval - now) if since else int(interval.total_seconds())
+    since = (
+        cooling_code(record, conf, now, queries) if interval and counts["cooldown"] > 1 else None
+    )
+    if since is not None:
+        wait = seconds_until(since + interval - now)
         raise CodeRequestRefused(
             ngettext_lazy(
                 "Please wait %(seconds)d second before asking for another code.",

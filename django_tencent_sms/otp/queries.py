@@ -14,7 +14,8 @@ day's budget), where the ORM took three; codes whose limits staff cleared (``unc
 no longer count against their number. When a limit refuses, one more query finds when the
 oldest counted code leaves its window, for ``retry_after``. A sent code's row is finished, and
 the older codes of its number and purpose superseded, by one ``UPDATE``, where the ORM took
-two. While a ``pre_save`` or ``post_save`` receiver listens to ``VerificationCode``, the code's
+two. ``check_code``'s statements are ``otp.check_queries``'s, the plumbing ``otp.statements``'s.
+While a ``pre_save`` or ``post_save`` receiver listens to ``VerificationCode``, the code's
 row is written by ``save()`` instead, so the receiver hears of it (``RowWriter``, which inserts
 the row, does the same).
 
@@ -28,20 +29,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
-from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Count, F, Field, Max, Min, Q
-from django.db.models.signals import post_save, pre_save
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Count, Field, Max, Min, Q
 
 from django_tencent_sms.models import SmsLog, VerificationCode
-from django_tencent_sms.rows import FAST_VENDORS
+from django_tencent_sms.otp.check_queries import CheckQueries
+from django_tencent_sms.rows import RowWriter
 
 __all__ = ["CodeQueries", "LimitCounts", "Window"]
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
-State = VerificationCode.State
 
 
 @dataclass(frozen=True)
@@ -62,65 +61,34 @@ class LimitCounts(dict):
     ``phone_hour``, ``phone_day``, ``ip_hour``, ``ip_day``, ``today`` (0 when not counted)."""
 
 
-class CodeQueries:
-    """The statements for one model (``VerificationCode``), built once per database."""
+class CodeQueries(CheckQueries):
+    """The statements for one model (``VerificationCode``), built once per database:
+    ``send_code``'s here, ``check_code``'s in ``CheckQueries``. The codes ``send_code``'s
+    statements are given are its own, whose numbers ``normalize_phone`` found valid."""
 
-    model = VerificationCode
-
-    def __init__(self) -> None:
-        self._built: dict[tuple[Any, ...], str] = {}
-
-    # Plumbing ------------------------------------------------------------------------------
-
-    @staticmethod
-    def using() -> str:
-        return router.db_for_write(VerificationCode)
-
-    @staticmethod
-    def fast(connection: Any) -> bool:
-        """Whether the statements here run on ``connection`` (else the ORM's do)."""
-        return (
-            connection.vendor in FAST_VENDORS
-            # RETURNING, which finish() reads: SQLite 3.35 and newer.
-            and connection.features.can_return_columns_from_insert
-        )
-
-    def _signalled(self) -> bool:
-        """Whether a ``pre_save`` or ``post_save`` receiver listens to the model: then writes
-        that ``save()`` made before stay ``save()``, so the receiver still hears of them."""
-        return pre_save.has_listeners(self.model) or post_save.has_listeners(self.model)
-
-    @cached_property
-    def fields(self) -> dict[str, Field[Any, Any]]:
-        """The model's columns by field name."""
-        return {field.name: field for field in self.model._meta.concrete_fields}
-
-    def _sql(self, connection: Any, key: tuple[Any, ...], build: Any) -> str:
-        full = (connection.alias, *key)
-        try:
-            return self._built[full]
-        except KeyError:
-            pass
-        quote = connection.ops.quote_name
-
-        def column(name: str) -> str:
-            return quote(self.fields[name].column)
-
-        sql = self._built[full] = build(quote(self.model._meta.db_table), column)
-        return sql
-
-    def _prep(self, connection: Any, name: str, value: Any) -> Any:
-        return self.fields[name].get_db_prep_value(value, connection, prepared=False)
+    #: Inserts a new code's row where ``limit_counts`` cannot in the same round trip.
+    rows = RowWriter(VerificationCode)
 
     # send_code -----------------------------------------------------------------------------
 
     def limit_counts(self, record: VerificationCode, window: Window) -> LimitCounts:
         """Count the codes each limit compares, ``record`` included, in one query. The day's
-        codes are counted up to ``budget + 1``: enough to tell the budget is exceeded."""
+        codes are counted up to ``budget + 1``: enough to tell the budget is exceeded.
+
+        A new ``record`` (no ``pk``) is inserted first, committed before the counting starts,
+        so racing requests each count the others that committed before them. On PostgreSQL
+        (``_one_trip``) both go in one round trip: ``INSERT … RETURNING; COMMIT; SELECT …``,
+        the same two transactions as two round trips would make (should the count then fail,
+        the row stays, pending: counted, never checkable)."""
         using = record._state.db or self.using()
         connection = connections[using]
         if window.count_ip and record.ip is None:
             window = dataclasses.replace(window, count_ip=False)
+        one_trip = record.pk is None and self.fast(connection) and self._one_trip(connection)
+        if record.pk is None and not one_trip:
+            self.rows.insert(record)
+            using = record._state.db or using
+            connection = connections[using]
         if not self.fast(connection):
             return self._limit_counts_orm(record, using, window)
         now, interval, count_ip, budget = (
@@ -168,7 +136,7 @@ class CodeQueries:
             when(now - interval),
             VerificationCode.State.FAILED,
             hour_ago,
-            self._prep(connection, "phone", record.phone),
+            self._phone(connection, record.phone),
             day_ago,
         ]
         if count_ip:
@@ -176,7 +144,17 @@ class CodeQueries:
         if budget is not None:
             params += [when(window.midnight), budget + 1]
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if one_trip:
+                insert = self._sql(connection, ("insert",), self._build_insert)
+                cursor.execute(
+                    f"{insert}; COMMIT; {sql}", [*self._row(connection, record), *params]
+                )
+                record.pk = cursor.fetchone()[0]
+                record._state.adding, record._state.db = False, using
+                cursor.nextset()  # COMMIT's
+                cursor.nextset()
+            else:
+                cursor.execute(sql, params)
             row = list(cursor.fetchone())
         counts = LimitCounts(cooldown=0, phone_hour=0, phone_day=0, ip_hour=0, ip_day=0, today=0)
         counts["cooldown"], counts["phone_hour"], counts["phone_day"] = row[:3]
@@ -187,6 +165,41 @@ class CodeQueries:
         if budget is not None:
             counts["today"] = row[0]
         return counts
+
+    def _one_trip(self, connection: Any) -> bool:
+        """Whether the new code's row and its counts can go in one round trip: PostgreSQL
+        through psycopg 3's client-side binding (Django's default), which sends statements
+        separated by ``;`` as one simple query, in autocommit, with no save signal to send."""
+        if connection.vendor != "postgresql":
+            return False
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+        return (
+            is_psycopg3
+            and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+            and connection.get_autocommit()
+            and not connection.in_atomic_block
+            and not self._signalled()
+        )
+
+    def _insert_fields(self) -> list[Field[Any, Any]]:
+        return [f for f in self.model._meta.concrete_fields if not f.primary_key]
+
+    def _build_insert(self, table: str, c: Any) -> str:
+        fields = self._insert_fields()
+        return (
+            f"INSERT INTO {table} ({', '.join(c(f.name) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {c('id')}"
+        )
+
+    def _row(self, connection: Any, record: VerificationCode) -> list[Any]:
+        """The new ``record``'s values for ``_build_insert``, converted as ``save`` does."""
+        return [
+            self._phone(connection, record.phone)
+            if f.name == "phone"
+            else f.get_db_prep_save(f.pre_save(record, True), connection)
+            for f in self._insert_fields()
+        ]
 
     def _limit_counts_orm(
         self, record: VerificationCode, using: str, window: Window
@@ -305,7 +318,7 @@ class CodeQueries:
                 record.pk,
                 self._prep(connection, "superseded_at", now),
                 record.pk,
-                self._prep(connection, "phone", record.phone),
+                self._phone(connection, record.phone),
                 record.purpose,
                 self._prep(connection, "created_at", record.created_at),
             ]
@@ -321,68 +334,3 @@ class CodeQueries:
         if not found:
             # As save(update_fields=…) says it: the row was deleted while the SMS was sent.
             raise DatabaseError("Save with update_fields did not affect any rows.")
-
-    # check_code ----------------------------------------------------------------------------
-
-    def newest(self, phone: str, purpose: str) -> VerificationCode | None:
-        """The newest sent (or maybe sent, or withheld) code of ``phone`` and ``purpose``, or
-        ``None``. A withheld code is checked as a sent one: any guess is wrong."""
-        using = self.using()
-        connection = connections[using]
-        states = [State.SENT, State.UNKNOWN, State.WITHHELD]
-        codes = self.model._base_manager.db_manager(using)
-        if not self.fast(connection):
-            return (
-                codes.filter(phone=phone, purpose=purpose, state__in=states)
-                .order_by("-created_at", "-id")
-                .first()
-            )
-        fields = self.model._meta.concrete_fields
-
-        def build(table: str, c: Any) -> str:
-            return (
-                f"SELECT {', '.join(c(f.name) for f in fields)} FROM {table} "  # noqa: S608
-                f"WHERE {c('phone')} = %s AND {c('purpose')} = %s "
-                f"AND {c('state')} IN (%s, %s, %s) "
-                f"ORDER BY {c('created_at')} DESC, {c('id')} DESC LIMIT 1"
-            )
-
-        sql = self._sql(connection, ("newest",), build)
-        # raw() converts the columns as a queryset does (SQLite's datetimes made aware, say).
-        for record in codes.raw(sql, [self._prep(connection, "phone", phone), purpose, *states]):
-            return record
-        return None
-
-    def count_try(self, pk: int, *, now: datetime, max_attempts: int, matches: bool) -> int:
-        """Count a try on code ``pk`` only while it is unused, current, unexpired and has tries
-        left; for the right code (``matches``), mark it used too. 1 if counted, else 0."""
-        using = self.using()
-        connection = connections[using]
-        if not self.fast(connection):
-            return (
-                self.model._base_manager.using(using)
-                .filter(
-                    pk=pk,
-                    used_at__isnull=True,
-                    superseded_at__isnull=True,
-                    expires_at__gt=now,
-                    attempts__lt=max_attempts,
-                )
-                .update(attempts=F("attempts") + 1, **({"used_at": now} if matches else {}))
-            )
-
-        def build(table: str, c: Any) -> str:
-            used = f", {c('used_at')} = %s" if matches else ""
-            return (
-                f"UPDATE {table} SET {c('attempts')} = {c('attempts')} + 1{used} "  # noqa: S608
-                f"WHERE {c('id')} = %s AND {c('used_at')} IS NULL "
-                f"AND {c('superseded_at')} IS NULL AND {c('expires_at')} > %s "
-                f"AND {c('attempts')} < %s"
-            )
-
-        sql = self._sql(connection, ("count_try", matches), build)
-        when = self._prep(connection, "used_at", now)
-        params = [*([when] if matches else []), pk, when, max_attempts]
-        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount

@@ -7,7 +7,8 @@
 How it holds up:
 
 - Codes come from ``secrets``; only an HMAC of (purpose, number, code) keyed from
-  ``SECRET_KEY`` is stored, compared in constant time. The SMS log keeps the code redacted.
+  ``SECRET_KEY`` is stored, compared in constant time (and on PostgreSQL by the statement that
+  counts the try: ``otp.check_queries``). The SMS log keeps the code redacted.
 - Only the newest delivered code of a number and purpose counts; it is single use, expires after
   ``TTL`` seconds, and dies after ``MAX_ATTEMPTS`` tries (the right one included).
 - Checking is race-free without locks: every try is one conditional ``UPDATE`` that counts the
@@ -52,6 +53,7 @@ from django_tencent_sms.exceptions import (
 from django_tencent_sms.models import SmsLog, VerificationCode
 from django_tencent_sms.otp.accounts import pause_like_a_send, withheld
 from django_tencent_sms.otp.challenge import require_challenge
+from django_tencent_sms.otp.check_queries import NO_CODE_HASH
 from django_tencent_sms.otp.conf import OTP_SETTING, otp_settings
 from django_tencent_sms.otp.conversion import watch_conversion
 from django_tencent_sms.otp.delivery import WatchedBackend
@@ -63,7 +65,6 @@ from django_tencent_sms.otp.regions import enforce_region_limit
 from django_tencent_sms.otp.results import Reason, VerificationResult
 from django_tencent_sms.otp.test_numbers import TestNumberBackend, test_code_for
 from django_tencent_sms.otp.voice import VOICE, check_voice_number, ensure_voice, normalize_channel
-from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.api import send_sms
 from django_tencent_sms.sending.content import resolve_template
 from django_tencent_sms.sending.validation import normalize_phone
@@ -89,11 +90,8 @@ clock = timezone.now
 
 PURPOSE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
 HASH_SALT = "django_tencent_sms.otp.code"  # fixed: stored digests depend on it
-#: Compared against when the number has no code, so both paths do the same work.
-_NO_CODE_HASH = "0" * 64
 
 #: The code's row is inserted, and its limits counted, with SQL built once per database.
-code_rows = RowWriter(VerificationCode)
 queries = CodeQueries()
 
 
@@ -158,20 +156,21 @@ def send_given_code(
     template: Any = None,
     params: Any = None,
     ttl: int | None = None,
+    channel: str = "sms",
 ) -> VerificationCode:
     """Send ``code``, made by someone else (django-allauth, a 2FA app), under the same rules.
 
     The number is normalised and checked, and the request counted against the cooldown of
     ``purpose``, the per-number and per-IP caps, ``NUMBER_TYPES``, ``ALLOWED_REGIONS`` and the
-    daily budgets exactly as ``send_code``'s codes are; it raises what ``send_code`` raises.
-    ``template`` and ``params`` default to ``OTP["TEMPLATE"]`` and ``OTP["PARAMS"]`` (whose
-    ``{code}`` and ``{minutes}`` are filled in; ``ttl``, seconds, gives the minutes and the stored
-    expiry, else ``OTP["TTL"]``). Only the code's HMAC is stored, the SMS log keeps every
-    parameter holding it redacted, and ``check_code`` accepts it like one of ours.
+    daily budgets exactly as ``send_code``'s codes are; it raises what ``send_code`` raises
+    (``channel="voice"``: a call reads it out, as there). ``template`` and ``params`` default to
+    ``OTP["TEMPLATE"]`` and ``OTP["PARAMS"]`` (``{code}``, ``{minutes}`` filled in; ``ttl``, in
+    seconds, gives the minutes and expiry, else ``OTP["TTL"]``). Only the code's HMAC is stored,
+    the log keeps every parameter holding it redacted; ``check_code`` takes it like one of ours.
     """
     if not isinstance(code, str) or not 1 <= len(code) <= 64 or not code.isprintable():
         raise ValueError("code must be 1 to 64 printable characters")
-    return _send(phone, purpose, request, Delivery(code, template, params, ttl))
+    return _send(phone, purpose, request, Delivery(code, template, params, ttl), channel)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,7 +203,7 @@ def _send(
         "PARAMS": conf["PARAMS"] if delivery.params is None else tuple(delivery.params),
         "TTL": conf["TTL"] if delivery.ttl is None else delivery.ttl,
     }
-    if channel == VOICE:
+    if normalize_channel(channel) == VOICE:  # ValueError for another word
         ensure_voice(conf)
     now = clock()
     ip = counted_ip(client_ip(request, conf), conf) if request is not None else None
@@ -244,7 +243,7 @@ def _send_code(
     fixed = test_code_for(number, conf) if given is None else None
     code = given if given is not None else fixed or new_code(conf["LENGTH"])
     record = VerificationCode(
-        phone=e164,
+        phone=number,  # already parsed: not parsed again
         purpose=purpose,
         code_hash=code_digest(e164, purpose, code),
         state=VerificationCode.State.PENDING,
@@ -254,8 +253,8 @@ def _send_code(
         region=phonenumbers.region_code_for_number(number) or "",
         channel=channel,
     )
-    code_rows.insert(record)
     try:
+        # Inserts the code's row, then counts the limits with it included.
         enforce_limits(
             record,
             conf,
@@ -266,7 +265,8 @@ def _send_code(
         )
         enforce_region_limit(record, conf, now)
     except BaseException:
-        record.delete()
+        if record.pk is not None:
+            record.delete()
         raise
     if withhold:
         # No account for a sign-in code: the same answer, as late as a send's, and no SMS.
@@ -350,23 +350,21 @@ def check_code(
     """Check ``code`` and count the try; a ``VerificationResult`` with the reason."""
     conf = otp_settings()
     try:
-        e164 = normalize_phone(phone, sms_settings.DEFAULT_REGION).as_e164
+        number: PhoneNumber | None = normalize_phone(phone, sms_settings.DEFAULT_REGION)
     except (InvalidMessage, TypeError):
-        e164 = ""  # matches no row: the same queries run, and NONE_ISSUED comes out
+        number = None  # matches no row: the same queries run, and NONE_ISSUED comes out
+    e164 = number.as_e164 if number is not None else ""
     typed = re.sub(r"\s", "", str(code or ""))
     now = clock()
-    record = queries.newest(e164, purpose)
-    matches = (
-        hmac.compare_digest(
-            code_digest(e164, purpose, typed), record.code_hash if record else _NO_CODE_HASH
-        )
-        and record is not None
-    )
+    digest = code_digest(e164, purpose, typed)
     max_attempts = conf["MAX_ATTEMPTS"]
-    # One conditional UPDATE counts the try (only while tries remain) and, for the right code,
-    # uses it up (only while unused): the database serialises racing calls on the row.
-    counted = queries.count_try(
-        record.pk if record else 0, now=now, max_attempts=max_attempts, matches=matches
+    # The newest code, and the try counted on it (only while tries remain) and, for the right
+    # code, the code used up (only while unused): the database serialises racing calls.
+    record, counted = queries.check(
+        e164, purpose, digest, now=now, max_attempts=max_attempts, number=number
+    )
+    matches = hmac.compare_digest(digest, record.code_hash if record else NO_CODE_HASH) and (
+        record is not None
     )
     if record is None:
         reason = Reason.NONE_ISSUED

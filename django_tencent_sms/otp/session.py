@@ -1,7 +1,8 @@
 """What a code flow keeps in the session: where the code went, and which number was proved.
 
 Step one (``RequestCodeView``, ``RequestCodeAPIView``) calls ``remember_code_request``; step two
-reads ``pending_phone`` and ``resend_countdown`` and, once the code was right, calls
+reads ``pending_phone`` and ``resend_countdown``, calls ``note_code_dead`` when the code can no
+longer be used (then ``code_is_dead``, and no countdown), and, once the code was right, calls
 ``forget_code_request`` and, for a purpose other than login, ``mark_phone_verified``. A view of
 the site then reads the number back with ``verified_phone(request, purpose)`` (``consume=True``
 when the account is created). Every time here is read through ``otp.service.clock``.
@@ -18,8 +19,10 @@ from django_tencent_sms.otp import service as otp
 
 __all__ = [
     "VERIFIED_MAX_AGE",
+    "code_is_dead",
     "forget_code_request",
     "mark_phone_verified",
+    "note_code_dead",
     "pending_phone",
     "remember_code_request",
     "resend_countdown",
@@ -57,6 +60,20 @@ def remember_code_request(
 def forget_code_request(request: HttpRequest, purpose: str) -> None:
     """Drop what ``remember_code_request`` noted: the code was used."""
     request.session.pop(flow_key(purpose), None)
+
+
+def note_code_dead(request: HttpRequest, purpose: str) -> None:
+    """Note that the code of this session's request for ``purpose`` can no longer be used
+    (its tries are spent, it expired or was used): a new one may be asked for at once."""
+    state = request.session.get(flow_key(purpose))
+    if isinstance(state, dict):
+        request.session[flow_key(purpose)] = {**state, "resend_at": now(), "dead": True}
+
+
+def code_is_dead(request: HttpRequest, purpose: str) -> bool:
+    """Whether ``note_code_dead`` was called since the last ``remember_code_request``."""
+    state = request.session.get(flow_key(purpose))
+    return isinstance(state, dict) and state.get("dead") is True
 
 
 def pending_phone(request: HttpRequest, purpose: str) -> str | None:

@@ -67,14 +67,18 @@ from django_tencent_sms.otp.forms import (
     LoginCodeForm,
     RequestCodeForm,
     VerifyCodeForm,
+    code_is_spent,
 )
 from django_tencent_sms.otp.session import (
+    code_is_dead,
     forget_code_request,
     mark_phone_verified,
+    note_code_dead,
     pending_phone,
     remember_code_request,
     resend_countdown,
 )
+from django_tencent_sms.otp.signup_link import signup_url
 from django_tencent_sms.otp.voice_pages import call_instead, page_channel, voice_offered
 from django_tencent_sms.reporting import hide_secrets_in_reports
 
@@ -268,6 +272,14 @@ class VerifyCodeView(OtpViewMixin, FormView):
             return call_instead(request, self.purpose, request.get_full_path())
         return super().post(request, *args, **kwargs)
 
+    def form_invalid(self, form: VerifyCodeForm) -> HttpResponse:
+        phone = pending_phone(self.request, self.purpose)
+        cleaned = getattr(form, "cleaned_data", {}).get("phone")
+        if phone and cleaned is not None and cleaned.as_e164 == phone and code_is_spent(form):
+            # The code is dead: say so, and let a new one be asked for at once.
+            note_code_dead(self.request, self.purpose)
+        return super().form_invalid(form)
+
     def form_valid(self, form: VerifyCodeForm) -> HttpResponse:
         forget_code_request(self.request, self.purpose)
         if self.purpose == "login":
@@ -305,12 +317,25 @@ class VerifyCodeView(OtpViewMixin, FormView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         phone = pending_phone(self.request, self.purpose)
+        dead = bool(phone) and code_is_dead(self.request, self.purpose)
+        form = context["form"]
+        if dead and "code" in form.fields:
+            # Nothing to type into: the field shows empty and disabled, the button too.
+            form.fields["code"].disabled = True
+        attempt = getattr(form, "attempt", None)
         context.update(
             submit_label=self.submit_label
             or (_("Sign in") if self.purpose == "login" else _("Verify")),
-            countdown=resend_countdown(self.request, self.purpose),
+            countdown=0 if dead else resend_countdown(self.request, self.purpose),
+            code_dead=dead,
+            form_errors=bool(form.errors),
             phone_display=mask_phone(phone) if phone else "",
             request_code_url=self.get_request_code_url(),
             voice_offered=bool(phone) and voice_offered(),
+            signup_url=(
+                signup_url(self.request)
+                if attempt is not None and attempt.code == "no_account"
+                else ""
+            ),
         )
         return context

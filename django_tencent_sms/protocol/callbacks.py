@@ -16,7 +16,6 @@ from django_tencent_sms.protocol import fields
 from django_tencent_sms.protocol.reports import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
-    MAX_SIGN_LENGTH,
     DeliveryReport,
     IncomingReply,
     MalformedReport,
@@ -113,13 +112,12 @@ def parse_reply(item: Any) -> IncomingReply:
         fields.text(item, "mobile", required=True),
         ("nationcode", "mobile"),
     )
-    if "time" not in item:
-        raise MalformedReport("'time' is missing")
-    return IncomingReply(
-        nationcode=nationcode,
-        mobile=mobile,
-        text=fields.text(item, "text", required=True),
-        replied_at=fields.unix_time(item["time"], "time"),
-        sign=fields.text(item, "sign").strip()[:MAX_SIGN_LENGTH],
-        extend=fields.extend_code(fields.text(item, "extend"), "extend"),
+    return fields.reply(
+        item,
+        nationcode,
+        mobile,
+        text_field="text",
+        time_field="time",
+        sign_field="sign",
+        extend_field="extend",
     )

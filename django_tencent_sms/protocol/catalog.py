@@ -2,16 +2,19 @@
 
 Both APIs describe a template or a signature by its ID, its text, where it may be sent and the
 state of Tencent's review; :class:`TemplateInfo` and :class:`SignInfo` hold that, and a
-:class:`CatalogPage` one answer. Items that do not read (wrong types, control characters,
-absurd lengths) are described in ``rejected`` rather than allowed to cost the others. Pure.
+:class:`CatalogPage` one answer (:func:`read_page`). Items that do not read (wrong types,
+control characters, absurd lengths) are described in ``rejected`` rather than allowed to cost
+the others. Pure.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
+
+from django_tencent_sms.exceptions import InvalidResponse
 
 __all__ = [
     "CLOUD_STATUSES",
@@ -24,9 +27,13 @@ __all__ = [
     "MalformedItem",
     "SignInfo",
     "TemplateInfo",
+    "id_list",
     "identifier",
+    "json_object",
     "reach",
+    "read_page",
     "read_text",
+    "review_reply",
     "status_of",
 ]
 
@@ -128,6 +135,18 @@ def read_text(
     return value
 
 
+def json_object(entry: Any) -> dict[str, Any]:
+    """``entry`` when it is a JSON object (as every listed item must be)."""
+    if not isinstance(entry, dict):
+        raise MalformedItem("not a JSON object")
+    return entry
+
+
+def review_reply(item: Mapping[str, Any], name: str) -> str:
+    """Tencent's review reply, optional and cut to :data:`MAX_REPLY_LENGTH`."""
+    return read_text(item, name, max_length=MAX_REPLY_LENGTH, required=False, cut=True)
+
+
 def status_of(item: Mapping[str, Any], name: str, statuses: Mapping[int, str]) -> str:
     """The review status named by the code in ``item[name]``."""
     value = item.get(name)
@@ -145,3 +164,43 @@ def reach(item: Mapping[str, Any], name: str) -> int | None:
     if not _is_int(value) or value not in REACHES:
         raise MalformedItem(f"{name!r} must be 0, 1 or 3")
     return int(value)
+
+
+def id_list(ids: Sequence[int], name: str, most: int) -> list[int]:
+    """``ids`` as the list of 1 to ``most`` positive integers a request's ``name`` takes;
+    ``ValueError`` otherwise."""
+    if not 1 <= len(ids) <= most:
+        raise ValueError(f"{name} takes 1 to {most} IDs, not {len(ids)}")
+    if any(isinstance(i, bool) or not isinstance(i, int) or i <= 0 for i in ids):
+        raise ValueError(f"{name} takes positive integers")
+    return list(ids)
+
+
+def read_page(
+    entries: Any,
+    read: Callable[[Any], Any],
+    *,
+    name: str,
+    limit: int,
+    text: str,
+    total: int | None = None,
+) -> CatalogPage:
+    """The :class:`CatalogPage` of an answer's list ``name`` (``entries``, absent as None), each
+    entry read by ``read``. ``InvalidResponse`` (with ``text``) when it is not a list or lists
+    more than the ``limit`` asked for."""
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise InvalidResponse(f"The SMS API's '{name}' is not a list", text)
+    if len(entries) > limit:
+        raise InvalidResponse(
+            f"The SMS API's '{name}' lists {len(entries)} items, more than the {limit} asked for",
+            text,
+        )
+    items, rejected = [], []
+    for index, entry in enumerate(entries):
+        try:
+            items.append(read(entry))
+        except MalformedItem as exc:
+            rejected.append(f"item {index}: {exc}")
+    return CatalogPage(tuple(items), tuple(rejected), total)

@@ -1,6 +1,7 @@
 """Readers of one field of a pushed or pulled report: each checks a JSON value or says why not.
 
-Shared by both wire shapes (:mod:`.callbacks`, :mod:`.tc3.pull`); every reader raises
+Shared by both wire shapes (:mod:`.callbacks`, :mod:`.tc3.pull`), as is :func:`reply`, which
+reads the rest of a reply once its number is known; every reader raises
 :class:`~.reports.MalformedReport` naming the field. Pure.
 """
 
@@ -16,8 +17,10 @@ from django_tencent_sms.protocol.reports import (
     FAIL,
     MAX_EXTEND_LENGTH,
     MAX_SID_LENGTH,
+    MAX_SIGN_LENGTH,
     SUCCESS,
     TIME_FORMAT,
+    IncomingReply,
     MalformedReport,
 )
 from django_tencent_sms.protocol.text import printable
@@ -28,6 +31,7 @@ __all__ = [
     "json_object",
     "outcome",
     "phone_number",
+    "reply",
     "serial_number",
     "text",
     "unix_time",
@@ -114,3 +118,28 @@ def extend_code(value: str, name: str) -> str:
     if len(value) > MAX_EXTEND_LENGTH:
         raise MalformedReport(f"{name!r} is longer than {MAX_EXTEND_LENGTH} characters")
     return value
+
+
+def reply(
+    item: Mapping[str, Any],
+    nationcode: str,
+    mobile: str,
+    *,
+    text_field: str,
+    time_field: str,
+    sign_field: str,
+    extend_field: str,
+) -> IncomingReply:
+    """The reply ``item`` from the number checked by :func:`phone_number`: its text and its Unix
+    time are required, its sign is cut to the length kept, its extend code checked; the
+    ``*_field`` arguments are those fields' names in the item's shape."""
+    if time_field not in item:
+        raise MalformedReport(f"{time_field!r} is missing")
+    return IncomingReply(
+        nationcode=nationcode,
+        mobile=mobile,
+        text=text(item, text_field, required=True),
+        replied_at=unix_time(item[time_field], time_field),
+        sign=text(item, sign_field).strip()[:MAX_SIGN_LENGTH],
+        extend=extend_code(text(item, extend_field), extend_field),
+    )

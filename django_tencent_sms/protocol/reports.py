@@ -1,15 +1,16 @@
 """Delivery reports and replies in one shape for both API generations (reference §5, §8.6).
 
-:class:`DeliveryReport`, :class:`IncomingReply`, one pull's :class:`PullBatch`, and
-:class:`MalformedReport` for a body that is none of them. Each wire shape is read where it
-lives: the callback shape (which legacy ``pullstatus`` hands out too) in :mod:`.callbacks`, API
-3.0's pulls in :mod:`.tc3.pull`. A report or reply writes itself back in either shape
-(``callback_item``, ``cloud_item``), so the emulator pushes and hands out the very values the
-site reads. Pure, and free of Django.
+:class:`DeliveryReport`, :class:`IncomingReply`, one pull's :class:`PullBatch` (read from an
+answer's list by :func:`read_batch`), and :class:`MalformedReport` for a body that is none of
+them. Each wire shape is read where it lives: the callback shape (which legacy ``pullstatus``
+hands out too) in :mod:`.callbacks`, API 3.0's pulls in :mod:`.tc3.pull`. A report or reply
+writes itself back in either shape (``callback_item``, ``cloud_item``), so the emulator pushes
+and hands out the very values the site reads. Pure, and free of Django.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "MalformedReport",
     "PullBatch",
     "format_china_time",
+    "read_batch",
 ]
 
 #: Tencent writes ``user_receive_time`` in China's time without a zone. China has kept UTC+8
@@ -165,6 +167,18 @@ class PullBatch:
     def fetched(self) -> int:
         """How many items the answer carried, good and bad."""
         return len(self.items) + len(self.rejected)
+
+
+def read_batch(entries: list[Any], parse: Callable[[Any], Any]) -> PullBatch:
+    """The :class:`PullBatch` of a pull answer's items, each read by ``parse``: one that raises
+    :class:`MalformedReport` is described by its position (from 0), the others kept."""
+    items, rejected = [], []
+    for index, entry in enumerate(entries):
+        try:
+            items.append(parse(entry))
+        except MalformedReport as exc:
+            rejected.append(f"item {index}: {exc}")
+    return PullBatch(tuple(items), tuple(rejected))
 
 
 def format_china_time(moment: datetime) -> str:

@@ -7,14 +7,12 @@ the callback shape, read by :mod:`.callbacks`.
 
 from __future__ import annotations
 
-import json
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
 
-from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
+from django_tencent_sms.exceptions import InvalidResponse, TencentSmsError
 from django_tencent_sms.message import (
     BulkMessage,
     BulkResult,
@@ -24,8 +22,9 @@ from django_tencent_sms.message import (
 )
 from django_tencent_sms.protocol.billing import DOMESTIC_NATIONCODE
 from django_tencent_sms.protocol.callbacks import parse_reply, parse_status_report
-from django_tencent_sms.protocol.reports import MalformedReport, PullBatch
+from django_tencent_sms.protocol.reports import PullBatch, read_batch
 from django_tencent_sms.protocol.signing import v5_signature
+from django_tencent_sms.protocol.v5_envelope import HttpRequest, errmsg_of, post, read_result
 
 __all__ = [
     "MAX_MULTI_NUMBERS",
@@ -50,16 +49,6 @@ PULL_REPLIES = 1
 MAX_PULL = 100
 
 
-@dataclass(frozen=True)
-class HttpRequest:
-    url: str
-    body: bytes
-
-    def __repr__(self) -> str:
-        # The body holds the parameters (maybe a verification code) and the signature.
-        return f"<HttpRequest POST {self.url} ({len(self.body)} bytes)>"
-
-
 def build_sendsms(
     message: SmsMessage,
     *,
@@ -80,29 +69,14 @@ def build_sendsms(
         "extend": message.extend,
         "ext": message.ext,
     }
-    url = f"{api_url}/sendsms?sdkappid={sdk_app_id}&random={random}"
-    return HttpRequest(url, json.dumps(body, ensure_ascii=False).encode("utf-8"))
-
-
-def _json_answer(status: int, content: bytes) -> tuple[Any, str]:
-    """The decoded JSON of a 200 answer, and the body as text; raises ``HTTPStatusError`` for
-    any other status, ``InvalidResponse`` for a body that is not JSON."""
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        return json.loads(text), text
-    except ValueError:
-        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
+    return post(api_url, "sendsms", body, sdk_app_id=sdk_app_id, random=random, ensure_ascii=False)
 
 
 def parse_sendsms_response(status: int, content: bytes) -> SendResult:
     """Turn Tencent's answer into a ``SendResult``, or raise the matching ``SmsError``."""
-    data, text = _json_answer(status, content)
-    if not isinstance(data, dict) or not isinstance(data.get("result"), int):
-        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
+    data, _ = read_result(status, content)
     result = data["result"]
-    errmsg = _errmsg(data)
+    errmsg = errmsg_of(data)
     ext = str(data.get("ext", "") or "")
     if result != 0:
         raise TencentSmsError.for_result(result, errmsg, ext)
@@ -153,8 +127,9 @@ def build_sendmultisms2(
         "extend": message.extend,
         "ext": message.ext,
     }
-    url = f"{api_url}/sendmultisms2?sdkappid={sdk_app_id}&random={random}"
-    return HttpRequest(url, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    return post(
+        api_url, "sendmultisms2", body, sdk_app_id=sdk_app_id, random=random, ensure_ascii=False
+    )
 
 
 def parse_sendmultisms2_response(status: int, content: bytes, message: BulkMessage) -> BulkResult:
@@ -170,11 +145,9 @@ def parse_sendmultisms2_response(status: int, content: bytes, message: BulkMessa
     without per-number ``detail``). When an answer with ``result != 0`` still carries
     ``detail``, the detail wins: numbers it reports accepted were sent.
     """
-    data, text = _json_answer(status, content)
-    if not isinstance(data, dict) or not _is_int(data.get("result")):
-        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
+    data, text = read_result(status, content)
     result = data["result"]
-    errmsg = _errmsg(data)
+    errmsg = errmsg_of(data)
     ext = str(data.get("ext", "") or "")
     detail = data.get("detail")
     entries: dict[tuple[str, str], deque[RecipientResult]] = {}
@@ -207,14 +180,9 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _errmsg(data: dict[str, Any]) -> str:
-    # Some legacy endpoints name the message "msg" instead of "errmsg".
-    return str(data.get("errmsg", data.get("msg", "")) or "")
-
-
 def _recipient(item: dict[str, Any]) -> RecipientResult:
     result = item["result"]
-    errmsg = _errmsg(item)
+    errmsg = errmsg_of(item)
     if result != 0:
         return RecipientResult(result, errmsg)
     fee = item.get("fee")
@@ -251,8 +219,7 @@ def build_pullstatus(
         "type": kind,
         "max": limit,
     }
-    url = f"{api_url}/pullstatus?sdkappid={sdk_app_id}&random={random}"
-    return HttpRequest(url, json.dumps(body).encode("utf-8"))
+    return post(api_url, "pullstatus", body, sdk_app_id=sdk_app_id, random=random)
 
 
 def parse_pullstatus_response(status: int, content: bytes, kind: int) -> PullBatch:
@@ -263,21 +230,12 @@ def parse_pullstatus_response(status: int, content: bytes, kind: int) -> PullBat
     Tencent's support first). Items that do not parse are described in ``rejected``; the others
     are kept (they have left Tencent's queue either way).
     """
-    data, text = _json_answer(status, content)
-    if not isinstance(data, dict) or not _is_int(data.get("result")):
-        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
+    data, text = read_result(status, content)
     if data["result"] != 0:
-        raise TencentSmsError.for_result(data["result"], _errmsg(data))
+        raise TencentSmsError.for_result(data["result"], errmsg_of(data))
     entries = data.get("data")
     if entries is None:
         return PullBatch()
     if not isinstance(entries, list):
         raise InvalidResponse("The SMS API's 'data' is not a list", text)
-    parse = parse_reply if kind == PULL_REPLIES else parse_status_report
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(parse(entry))
-        except MalformedReport as exc:
-            rejected.append(f"item {index}: {exc}")
-    return PullBatch(tuple(items), tuple(rejected))
+    return read_batch(entries, parse_reply if kind == PULL_REPLIES else parse_status_report)

@@ -9,16 +9,10 @@ it is read by :func:`.v5.parse_pullstatus_response`. There is no separate reply 
 
 from __future__ import annotations
 
-import json
-
 from django_tencent_sms.protocol.reports import PullBatch
 from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.protocol.v5 import (
-    PULL_REPLIES,
-    PULL_REPORTS,
-    HttpRequest,
-    parse_pullstatus_response,
-)
+from django_tencent_sms.protocol.v5 import PULL_REPLIES, PULL_REPORTS, parse_pullstatus_response
+from django_tencent_sms.protocol.v5_envelope import HttpRequest, post
 from django_tencent_sms.protocol.window import check_window
 
 __all__ = ["BY_NUMBER_ENDPOINT", "build_pullstatus4mobile", "parse_pullstatus4mobile_response"]
@@ -57,8 +51,7 @@ def build_pullstatus4mobile(
         "nationcode": nationcode,
         "mobile": mobile,
     }
-    url = f"{api_url}/{BY_NUMBER_ENDPOINT}?sdkappid={sdk_app_id}&random={random}"
-    return HttpRequest(url, json.dumps(body).encode("utf-8"))
+    return post(api_url, BY_NUMBER_ENDPOINT, body, sdk_app_id=sdk_app_id, random=random)
 
 
 def parse_pullstatus4mobile_response(status: int, content: bytes, kind: int) -> PullBatch:

@@ -9,26 +9,26 @@ type}`` with ``status`` 0 approved, 1 pending, 2 rejected (reference §4.7, §4.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
 from django_tencent_sms.protocol.catalog import (
     LEGACY_STATUSES,
-    MAX_REPLY_LENGTH,
     MAX_SIGN_TEXT_LENGTH,
     MAX_TEMPLATE_TEXT_LENGTH,
     CatalogPage,
     MalformedItem,
     SignInfo,
     TemplateInfo,
+    id_list,
     identifier,
+    json_object,
     reach,
+    read_page,
     read_text,
+    review_reply,
 )
-from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.protocol.v5 import HttpRequest
+from django_tencent_sms.protocol.v5_envelope import HttpRequest, read_success, signed_request
 
 __all__ = [
     "MAX_IDS",
@@ -45,21 +45,6 @@ MAX_PAGE = 50
 MAX_IDS = 50
 
 
-def _ids(ids: Sequence[int], name: str) -> list[int]:
-    if not 1 <= len(ids) <= MAX_IDS:
-        raise ValueError(f"{name} takes 1 to {MAX_IDS} IDs, not {len(ids)}")
-    if any(isinstance(i, bool) or not isinstance(i, int) or i <= 0 for i in ids):
-        raise ValueError(f"{name} takes positive integers")
-    return list(ids)
-
-
-def _request(endpoint: str, fields: dict[str, Any], **signing: Any) -> HttpRequest:
-    random, now = signing["random"], int(signing["now"])
-    body = {**fields, "sig": v5_signature(signing["app_key"], random, now), "time": now}
-    url = f"{signing['api_url']}/{endpoint}?sdkappid={signing['sdk_app_id']}&random={random}"
-    return HttpRequest(url, json.dumps(body).encode("utf-8"))
-
-
 def build_get_template(
     *,
     template_ids: Sequence[int] | None = None,
@@ -73,14 +58,14 @@ def build_get_template(
 ) -> HttpRequest:
     """A ``get_template`` request for ``template_ids``, or for the page at ``offset``."""
     if template_ids is not None:
-        fields: dict[str, Any] = {"tpl_id": _ids(template_ids, "tpl_id")}
+        fields: dict[str, Any] = {"tpl_id": id_list(template_ids, "tpl_id", MAX_IDS)}
     else:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"tpl_page.max is 1 to {MAX_PAGE}, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ValueError(f"tpl_page.offset is a whole number, not {offset!r}")
         fields = {"tpl_page": {"max": limit, "offset": offset}}
-    return _request(
+    return signed_request(
         "get_template",
         fields,
         api_url=api_url,
@@ -101,9 +86,9 @@ def build_get_sign(
     now: int,
 ) -> HttpRequest:
     """A ``get_sign`` request for ``sign_ids`` (the endpoint has no paging)."""
-    return _request(
+    return signed_request(
         "get_sign",
-        {"sign_id": _ids(sign_ids, "sign_id")},
+        {"sign_id": id_list(sign_ids, "sign_id", MAX_IDS)},
         api_url=api_url,
         sdk_app_id=sdk_app_id,
         app_key=app_key,
@@ -120,72 +105,37 @@ def _status(item: dict[str, Any]) -> str:
 
 
 def read_legacy_template(entry: Any) -> TemplateInfo:
-    if not isinstance(entry, dict):
-        raise MalformedItem("not a JSON object")
+    entry = json_object(entry)
     kind = entry.get("type")
     return TemplateInfo(
         tpl_id=identifier(entry, "id"),
         name=read_text(entry, "title", max_length=200, required=False, cut=True),
         text=read_text(entry, "text", max_length=MAX_TEMPLATE_TEXT_LENGTH),
         status=_status(entry),
-        review_reply=read_text(
-            entry, "reply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(entry, "reply"),
         international=reach(entry, "international"),
         kind=kind if isinstance(kind, int) and not isinstance(kind, bool) else None,
     )
 
 
 def read_legacy_sign(entry: Any) -> SignInfo:
-    if not isinstance(entry, dict):
-        raise MalformedItem("not a JSON object")
+    entry = json_object(entry)
     return SignInfo(
         sign_id=identifier(entry, "id"),
         text=read_text(entry, "text", max_length=MAX_SIGN_TEXT_LENGTH),
         status=_status(entry),
-        review_reply=read_text(
-            entry, "reply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(entry, "reply"),
         international=reach(entry, "international"),
     )
 
 
 def _parse(status: int, content: bytes, read: Callable[[Any], Any], limit: int) -> CatalogPage:
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
-    result = data.get("result") if isinstance(data, dict) else None
-    if not isinstance(result, int) or isinstance(result, bool):
-        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
-    if result != 0:
-        message = data.get("msg", data.get("errmsg", ""))
-        raise TencentSmsError.for_result(result, message if isinstance(message, str) else "")
-    entries = data.get("data")
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list):
-        raise InvalidResponse("The SMS API's 'data' is not a list", text)
-    if len(entries) > limit:
-        raise InvalidResponse(
-            f"The SMS API's 'data' lists {len(entries)} items, more than the {limit} asked for",
-            text,
-        )
+    # These endpoints name the text of a refusal "msg".
+    data, text = read_success(status, content, message=("msg", "errmsg"))
     total = data.get("total")
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(read(entry))
-        except MalformedItem as exc:
-            rejected.append(f"item {index}: {exc}")
-    return CatalogPage(
-        tuple(items),
-        tuple(rejected),
-        total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None,
-    )
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        total = None
+    return read_page(data.get("data"), read, name="data", limit=limit, text=text, total=total)
 
 
 def parse_get_template_response(

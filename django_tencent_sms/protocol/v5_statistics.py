@@ -7,14 +7,12 @@ parameters.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
+from django_tencent_sms.exceptions import InvalidResponse
 from django_tencent_sms.protocol.reports import CHINA_TIME, TIME_FORMAT
-from django_tencent_sms.protocol.signing import v5_signature
 from django_tencent_sms.protocol.statistics import (
     CallbackStatistics,
     HourSpan,
@@ -22,7 +20,7 @@ from django_tencent_sms.protocol.statistics import (
     SmsPackage,
     count,
 )
-from django_tencent_sms.protocol.v5 import HttpRequest
+from django_tencent_sms.protocol.v5_envelope import HttpRequest, read_success, signed_request
 
 __all__ = [
     "CALLBACK_STATISTICS_ENDPOINT",
@@ -46,32 +44,17 @@ PACKAGES_ENDPOINT = "getsmspackages"
 MAX_PACKAGE_PAGE = 100
 
 
-def _signed(
-    endpoint: str,
-    fields: dict[str, Any],
-    *,
-    api_url: str,
-    sdk_app_id: str,
-    app_key: str,
-    random: str,
-    now: int,
-) -> HttpRequest:
-    body = {**fields, "sig": v5_signature(app_key, random, now), "time": int(now)}
-    url = f"{api_url}/{endpoint}?sdkappid={sdk_app_id}&random={random}"
-    return HttpRequest(url, json.dumps(body).encode("utf-8"))
-
-
 def build_pullsendstatus(span: HourSpan, **account: Any) -> HttpRequest:
     """``pullsendstatus`` for the hours of ``span`` (``begin_date``/``end_date`` as numbers).
     ``account``: ``api_url``, ``sdk_app_id``, ``app_key``, ``random``, ``now``."""
     dates = {"begin_date": int(span.begin), "end_date": int(span.end)}
-    return _signed(SEND_STATISTICS_ENDPOINT, dates, **account)
+    return signed_request(SEND_STATISTICS_ENDPOINT, dates, **account)
 
 
 def build_pullcallbackstatus(span: HourSpan, **account: Any) -> HttpRequest:
     """``pullcallbackstatus`` for the hours of ``span``; as :func:`build_pullsendstatus`."""
     dates = {"begin_date": int(span.begin), "end_date": int(span.end)}
-    return _signed(CALLBACK_STATISTICS_ENDPOINT, dates, **account)
+    return signed_request(CALLBACK_STATISTICS_ENDPOINT, dates, **account)
 
 
 def build_getsmspackages(offset: int, length: int, **account: Any) -> HttpRequest:
@@ -80,26 +63,7 @@ def build_getsmspackages(offset: int, length: int, **account: Any) -> HttpReques
         raise ValueError(f"offset must be a whole number from 0, not {offset!r}")
     if not isinstance(length, int) or isinstance(length, bool) or not length >= 1:
         raise ValueError(f"length must be a whole number from 1, not {length!r}")
-    return _signed(PACKAGES_ENDPOINT, {"offset": offset, "length": length}, **account)
-
-
-def _answer(status: int, content: bytes) -> tuple[dict[str, Any], str]:
-    """The JSON object of a successful answer (``result`` 0), and the body as text."""
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidResponse("The SMS API answered with a body that is not JSON", text) from None
-    result = data.get("result") if isinstance(data, dict) else None
-    if not isinstance(result, int) or isinstance(result, bool):
-        raise InvalidResponse("The SMS API's answer has no integer 'result'", text)
-    if result != 0:
-        # Some legacy endpoints name the message "msg" instead of "errmsg" (reference §1).
-        errmsg = data.get("errmsg", data.get("msg", ""))
-        raise TencentSmsError.for_result(result, errmsg if isinstance(errmsg, str) else "")
-    return data, text
+    return signed_request(PACKAGES_ENDPOINT, {"offset": offset, "length": length}, **account)
 
 
 def _data_object(data: dict[str, Any], text: str) -> dict[str, Any]:
@@ -111,7 +75,7 @@ def _data_object(data: dict[str, Any], text: str) -> dict[str, Any]:
 
 def parse_pullsendstatus_response(status: int, content: bytes) -> SendStatistics:
     """``data: {request, success, bill_number}`` as :class:`SendStatistics`."""
-    data, text = _answer(status, content)
+    data, text = read_success(status, content)
     figures = _data_object(data, text)
     return SendStatistics(
         requests=count(figures, "request", text),
@@ -122,7 +86,7 @@ def parse_pullsendstatus_response(status: int, content: bytes) -> SendStatistics
 
 def parse_pullcallbackstatus_response(status: int, content: bytes) -> CallbackStatistics:
     """``data: {success, status, status_success, status_fail, status_fail_0 … _4}``."""
-    data, text = _answer(status, content)
+    data, text = read_success(status, content)
     figures = _data_object(data, text)
     return CallbackStatistics(
         accepted=count(figures, "success", text),
@@ -158,7 +122,7 @@ class PackagePage:
 def parse_getsmspackages_response(status: int, content: bytes) -> PackagePage:
     """``{total, data: [{create_time, from_time, to_time, amount, type, package_id, used}]}``;
     the times are China time (``"2018-07-31 23:59:59"``)."""
-    data, text = _answer(status, content)
+    data, text = read_success(status, content)
     items = data.get("data")
     if items is None:
         items = []

@@ -7,12 +7,10 @@ is ``{result, errmsg, callid, ext}`` (Tencent's "发送语音验证码" page); n
 
 from __future__ import annotations
 
-import json
-
-from django_tencent_sms.exceptions import HTTPStatusError, InvalidResponse, TencentSmsError
+from django_tencent_sms.exceptions import InvalidResponse, TencentSmsError
 from django_tencent_sms.message import SendResult
 from django_tencent_sms.protocol.signing import v5_signature
-from django_tencent_sms.protocol.v5 import HttpRequest
+from django_tencent_sms.protocol.v5_envelope import HttpRequest, errmsg_of, post, read_result
 from django_tencent_sms.voice_message import VoiceCodeMessage
 
 __all__ = [
@@ -45,25 +43,23 @@ def build_sendcvoice(
         "time": int(now),
         "ext": message.ext,
     }
-    url = f"{api_url.rstrip('/')}/{SENDCVOICE}?sdkappid={sdk_app_id}&random={random}"
-    return HttpRequest(url, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    return post(
+        api_url.rstrip("/"),
+        SENDCVOICE,
+        body,
+        sdk_app_id=sdk_app_id,
+        random=random,
+        ensure_ascii=False,
+    )
 
 
 def parse_sendcvoice_response(status: int, content: bytes) -> SendResult:
     """The ``SendResult`` of an accepted call (``sid`` is Tencent's ``callid``), or the
     ``SmsError`` of the answer, as for ``sendsms``."""
     # The same envelope as sendsms: HTTP 200 with a JSON object and an integer result.
-    text = content.decode("utf-8", errors="replace")
-    if status != 200:
-        raise HTTPStatusError(status, text)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidResponse("The voice API answered with a body that is not JSON", text) from None
-    result = data.get("result") if isinstance(data, dict) else None
-    if not isinstance(result, int) or isinstance(result, bool):
-        raise InvalidResponse("The voice API's answer has no integer 'result'", text)
-    errmsg = str(data.get("errmsg", data.get("msg", "")) or "")
+    data, text = read_result(status, content, api="The voice API")
+    result = data["result"]
+    errmsg = errmsg_of(data)
     ext = str(data.get("ext", "") or "")
     if result != 0:
         raise TencentSmsError.for_result(result, errmsg, ext)

@@ -35,6 +35,16 @@ class AccountControls:
             tpl_id, status, reply=reply, name=name, international=international
         )
 
+    def set_template_kind(self, tpl_id: int, kind: str) -> None:
+        """Mark ``tpl_id`` as a ``verification``, ``notification`` or ``marketing`` template,
+        its type in Tencent's console: the inbox shows a code only for verification ones."""
+        self._state.templates.set_kind(tpl_id, kind)
+
+    def template_kinds(self) -> dict[int, str]:
+        """The type of each template whose type is known (``set_template_kind``,
+        ``add_template(…, kind=)`` or ``Sandbox(template_kinds=…)``)."""
+        return self._state.templates.kinds()
+
     def add_sign(
         self, sign_id: int, text: str, status: str = "approved", *, reply: str = ""
     ) -> None:

@@ -121,6 +121,7 @@ def _legacy_templates(data: dict[str, Any], templates: Templates) -> dict[str, A
         if not (is_int(offset) and offset >= 0):
             return _legacy_error(1004, "tpl_page.offset must be a whole number")
         chosen = rows[offset : offset + size]
+    kinds = templates.kinds()
     items = [
         {
             "id": tpl_id,
@@ -128,7 +129,8 @@ def _legacy_templates(data: dict[str, Any], templates: Templates) -> dict[str, A
             "reply": review.reply,
             "status": _LEGACY_CODES[review.status],
             "text": text,
-            "type": 0,
+            # Tencent's legacy type: 1 for marketing, 0 for the rest (verification, notification).
+            "type": 1 if kinds.get(tpl_id) == "marketing" else 0,
         }
         for tpl_id, text, review in chosen
     ]

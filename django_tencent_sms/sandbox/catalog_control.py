@@ -2,7 +2,8 @@
 
 ``POST /_sandbox/templates/status`` ``{"tpl_id": 19, "status": "rejected", "reply"?: …,
 "name"?: …, "international"?: 0|1|3}`` · ``POST /_sandbox/signs`` ``{"sign_id": 2, "text": …,
-"status"?: …, "reply"?: …}`` · the command line's ``--template-status 19=rejected:reason``.
+"status"?: …, "reply"?: …}`` · the command line's ``--template-status 19=rejected:reason``
+and ``--template-kind 19=verification``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ import json
 from typing import Any, Protocol, TypeGuard
 
 from django_tencent_sms.sandbox.server import HttpRequest, Reply, json_reply
-from django_tencent_sms.sandbox.templates import REVIEW_STATUSES
+from django_tencent_sms.sandbox.templates import REVIEW_STATUSES, TEMPLATE_KINDS
 
-__all__ = ["CatalogControlled", "parse_template_status", "set_sign", "set_template_status"]
+__all__ = [
+    "CatalogControlled",
+    "parse_template_kind",
+    "parse_template_status",
+    "set_sign",
+    "set_template_status",
+]
 
 
 class CatalogControlled(Protocol):
@@ -105,3 +112,13 @@ def parse_template_status(value: str) -> tuple[int, str, str]:
             f"got {value!r}"
         )
     return int(tpl_id), status, reply
+
+
+def parse_template_kind(value: str) -> tuple[int, str]:
+    """``ID=KIND`` from the command line: the template's type in Tencent's console."""
+    tpl_id, sep, kind = value.partition("=")
+    if not sep or not tpl_id.isdigit() or kind not in TEMPLATE_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"expected ID=KIND with KIND one of {', '.join(TEMPLATE_KINDS)}, got {value!r}"
+        )
+    return int(tpl_id), kind

@@ -27,7 +27,14 @@ from django_tencent_sms.sandbox.accounts import (
     DEVELOPMENT_SECRET_ID,
     DEVELOPMENT_SECRET_KEY,
 )
-from django_tencent_sms.sandbox.catalog_control import parse_template_status
+from django_tencent_sms.sandbox.catalog_control import parse_template_kind, parse_template_status
+from django_tencent_sms.sandbox.cli_values import (
+    parse_limits,
+    parse_package,
+    parse_ratio,
+    parse_seconds,
+    parse_template,
+)
 from django_tencent_sms.sandbox.core import Sandbox
 from django_tencent_sms.sandbox.guard import WILDCARD_HOSTS
 from django_tencent_sms.sandbox.limits import FrequencyLimits
@@ -60,61 +67,6 @@ class TextOutput(Protocol):
     def flush(self) -> object: ...
 
 
-def _template(value: str) -> tuple[int, str]:
-    tpl_id, sep, text = value.partition("=")
-    try:
-        if not sep:
-            raise ValueError
-        return int(tpl_id), text
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected ID=TEXT with an integer ID, got {value!r}"
-        ) from None
-
-
-def parse_limits(value: str) -> FrequencyLimits | None:
-    """``"1,,2,100"`` → same content per 30 s, per hour, per day, international per day (the
-    last is optional, 100 if left out); an empty field switches that limit off. ``"tencent"``:
-    Tencent's console defaults; ``"off"``: no limits at all."""
-    word = value.strip().lower()
-    if word in ("tencent", "off"):
-        return FrequencyLimits() if word == "tencent" else None
-    fields = value.split(",")
-    if len(fields) not in (3, 4):
-        raise argparse.ArgumentTypeError(
-            "expected PER_30S,PER_HOUR,PER_DAY[,INTERNATIONAL_PER_DAY], e.g. 1,,2,100, or tencent"
-        )
-    try:
-        numbers = [int(f) if f.strip() else None for f in fields]
-        return FrequencyLimits(*numbers)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"limits must be non-negative integers, got {value!r}"
-        ) from None
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"expected 0 to 3600 seconds, got {value!r}")
-    return seconds
-
-
-def _ratio(value: str) -> float:
-    try:
-        ratio = float(value.removesuffix("%")) / (100 if value.endswith("%") else 1)
-    except ValueError:
-        ratio = -1.0
-    if not 0 <= ratio <= 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a ratio from 0 to 1 (or 0% to 100%), got {value!r}"
-        )
-    return ratio
-
-
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Delivery reports and replies: where to push them, when, how many delivered."""
     parser.add_argument(
@@ -130,14 +82,14 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--report-delay",
-        type=_seconds,
+        type=parse_seconds,
         default=0.0,
         metavar="SECONDS",
         help="seconds from a send to its delivery report (default 0)",
     )
     parser.add_argument(
         "--report-success",
-        type=_ratio,
+        type=parse_ratio,
         default=1.0,
         metavar="RATIO",
         help="share of messages reported delivered, e.g. 0.9 or 90%% (default 1: all)",
@@ -173,6 +125,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
         "defaults: the same content once per 30 s, 2 per number per day, 100 international)",
     )
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
+    parser.add_argument(
+        "--no-stop-hint",
+        dest="stop_hint",
+        action="store_false",
+        help="do not print 'Press Ctrl-C to stop.' (for a program that runs the emulator as its "
+        "child and says how to stop both, as dev.py demo does)",
+    )
     add_report_arguments(parser)
     add_package_argument(parser)
 
@@ -183,7 +142,7 @@ def add_package_argument(parser: argparse.ArgumentParser) -> None:
         "--package",
         dest="packages",
         action="append",
-        type=_package,
+        type=parse_package,
         default=[],
         metavar="AMOUNT[:USED[:DAYS]]",
         help="a prepaid package (getsmspackages / SmsPackagesStatistics), e.g. 1000:250:30 "
@@ -206,7 +165,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--template",
         dest="templates",
         metavar="ID=TEXT",
-        type=_template,
+        type=parse_template,
         action="append",
         default=[],
         help="a template, e.g. 19='Your code is {1}'; repeatable. None: any tpl_id is accepted",
@@ -222,6 +181,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="Tencent's review of a template, e.g. 19=rejected:'wording'; repeatable",
+    )
+    parser.add_argument(
+        "--template-kind",
+        dest="template_kinds",
+        metavar="ID=KIND",
+        type=parse_template_kind,
+        action="append",
+        default=[],
+        help="a template's type: verification, notification or marketing, e.g. 19=verification "
+        "(the inbox shows a code only for verification templates); repeatable",
     )
 
 
@@ -273,6 +242,8 @@ def sandbox_from_options(
         sandbox.set_packages(packages)
     for tpl_id, status, reply in getattr(options, "template_statuses", ()):
         sandbox.set_template_status(tpl_id, status, reply=reply)
+    for tpl_id, kind in getattr(options, "template_kinds", ()):
+        sandbox.set_template_kind(tpl_id, kind)
     limits = options.limits
     notes = [
         f"SDK AppID: {sdk_app_id}",
@@ -301,27 +272,16 @@ def package_notes(packages: list[dict[str, int]]) -> list[str]:
     return ["Packages: " + ", ".join(f"{p['amount']} ({p['used']} used)" for p in packages)]
 
 
-def _package(value: str) -> dict[str, int]:
-    """``AMOUNT[:USED[:DAYS]]``, e.g. ``1000:250:30``."""
-    parts = value.split(":")
-    try:
-        numbers = [int(part) for part in parts]
-    except ValueError:
-        numbers = []
-    if not 1 <= len(numbers) <= 3 or any(n < 0 for n in numbers):
-        raise argparse.ArgumentTypeError(f"expected AMOUNT[:USED[:DAYS]], not {value!r}")
-    amount, used, days = [*numbers, 0, 365][:3] if len(numbers) == 1 else [*numbers, 365][:3]
-    return {"amount": amount, "used": used, "days": days}
-
-
 def serve(
     sandbox: Sandbox,
     notes: Sequence[str] = (),
     *,
     stdout: TextOutput | None = None,
     stop_event: threading.Event | None = None,
+    stop_hint: bool = True,
 ) -> None:
-    """Start ``sandbox``, print where it listens, serve until Ctrl-C, SIGTERM or ``stop_event``."""
+    """Start ``sandbox``, print where it listens (and, with ``stop_hint``, how to stop it),
+    serve until Ctrl-C, SIGTERM or ``stop_event``."""
     out = sys.stdout if stdout is None else stdout
     stop_event = threading.Event() if stop_event is None else stop_event
     sandbox.start()
@@ -347,7 +307,9 @@ def serve(
             base = f"http://{loopback}:{sandbox.port}"
         print(f"  Inbox: {base}/_sandbox/inbox", file=out)
         print(f"  Messages (JSON): {base}/_sandbox/messages", file=out)
-        print("Press Ctrl-C to stop.", file=out, flush=True)
+        if stop_hint:
+            print("Press Ctrl-C to stop.", file=out)
+        out.flush()
         while not stop_event.wait(0.5):
             pass
     except KeyboardInterrupt:
@@ -374,7 +336,13 @@ def main(
     options = parser.parse_args(argv)
     try:
         sandbox, notes = sandbox_from_options(options, environ)
-        serve(sandbox, notes, stdout=stdout, stop_event=stop_event)
+        serve(
+            sandbox,
+            notes,
+            stdout=stdout,
+            stop_event=stop_event,
+            stop_hint=getattr(options, "stop_hint", True),
+        )
     except OSError as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1

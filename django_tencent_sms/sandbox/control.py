@@ -1,7 +1,9 @@
 """The HTTP control API under ``/_sandbox/``, for processes that cannot call the Python API.
 
-``GET messages`` (``?phone=`` filters) · ``GET requests`` · ``POST reset`` · ``POST faults`` ·
-``POST templates`` · ``POST templates/status`` · ``POST signs`` · ``GET inbox`` (an HTML
+``GET messages`` (newest first, as the inbox lists them; ``?phone=`` filters) · ``GET
+requests`` · ``POST reset`` · ``POST faults`` · ``POST templates`` (``{"tpl_id", "text",
+"kind"?}``: ``kind`` ``verification``, ``notification`` or ``marketing``) · ``POST
+templates/status`` · ``POST signs`` · ``GET inbox`` (an HTML
 page; ``?phone=``) · ``POST inbox/clear`` · ``POST inbox/reply`` (the inbox's reply form:
 ``phone`` and ``text``, form-encoded) ·
 ``POST reply`` (a person answers: ``{"phone", "text", "sign"?, "extend"?}``) · ``GET reports``
@@ -59,7 +61,9 @@ class Controlled(Protocol):
 
     def reset(self) -> None: ...
 
-    def add_template(self, tpl_id: int, text: str) -> None: ...
+    def add_template(self, tpl_id: int, text: str, kind: str | None = None) -> None: ...
+
+    def template_kinds(self) -> dict[int, str]: ...
 
     def fail_next(
         self,
@@ -99,10 +103,18 @@ def _object_body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _messages(sandbox: Controlled, request: HttpRequest) -> Reply:
-    """Oldest first; ``?phone=`` (any format) keeps one number's; ``code`` is the first run of
-    4 to 10 digits in the parameters, or null."""
-    messages = filter_messages(sandbox.messages, request.query.get("phone", ""))
-    return json_reply([{**m.as_json(), "code": verification_code(m)} for m in messages])
+    """Newest first, as the inbox lists them (``Sandbox.messages`` keeps arrival order);
+    ``?phone=`` (any format) keeps one number's. ``kind`` is the template's type
+    (``verification``, ``notification``, ``marketing``; null when not set) and ``code`` the
+    first run of 4 to 10 digits in the parameters of a verification message, else null."""
+    kinds = sandbox.template_kinds()
+    messages = filter_messages(sandbox.messages, request.query.get("phone", ""))[::-1]
+    listed = []
+    for message in messages:
+        kind = kinds.get(message.tpl_id, "") if message.channel == "sms" else "verification"
+        code = verification_code(message, kind)
+        listed.append({**message.as_json(), "kind": kind or None, "code": code})
+    return json_reply(listed)
 
 
 def _requests(sandbox: Controlled, request: HttpRequest) -> Reply:
@@ -120,6 +132,7 @@ def _inbox(sandbox: Controlled, request: HttpRequest) -> Reply:
         request.query.get("phone", ""),
         pushes=sandbox.pushes,
         pending_replies=sandbox.pending_replies,
+        kinds=sandbox.template_kinds(),
     )
     return Reply(200, page.encode("utf-8"), "text/html; charset=utf-8", INBOX_HEADERS)
 
@@ -159,11 +172,16 @@ def _faults(sandbox: Controlled, request: HttpRequest) -> Reply:
 
 def _templates(sandbox: Controlled, request: HttpRequest) -> Reply:
     data = _object_body(request)
-    tpl_id, text = data.get("tpl_id"), data.get("text")
+    unknown = set(data) - {"tpl_id", "text", "kind"}
+    tpl_id, text, kind = data.get("tpl_id"), data.get("text"), data.get("kind")
     if isinstance(tpl_id, bool) or not isinstance(tpl_id, int) or not isinstance(text, str):
-        raise _Invalid('expected {"tpl_id": <int>, "text": <str>}')
+        raise _Invalid('expected {"tpl_id": <int>, "text": <str>, "kind"?: <str>}')
+    if unknown:
+        raise _Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
     try:
-        sandbox.add_template(tpl_id, text)
+        sandbox.add_template(tpl_id, text, kind)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
     except TypeError as exc:
         return json_reply({"error": str(exc)}, status=409)
     return json_reply({"ok": True})

@@ -28,7 +28,7 @@ from django_tencent_sms.sandbox.reports import make_reply
 from django_tencent_sms.sandbox.server import HttpRequest, Reply, text_reply
 from django_tencent_sms.sandbox.state import SandboxState
 from django_tencent_sms.sandbox.tc3 import CloudApi, is_cloud_request
-from django_tencent_sms.sandbox.templates import TemplateSource
+from django_tencent_sms.sandbox.templates import KindSource, TemplateSource
 from django_tencent_sms.sandbox.v5 import LEGACY_PREFIX, LegacyApi
 from django_tencent_sms.sandbox.voice import (
     VOICE_PREFIX,
@@ -77,6 +77,7 @@ class Sandbox(AccountControls):
         app_key: str = DEVELOPMENT_APP_KEY,
         *,
         templates: TemplateSource = None,
+        template_kinds: KindSource = None,
         default_sign: str = "腾讯云",
         host: str = "127.0.0.1",
         port: int = 0,
@@ -108,6 +109,7 @@ class Sandbox(AccountControls):
         self._state = SandboxState(
             clock=clock,
             templates=templates,
+            template_kinds=template_kinds,
             limits=limits,
             callback_url=callback_url,
             reply_callback_url=reply_callback_url,
@@ -342,9 +344,10 @@ class Sandbox(AccountControls):
     def clock(self, value: Callable[[], float]) -> None:
         self._state.clock = value
 
-    def add_template(self, tpl_id: int, text: str) -> None:
-        """Add or replace a template. TypeError when templates come from a callable."""
-        self._state.templates.add(tpl_id, text)
+    def add_template(self, tpl_id: int, text: str, kind: str | None = None) -> None:
+        """Add or replace a template (of type ``kind``: ``"verification"``, say). TypeError
+        when templates come from a callable."""
+        self._state.templates.add(tpl_id, text, kind)
 
     def fail_next(
         self,

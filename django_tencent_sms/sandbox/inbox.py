@@ -3,6 +3,10 @@
 A development tool: numbers are shown in full. Every value is HTML-escaped (the texts come
 from whoever called the API), and a Content-Security-Policy lets only this module's own inline
 style and script run. Standard library only: the sandbox runs without Django.
+
+Only a message of a verification-code template (``Templates.kinds``) or a voice-code call has a
+code: a notification's "order A1234" is not one. On a narrow screen each message is a card of
+labelled fields instead of a table row, so that the page never scrolls sideways.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import base64
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django_tencent_sms.masking import display_phone
 from django_tencent_sms.protocol.reports import IncomingReply
 from django_tencent_sms.sandbox.inbox_reply import render_reply_panel
 from django_tencent_sms.sandbox.pushes import Push
@@ -49,7 +54,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Hiragino Sans
 background:#fff;line-height:1.5}
 h1{font-size:1.4rem;margin:0 0 1rem}
 form{display:inline-flex;gap:.5rem;align-items:center;margin:0 1rem .75rem 0;flex-wrap:wrap}
-input,button{font:inherit;padding:.3rem .6rem}
+input,button{font:inherit;padding:.3rem .6rem;max-width:100%;box-sizing:border-box}
 .code{border:2px solid #0052d9;border-radius:.5rem;padding:.75rem 1rem;margin:0 0 1rem;
 background:#f0f5ff}
 .code h2,.reply h2{font-size:1rem;margin:0}
@@ -66,6 +71,18 @@ td.sid,td.params{overflow-wrap:anywhere}
 td.num{text-align:right}
 .muted{color:#595959}
 .empty{font-size:1.1rem;padding:1.5rem;border:1px dashed #999;border-radius:.5rem}
+@media (max-width:40rem){
+body{margin:1rem}
+.digits{font-size:2.25rem;letter-spacing:.1em}
+table,tbody,tr,td,caption{display:block;width:auto}
+td,h1,h2,p{overflow-wrap:anywhere}
+thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+tr{border:1px solid #ccc;border-radius:.5rem;margin:0 0 .75rem;padding:.25rem 0}
+td{border:0;padding:.2rem .75rem}
+td.text{min-width:0}
+td.num{text-align:left}
+td::before{content:attr(data-label);display:block;font-size:.85rem;font-weight:600;color:#595959}
+}
 """.strip()
 
 _SCRIPT = """
@@ -117,6 +134,8 @@ INBOX_HEADERS: tuple[tuple[str, str], ...] = (
     (
         "Content-Security-Policy",
         f"default-src 'none'; style-src {_hash(_STYLE)}; script-src {_hash(_SCRIPT)}; "
+        # The page's icon is inline (``data:``): no request for /favicon.ico.
+        "img-src data:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     ),
     ("Cache-Control", "no-store"),
@@ -150,8 +169,12 @@ def filter_messages(messages: Iterable[SandboxMessage], phone: str) -> list[Sand
     return [m for m in messages if _matches(m, digits)]
 
 
-def verification_code(message: SandboxMessage) -> str | None:
-    """The first run of 4 to 10 digits in the message's parameters, if any."""
+def verification_code(message: SandboxMessage, kind: str = "") -> str | None:
+    """The code a verification message carries: the first run of 4 to 10 digits in its
+    parameters. None for a message whose template's type ``kind`` is not ``"verification"``
+    (a voice-code call always is one), or without such digits."""
+    if kind != "verification" and message.channel != "voice":
+        return None
     for param in message.params:
         match = _CODE.search(param)
         if match:
@@ -160,7 +183,9 @@ def verification_code(message: SandboxMessage) -> str | None:
 
 
 def _number(message: SandboxMessage) -> str:
-    return f"+{message.nationcode} {message.mobile}"
+    """The number as the site's pages show it (``+86 138 0013 8000``): the inbox is for staff
+    reading whole numbers."""
+    return display_phone(f"+{message.nationcode}{message.mobile}", full=True)
 
 
 def _when(timestamp: float) -> tuple[str, str]:
@@ -184,23 +209,54 @@ def _lang(text: str) -> str:
     return ' lang="zh-CN"' if _CJK.search(text) else ""
 
 
-def _row(message: SandboxMessage) -> str:
+#: The table's columns: (English, Chinese) headings, also the labels of a narrow screen's cards.
+_COLUMNS = (
+    ("Time", "时间"),
+    ("Number", "手机号"),
+    ("Text", "短信内容"),
+    ("Parameters", "参数"),
+    ("Template", "模板"),
+    ("SID", ""),
+    ("Fee", "计费条数"),
+)
+#: How the template column names each type.
+_KIND_NAMES = {
+    "verification": "verification code (验证码)",
+    "notification": "notification (通知)",
+    "marketing": "marketing (营销)",
+}
+
+
+def _cells(message: SandboxMessage, kind: str) -> tuple[tuple[str, str], ...]:
+    """The (attributes, HTML content) of each of the message's cells, in ``_COLUMNS`` order."""
     iso, local = _when(message.received_at)
     when = f'<time datetime="{_e(iso)}">{_e(local)}</time>' if iso else _e(local)
     params = ", ".join(f"<code>{_e(p)}</code>" for p in message.params) or (
         '<span class="muted">none</span>'
     )
+    if message.channel != "sms":
+        template = _e("📞 voice code (语音验证码)")
+    else:
+        named = _KIND_NAMES.get(kind, "type not set")
+        template = f'{_e(message.tpl_id)} <span class="muted">{_e(named)}</span>'
     return (
-        "<tr>"
-        f"<td>{when}</td>"
-        f"<td>{_e(_number(message))}</td>"
-        f'<td class="text"{_lang(message.text)}>{_e(message.text)}</td>'
-        f'<td class="params">{params}</td>'
-        f'<td class="num">{_e(message.tpl_id if message.channel == "sms" else "📞")}</td>'
-        f'<td class="sid"><code>{_e(message.sid)}</code></td>'
-        f'<td class="num">{_e(message.fee)}</td>'
-        "</tr>"
+        ("", when),
+        ("", _e(_number(message))),
+        (f' class="text"{_lang(message.text)}', _e(message.text)),
+        (' class="params"', params),
+        (' class="template"', template),
+        (' class="sid"', f"<code>{_e(message.sid)}</code>"),
+        (' class="num"', _e(message.fee)),
     )
+
+
+def _row(message: SandboxMessage, kind: str) -> str:
+    labels = (f"{en} ({zh})" if zh else en for en, zh in _COLUMNS)
+    cells = (
+        f'<td{attributes} data-label="{_e(label)}">{content}</td>'
+        for (attributes, content), label in zip(_cells(message, kind), labels, strict=True)
+    )
+    return "<tr>" + "".join(cells) + "</tr>"
 
 
 def inbox_url(phone: str, path: str = INBOX_PATH) -> str:
@@ -208,13 +264,29 @@ def inbox_url(phone: str, path: str = INBOX_PATH) -> str:
     return f"{path}?{urlencode({'phone': phone})}" if phone_digits(phone) else path
 
 
-def _code_panel(newest: SandboxMessage | None, phone: str) -> str:
+def _no_code(newest: SandboxMessage, kind: str) -> str:
+    """Why the newest message shows no code."""
+    if kind == "verification" or newest.channel != "sms":
+        return "The newest message to this number has no code (4–10 digits)."
+    if kind:
+        return (
+            f"The newest message to this number has no code: template {newest.tpl_id} is a "
+            f"{kind} template, and only verification-code templates carry one."
+        )
+    return (
+        f"The newest message to this number has no code: template {newest.tpl_id} is not "
+        f"marked as a verification-code template (--template-kind {newest.tpl_id}=verification, "
+        "or an SmsTemplate of type “Verification code”)."
+    )
+
+
+def _code_panel(newest: SandboxMessage | None, phone: str, kind: str) -> str:
     who = _number(newest) if newest is not None else phone.strip()
     heading = f'<h2 id="code-title">{_label("Newest code", "最新验证码")} for {_e(who)}</h2>'
     if newest is None:
         body = '<p class="muted">Waiting for a message to this number…</p>'
-    elif (code := verification_code(newest)) is None:
-        body = '<p class="muted">The newest message to this number has no code (4–10 digits).</p>'
+    elif (code := verification_code(newest, kind)) is None:
+        body = f'<p class="muted" id="no-code">{_e(_no_code(newest, kind))}</p>'
     else:
         _, local = _when(newest.received_at)
         body = (
@@ -232,11 +304,14 @@ def render_inbox(
     *,
     pushes: Sequence[Push] = (),
     pending_replies: Sequence[IncomingReply] = (),
+    kinds: Mapping[int, str] | None = None,
 ) -> str:
     """The inbox page: ``messages`` (oldest first, as the sandbox keeps them) newest first,
-    only those to ``phone`` when it has digits, with that number's newest code on top and a
-    form to reply as that number (``inbox_reply``; its replies from ``pushes`` and
+    only those to ``phone`` when it has digits, with that number's newest code on top (when
+    its template is a verification one: ``kinds`` gives the templates' types) and a form to
+    reply as that number (``inbox_reply``; its replies from ``pushes`` and
     ``pending_replies``)."""
+    kinds = kinds or {}
     filtered = bool(phone_digits(phone))
     shown = filter_messages(messages, phone)[::-1]
     parts = [
@@ -248,6 +323,7 @@ def render_inbox(
         # Without JavaScript refresh anyway; with it, the script refreshes only when visible.
         f'<noscript><meta http-equiv="refresh" content="{REFRESH_SECONDS}"></noscript>',
         f"<title>SMS sandbox inbox ({len(shown)})</title>",
+        '<link rel="icon" href="data:,">',
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
@@ -265,19 +341,13 @@ def render_inbox(
         "counts</span></form>",
     ]
     if filtered:
-        parts.append(_code_panel(shown[0] if shown else None, phone))
+        newest = shown[0] if shown else None
+        kind = kinds.get(newest.tpl_id, "") if newest is not None else ""
+        parts.append(_code_panel(newest, phone, kind))
         number = _number(shown[0]) if shown else phone.strip()
         parts.append(render_reply_panel(phone, number, pushes, pending_replies))
     if shown:
-        headers = (
-            _label("Time", "时间"),
-            _label("Number", "手机号"),
-            _label("Text", "短信内容"),
-            _label("Parameters", "参数"),
-            _label("Template", "模板"),
-            "SID",
-            _label("Fee", "计费条数"),
-        )
+        headers = (_label(en, zh) if zh else en for en, zh in _COLUMNS)
         parts += [
             "<table>",
             f"<caption>{len(shown)} message{'' if len(shown) == 1 else 's'}, newest first "
@@ -286,7 +356,7 @@ def render_inbox(
             *(f'<th scope="col">{h}</th>' for h in headers),
             "</tr></thead>",
             "<tbody>",
-            *(_row(m) for m in shown),
+            *(_row(m, kinds.get(m.tpl_id, "")) for m in shown),
             "</tbody></table>",
         ]
     else:

@@ -24,7 +24,7 @@ from django_tencent_sms.sandbox.records import ReceivedRequest, SandboxMessage
 from django_tencent_sms.sandbox.reports import ReportCenter
 from django_tencent_sms.sandbox.rules import NOT_JSON
 from django_tencent_sms.sandbox.server import HttpRequest
-from django_tencent_sms.sandbox.templates import Templates, TemplateSource
+from django_tencent_sms.sandbox.templates import KindSource, Templates, TemplateSource
 
 __all__ = ["Arrival", "Outcome", "SandboxState"]
 
@@ -70,6 +70,7 @@ class SandboxState:
         *,
         clock: Callable[[], float],
         templates: TemplateSource = None,
+        template_kinds: KindSource = None,
         limits: FrequencyLimits | None = None,
         callback_url: str | None = None,
         reply_callback_url: str | None = None,
@@ -86,7 +87,7 @@ class SandboxState:
         self._frequency = FrequencyCounter()
         self._wake = threading.Event()
         self._connections = 0
-        self.templates = Templates(templates)
+        self.templates = Templates(templates, template_kinds)
         #: Delivery reports and replies: queued for pulls, pushed to the callbacks if set.
         self.reports = ReportCenter(
             clock=self.now,

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .models import Profile
 
@@ -22,7 +23,7 @@ class SignupForm(forms.ModelForm):
         # accounts; here only the number's owner learns it.
         if Profile.objects.filter(phone=self.phone).exists():
             raise ValidationError(
-                "This number already belongs to an account: sign in with it instead.",
+                _("This number already belongs to an account: sign in with it instead."),
                 code="phone_taken",
             )
         return super().clean()

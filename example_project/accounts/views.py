@@ -9,6 +9,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from django_tencent_sms.otp.session import verified_phone
 from django_tencent_sms.otp.views import RequestCodeView, VerifyCodeView
@@ -21,7 +23,7 @@ from .models import Profile
 
 class SignupView(RequestCodeView):
     purpose = "signup"
-    title = "Create an account with your phone number"
+    title = gettext_lazy("Create an account with your phone number")
     verify_url_name = "signup-verify"
 
 
@@ -44,11 +46,11 @@ def signup_finish(request):
         try:
             user = form.save()
         except IntegrityError:  # the same name or number, taken a moment ago
-            form.add_error(None, "That was taken a moment ago: please try again.")
+            form.add_error(None, _("That was taken a moment ago: please try again."))
         else:
             verified_phone(request, "signup", consume=True)
             login(request, user, backend="django_tencent_sms.otp.auth.PhoneCodeBackend")
-            messages.success(request, "Welcome! Your account is ready.")
+            messages.success(request, _("Welcome! Your account is ready."))
             return redirect("home")
     return render(request, "accounts/signup_finish.html", {"form": form, "phone": phone})
 
@@ -58,7 +60,7 @@ def signup_finish(request):
 
 class ChangePhoneView(LoginRequiredMixin, RequestCodeView):
     purpose = "change-phone"
-    title = "Change your phone number"
+    title = gettext_lazy("Change your phone number")
     verify_url_name = "change-phone-verify"
 
 
@@ -72,7 +74,9 @@ class ChangePhoneVerifyView(LoginRequiredMixin, VerifyCodeView):
         try:
             Profile.objects.update_or_create(user=self.request.user, defaults={"phone": phone})
         except IntegrityError:  # Profile.phone is unique
-            messages.error(self.request, "This number belongs to another account.")
+            messages.error(self.request, _("This number belongs to another account."))
             return redirect("change-phone")
-        messages.success(self.request, f"Your number is now {phone.as_international}.")
+        messages.success(
+            self.request, _("Your number is now %(phone)s.") % {"phone": phone.as_international}
+        )
         return redirect(self.get_success_url())

@@ -2,7 +2,7 @@
 by its phone column, not even with a crafted ``?o=``.
 
 Sorting by number is a search in another form: which rows come before and after
-``+86 138****5678`` tells the hidden digits by bisection. Staff with ``view_full_phone`` sort as
+``+86 138 **** 5678`` tells the hidden digits by bisection. Staff with ``view_full_phone`` sort as
 before. Through the real admin, on every list that shows a number: the send log, the replies
 and the verification codes.
 """
@@ -23,9 +23,9 @@ FULL = "tencent_sms.view_full_phone"
 
 #: Per list: its URL name, the permission to view it, its time column.
 ADMINS = {
-    "log": ("tencent_sms_smslog", "tencent_sms.view_smslog", "created_at"),
+    "log": ("tencent_sms_smslog", "tencent_sms.view_smslog", "created_time"),
     "reply": ("tencent_sms_smsreply", "tencent_sms.view_smsreply", "replied_at"),
-    "code": ("tencent_sms_verificationcode", "tencent_sms.view_verificationcode", "created_at"),
+    "code": ("tencent_sms_verificationcode", "tencent_sms.view_verificationcode", "created_time"),
 }
 
 #: Oldest first; the numbers in another order, so that each order shows.
@@ -68,7 +68,8 @@ def columns(client, kind):
     """The indexes ``?o=`` uses for the phone column and the time column, for this viewer
     (the checkbox column of the actions, when there are some, counts)."""
     shown = changelist(client, kind).context["cl"].list_display
-    return shown.index("masked_phone"), shown.index(ADMINS[kind][2])
+    phone = "full_phone" if "full_phone" in shown else "masked_phone"
+    return shown.index(phone), shown.index(ADMINS[kind][2])
 
 
 def viewer(client, kind, *perms):
@@ -78,7 +79,8 @@ def viewer(client, kind, *perms):
 
 def phone_header(response):
     html = response.content.decode()
-    start = html.index("column-masked_phone") - 60
+    column = "column-full_phone" if "column-full_phone" in html else "column-masked_phone"
+    start = html.index(column) - 60
     return html[start : html.index(">", start + 60)]
 
 

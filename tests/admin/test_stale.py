@@ -50,7 +50,7 @@ def rows():
 def test_stuck_rows_carry_a_mark_the_others_do_not(viewer, rows):
     page = viewer.get(CHANGELIST).content.decode()
     marked = {
-        line.split("****")[1][:4] for line in page.split("<tr") if "****" in line and MARK in line
+        line.split("**** ")[1][:4] for line in page.split("<tr") if "**** " in line and MARK in line
     }
     assert marked == {"0001", "0002", "0003"}
     detail = viewer.get(reverse("admin:tencent_sms_smslog_change", args=[rows["stuck sending"].pk]))

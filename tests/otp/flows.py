@@ -6,7 +6,7 @@ import re
 
 from tests.helpers import PHONE, user_by_username
 
-MASKED = "+86 138****5678"
+MASKED = "+86 138 **** 5678"
 HOME = "/home/"
 
 REQUEST_URL = "/phone/login/"

@@ -132,7 +132,16 @@ def test_parse_non_200():
 
 
 @pytest.mark.parametrize(
-    "body", [b"<html>oops</html>", b"[]", b'{"errmsg":"OK"}', b'{"result":"0"}']
+    "body",
+    [
+        b"<html>oops</html>",
+        b"[]",
+        b'{"errmsg":"OK"}',
+        b'{"result":"0"}',
+        # JSON booleans are not result codes: false must not read as an accepted send (0).
+        b'{"result":false,"sid":"x"}',
+        b'{"result":true}',
+    ],
 )
 def test_parse_unusable_bodies(body):
     with pytest.raises(InvalidResponse):

@@ -653,7 +653,7 @@ def test_the_log_page_shows_the_delivery_report_and_the_time_to_deliver(client):
     # Created 00:02:58 UTC, received 00:03:04 UTC.
     assert "6 s" in text
     listing = client.get(reverse("admin:tencent_sms_smslog_changelist")).content.decode()
-    assert "delivered in" in listing.lower() and "6 s" in listing
+    assert "reached the phone in 6 s" in listing
 
 
 def test_an_undelivered_log_page_says_when_the_carrier_gave_up(client):
@@ -684,14 +684,14 @@ def test_the_reply_admin_masks_numbers_unless_allowed(client):
     viewer = staff("viewer", "tencent_sms.view_smsreply")
     client.force_login(viewer)
     listing = client.get(reverse("admin:tencent_sms_smsreply_changelist")).content.decode()
-    assert "+86 137****2222" in listing and PHONE not in listing and "退订" in listing
+    assert "+86 137 **** 2222" in listing and PHONE not in listing and "退订" in listing
     detail = client.get(reverse("admin:tencent_sms_smsreply_change", args=[reply.pk]))
     assert PHONE not in detail.content.decode()
-    assert "+86 137****2222" in detail.content.decode()
+    assert "+86 137 **** 2222" in detail.content.decode()
     assert client.get(reverse("admin:tencent_sms_smsreply_add")).status_code == 403
     client.force_login(staff("full", "tencent_sms.view_smsreply", "tencent_sms.view_full_phone"))
     detail = client.get(reverse("admin:tencent_sms_smsreply_change", args=[reply.pk]))
-    assert PHONE in detail.content.decode()
+    assert "+86 137 1111 2222" in detail.content.decode()
 
 
 def test_the_reply_admin_searches_by_phone_in_any_format(client):

@@ -80,6 +80,14 @@ def test_get_template_pages_with_msg_and_tencents_item_shape(sb):
     assert [item["status"] for item in by_id["data"]] == [0]
 
 
+def test_get_template_gives_a_marketing_template_type_1(sb):
+    """Tencent's legacy ``type``: 1 marketing, 0 the others (what the catalog sync reads)."""
+    sb.set_template_kind(19, "marketing")
+    sb.set_template_kind(20, "verification")
+    answer = legacy(sb, "get_template", {"limit": 10, "offset": 0})
+    assert {item["id"]: item["type"] for item in answer["data"]} == {19: 1, 20: 0}
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -111,9 +111,31 @@ def test_cli_options(tmp_path):
         ["--limits", "a,b,c"],
         ["--template", "x=y"],
         ["--template", "1"],
+        ["--template-kind", "19=otp"],
+        ["--template-kind", "x=verification"],
+        ["--template-kind", "19"],
     ):
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
+
+
+def test_cli_marks_template_types_and_can_leave_out_the_stop_hint():
+    import argparse
+
+    from django_tencent_sms.sandbox.cli import add_arguments, serve
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    argv = ["--port", "0", "--template", "19=Code {1}", "--template-kind", "19=verification"]
+    argv += ["--template-kind", "20=marketing", "--no-stop-hint"]
+    options = parser.parse_args(argv)
+    sb, _notes = sandbox_from_options(options, environ={})
+    assert sb.template_kinds() == {19: "verification", 20: "marketing"}
+    out, stop = io.StringIO(), threading.Event()
+    stop.set()
+    serve(sb, stdout=out, stop_event=stop, stop_hint=options.stop_hint)
+    assert "/_sandbox/inbox" in out.getvalue() and "Ctrl-C" not in out.getvalue()
+    assert parser.parse_args([]).stop_hint is True
 
 
 def test_cli_reports_a_busy_port(capsys):

@@ -26,6 +26,7 @@ class Started:
 
     sandbox: Any = None
     notes: list[str] = field(default_factory=list)
+    stop_hint: bool = True
 
 
 @pytest.fixture
@@ -37,8 +38,9 @@ def run(monkeypatch):
     def run(*args: str, start: bool = False) -> Started:
         started = Started()
 
-        def serve(sandbox, notes, stdout=None):
+        def serve(sandbox, notes, stdout=None, stop_hint=True):
             started.sandbox, started.notes = sandbox, notes
+            started.stop_hint = stop_hint
             if start:
                 sandbox.start()
 
@@ -89,10 +91,10 @@ def test_command_checks_api3_signatures_with_the_sites_key_pair(settings, run):
 
 
 def test_command_prints_where_it_listens_to_its_stdout_line_by_line(settings, monkeypatch):
-    def serve_and_stop(sandbox, notes, stdout=None):
+    def serve_and_stop(sandbox, notes, stdout=None, stop_hint=True):
         stop = threading.Event()
         stop.set()
-        cli.serve(sandbox, notes, stdout=stdout, stop_event=stop)
+        cli.serve(sandbox, notes, stdout=stdout, stop_event=stop, stop_hint=stop_hint)
 
     monkeypatch.setattr(tencent_sms_sandbox, "serve", serve_and_stop)
     settings.TENCENT_SMS = {"SDK_APP_ID": "1400123456", "APP_KEY": "site-key-from-settings"}
@@ -102,6 +104,50 @@ def test_command_prints_where_it_listens_to_its_stdout_line_by_line(settings, mo
     assert text.startswith("Tencent SMS sandbox listening on http://127.0.0.1:")
     assert "\n\n" not in text and text.endswith("Press Ctrl-C to stop.\n")
     assert "site-key-from-settings" not in text
+
+
+def test_run_as_a_child_the_command_leaves_out_how_to_stop_it(settings, monkeypatch):
+    """``dev.py demo`` says how to stop both: the emulator's own hint would land amid the site's
+    output."""
+
+    def serve_and_stop(sandbox, notes, stdout=None, stop_hint=True):
+        stop = threading.Event()
+        stop.set()
+        cli.serve(sandbox, notes, stdout=stdout, stop_event=stop, stop_hint=stop_hint)
+
+    monkeypatch.setattr(tencent_sms_sandbox, "serve", serve_and_stop)
+    out = StringIO()
+    call_command("tencent_sms_sandbox", "--port", "0", "--no-stop-hint", stdout=out)
+    text = out.getvalue()
+    assert "Ctrl-C" not in text
+    assert text.startswith("Tencent SMS sandbox listening on") and "/_sandbox/inbox" in text
+
+
+def test_the_sites_template_types_say_which_messages_carry_a_code(settings, run):
+    """Verification rows, and OTP["TEMPLATE"] (by name or ID) whatever its row's type, are
+    verification templates; the others keep their type; inactive rows are not known."""
+    SmsTemplate.objects.create(name="code", tpl_id=10, text="{1}", type="verification")
+    SmsTemplate.objects.create(name="login", tpl_id=11, text="{1}", type="notification")
+    SmsTemplate.objects.create(name="news", tpl_id=12, text="{1}", type="marketing")
+    SmsTemplate.objects.create(name="order", tpl_id=13, text="A{1}", type="notification")
+    SmsTemplate.objects.create(name="gone", tpl_id=14, text="{1}", type="verification",
+                               is_active=False)  # fmt: skip
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "OTP": {"TEMPLATE": "login"}}
+    kinds = run().sandbox.template_kinds()
+    assert kinds == {10: "verification", 11: "verification", 12: "marketing", 13: "notification"}
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "OTP": {"TEMPLATE": 99}}
+    assert run().sandbox.template_kinds()[99] == "verification"
+    assert run().sandbox.template_kinds()[11] == "notification"
+
+
+def test_the_demo_runs_the_command_without_its_stop_hint(settings, run):
+    import dev
+
+    emulator, site = dev.demo_commands(["manage.py"], 8000, 8765, [])
+    assert emulator[:2] == ["manage.py", "tencent_sms_sandbox"] and "runserver" in site
+    settings.TENCENT_SMS = {**settings.TENCENT_SMS, "CALLBACK_TOKEN": TOKEN}
+    assert run(*emulator[2:]).stop_hint is False
+    assert run("--port", "0").stop_hint is True
 
 
 # Delivery reports and replies -----------------------------------------------------------------

@@ -88,6 +88,29 @@ def test_control_templates_and_reset(sandbox):
     assert send(sandbox, make_body(sandbox))["result"] == 0  # the fault was cleared
 
 
+def test_control_templates_take_the_templates_type(sandbox):
+    """A process that cannot call Python marks a verification template, whose messages then
+    carry a code in /_sandbox/messages; a notification's digits do not."""
+    for tpl_id, kind in ((42, "verification"), (43, "notification")):
+        data = {"tpl_id": tpl_id, "text": "Order {1}", "kind": kind}
+        assert control(sandbox, "POST", "templates", data).json() == {"ok": True}
+    for tpl_id in (42, 43, 19):
+        send(
+            sandbox,
+            make_body(sandbox, tpl_id=tpl_id, params=["A1234"] * (3 if tpl_id == 19 else 1)),
+        )
+    listed = control(sandbox, "GET", "messages").json()
+    assert [(m["tpl_id"], m["kind"], m["code"]) for m in listed] == [
+        (19, None, None),  # of no known type: no code
+        (43, "notification", None),
+        (42, "verification", "1234"),
+    ]
+    for bad in ({"kind": "otp"}, {"kind": 1}, {"kinds": "verification"}):
+        answer = control(sandbox, "POST", "templates", {"tpl_id": 44, "text": "x", **bad})
+        assert answer.status_code == 400 and answer.json()["error"]
+    assert 44 not in sandbox.template_kinds() and 44 not in sandbox.state.templates.everything()
+
+
 def test_control_templates_conflict_with_a_callable_source(clock):
     with Sandbox(APP_ID, SEED_KEY, templates=lambda: {}, clock=clock) as sb:
         assert control(sb, "POST", "templates", {"tpl_id": 1, "text": "x"}).status_code == 409

@@ -31,10 +31,20 @@ TEMPLATES = {
     20: "您的验证码是{1}，{2}分钟内有效。",
     21: "Your code is {1}.",
     30: "{1}alert(1){2}",
+    40: "Your order {1} has shipped.",
 }
+#: Their types in Tencent's console: only 20 and 21 are verification templates.
+KINDS = {20: "verification", 21: "verification", 30: "notification", 40: "notification"}
 
 
-clock, sandbox = sandbox_fixtures(now=NOW, sdk_app_id=APP_ID, app_key=KEY, templates=TEMPLATES)
+clock, sandbox = sandbox_fixtures(
+    now=NOW, sdk_app_id=APP_ID, app_key=KEY, templates=TEMPLATES, template_kinds=KINDS
+)
+
+
+def grouped(mobile: str) -> str:
+    """A mainland mobile number as every page shows it: ``+86 137 1111 2222``."""
+    return f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}"
 
 
 def send(
@@ -148,11 +158,11 @@ def test_messages_newest_first_with_their_rendered_text(sandbox, clock):
     oldest = page.messages[-1]
     assert oldest[0] == local(NOW)
     assert page.messages[0][0] == local(NOW + 122)
-    assert oldest[1] == f"+86 {ALICE}"  # in full: a development tool, fake numbers
-    assert page.messages[1][1] == f"+86 {BOB}"
-    assert oldest[3:] == ["111111, 5", "20", first["sid"], "1"]
+    assert oldest[1] == grouped(ALICE)  # in full: a development tool, fake numbers
+    assert page.messages[1][1] == grouped(BOB)
+    assert oldest[3:] == ["111111, 5", "20 verification code (验证码)", first["sid"], "1"]
     assert page.tag("html")[0]["lang"] == "en"
-    assert {"lang": "zh-CN", "class": "text"} in page.tag("td")
+    assert {"lang": "zh-CN", "class": "text", "data-label": "Text (短信内容)"} in page.tag("td")
     assert "<caption>3 messages, newest first" in inbox(sandbox).text
     assert not page.tag("section")  # no number filtered on: no code on top
 
@@ -166,7 +176,9 @@ def test_the_page_refreshes_itself(sandbox):
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "unsafe" not in csp
     assert re.search(r"script-src 'sha256-[A-Za-z0-9+/]+=*';", csp)
-    assert not [a for a in page.tag("script") + page.tag("link") if a.get("src") or a.get("href")]
+    linked = [a for a in page.tag("script") + page.tag("link") if a.get("src") or a.get("href")]
+    # The one link is the page's icon, inline: a browser asks for no /favicon.ico.
+    assert linked == [{"rel": "icon", "href": "data:,"}] and "img-src data:;" in csp
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -191,7 +203,7 @@ def test_filter_by_number_in_any_format(sandbox, clock, typed):
 
     page = Page(inbox(sandbox, typed).text)
     assert [row[3] for row in page.messages] == ["3003, 5", "1001, 5"]
-    assert {row[1] for row in page.messages} == {f"+86 {ALICE}"}
+    assert {row[1] for row in page.messages} == {grouped(ALICE)}
     assert {"type": "search", "id": "phone", "name": "phone", "value": typed} == {
         k: v for k, v in page.tag("input")[0].items() if k in ("type", "id", "name", "value")
     }
@@ -220,7 +232,7 @@ def test_newest_code_for_the_number_filtered_on(sandbox, clock):
 
     page = Page(inbox(sandbox, "+86 137 1111 2222").text)
     assert page.by_id["code"] == "222222"
-    assert page.by_id["code-title"] == f"Newest code (最新验证码) for +86 {ALICE}"
+    assert page.by_id["code-title"] == "Newest code (最新验证码) for " + grouped(ALICE)
     assert {"type": "button", "id": "copy"} in page.tag("button")
     assert Page(inbox(sandbox, BOB).text).by_id["code"] == "999999"
 
@@ -228,10 +240,27 @@ def test_newest_code_for_the_number_filtered_on(sandbox, clock):
 def test_no_code_when_the_newest_message_has_none(sandbox, clock):
     send(sandbox, ["1234", "5"])
     clock.now += 1
-    send(sandbox, ["none", "here"], tpl_id=30)  # the older code is stale: not shown
-    text = inbox(sandbox, ALICE).text
-    assert "code" not in Page(text).by_id
-    assert "The newest message to this number has no code" in text
+    send(sandbox, ["none"], tpl_id=21)  # the older code is stale: not shown
+    page = Page(inbox(sandbox, ALICE).text)
+    assert "code" not in page.by_id
+    assert page.by_id["no-code"] == "The newest message to this number has no code (4–10 digits)."
+
+
+def test_a_notifications_digits_are_not_a_code(sandbox, clock):
+    """ "Your order A1234 has shipped." carries no code: only verification templates do."""
+    send(sandbox, ["482913", "5"])
+    clock.now += 1
+    send(sandbox, ["A1234"], tpl_id=40)
+    page = Page(inbox(sandbox, ALICE).text)
+    assert "code" not in page.by_id  # neither 1234 nor the older message's code
+    assert page.by_id["no-code"] == (
+        "The newest message to this number has no code: template 40 is a notification "
+        "template, and only verification-code templates carry one."
+    )
+    assert [row[4] for row in page.messages] == [
+        "40 notification (通知)",
+        "20 verification code (验证码)",
+    ]
 
 
 def test_waiting_for_a_number_with_no_messages(sandbox):
@@ -253,7 +282,12 @@ def test_waiting_for_a_number_with_no_messages(sandbox):
 )
 def test_verification_code_is_the_first_run_of_4_to_10_digits(params, code):
     message = SandboxMessage(sid="s", nationcode="86", mobile=ALICE, tpl_id=1, params=params)
-    assert verification_code(message) == code
+    assert verification_code(message, "verification") == code
+    for other in ("notification", "marketing", ""):
+        assert verification_code(message, other) is None
+    call = SandboxMessage(sid="c", nationcode="86", mobile=ALICE, tpl_id=0, params=params,
+                          channel="voice")  # fmt: skip
+    assert verification_code(call) == code  # a voice-code call is one, whatever its template
 
 
 def test_filter_messages_keeps_order_and_other_countries():
@@ -323,12 +357,15 @@ def test_inbox_routes_and_methods(sandbox):
 def test_unknown_templates_show_their_parameters(clock):
     with Sandbox(APP_ID, KEY, clock=clock) as sb:  # no templates: any tpl_id is accepted
         send(sb, ["5678", "x<y"], tpl_id=77)
-        text = inbox(sb, ALICE).text
-    page = Page(text)
-    [row] = page.messages
-    assert row[2] == "【腾讯云】template 77: 5678, x<y"
-    assert row[3:5] == ["5678, x<y", "77"]
-    assert page.by_id["code"] == "5678"
+        page = Page(inbox(sb, ALICE).text)
+        [row] = page.messages
+        assert row[2] == "【腾讯云】template 77: 5678, x<y"
+        assert row[3:5] == ["5678, x<y", "77 type not set"]
+        # Of no known type: no code, and the page says how to mark it.
+        assert "code" not in page.by_id
+        assert "--template-kind 77=verification" in page.by_id["no-code"]
+        sb.set_template_kind(77, "verification")
+        assert Page(inbox(sb, ALICE).text).by_id["code"] == "5678"
 
 
 def test_a_time_out_of_the_platforms_range_is_shown_as_is():
@@ -345,6 +382,8 @@ def test_json_messages_filter_by_number_and_carry_the_code(sandbox, clock):
     send(sandbox, ["2222", "5"], mobile=BOB)
     clock.now += 1
     send(sandbox, ["no", "code"], tpl_id=30)
+    clock.now += 1
+    send(sandbox, ["A1234"], tpl_id=40)
 
     def get(phone=None):
         params = {} if phone is None else {"phone": phone}
@@ -352,15 +391,29 @@ def test_json_messages_filter_by_number_and_carry_the_code(sandbox, clock):
         assert response.status_code == 200
         return response.json()
 
-    assert [m["code"] for m in get()] == ["1111", "2222", None]  # oldest first, as before
+    # Newest first, as the inbox lists them; a notification's "A1234" is no code.
+    everything = get()
+    assert [m["code"] for m in everything] == [None, None, "2222", "1111"]
+    assert [m["kind"] for m in everything] == [
+        "notification",
+        "notification",
+        "verification",
+        "verification",
+    ]
+    assert [m["params"] for m in everything] == [["A1234"], ["no", "code"], ["2222", "5"],
+                                                 ["1111", "5"]]  # fmt: skip
     for typed in (ALICE, "+86 137-1111-2222", "008613711112222"):
         alice = get(typed)
-        assert [(m["mobile"], m["code"]) for m in alice] == [(ALICE, "1111"), (ALICE, None)]
-        assert alice[0]["text"] == "【腾讯云】您的验证码是1111，5分钟内有效。"
-        assert alice[0]["params"] == ["1111", "5"]
+        assert [(m["mobile"], m["code"]) for m in alice] == [
+            (ALICE, None),
+            (ALICE, None),
+            (ALICE, "1111"),
+        ]
+        assert alice[-1]["text"] == "【腾讯云】您的验证码是1111，5分钟内有效。"
+        assert alice[-1]["params"] == ["1111", "5"]
     assert [m["code"] for m in get("138 3333 4444")] == ["2222"]
     assert get("13900000000") == []
-    assert len(get("")) == 3
+    assert len(get("")) == 4
 
 
 # The command line ---------------------------------------------------------------------------
@@ -369,7 +422,7 @@ def test_json_messages_filter_by_number_and_carry_the_code(sandbox, clock):
 def test_the_command_line_prints_the_inbox_url(clock):
     out = io.StringIO()
     stop = threading.Event()
-    sb = Sandbox(APP_ID, KEY, templates=TEMPLATES, clock=clock, port=0)
+    sb = Sandbox(APP_ID, KEY, templates=TEMPLATES, template_kinds=KINDS, clock=clock, port=0)
     thread = threading.Thread(
         target=serve, args=(sb,), kwargs={"stdout": out, "stop_event": stop}, daemon=True
     )
@@ -436,3 +489,42 @@ def test_in_chromium_the_style_and_script_run_and_the_page_refreshes(
         "【腾讯云】您的验证码是8642，5分钟内有效。",
         "【腾讯云】您的验证码是1357，5分钟内有效。",
     ]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_in_chromium_the_inbox_fits_the_screen(page_in_chromium, browser_driver, sandbox, width):
+    """On a phone as on a desktop: no sideways scrolling, the code in view, every field of a
+    message readable (a card's labels at 390 px, the table's columns at 1280 px)."""
+    open_inbox, by, wait = page_in_chromium
+    send(sandbox, ["482913", "5"])
+    send(sandbox, ["A1234"], tpl_id=40, mobile=BOB)
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    browser_driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        for phone in (ALICE, ""):
+            driver = open_inbox(phone)
+            wait(driver, 5).until(lambda d: d.find_elements(by.CSS_SELECTOR, "tbody tr"))
+            assert driver.execute_script("return window.innerWidth") == width
+            scroll = driver.execute_script("return document.documentElement.scrollWidth")
+            assert scroll <= width, f"the page scrolls sideways at {width} px ({scroll} px wide)"
+            texts = driver.find_elements(by.CSS_SELECTOR, "td.text")
+            assert all(t.is_displayed() and t.rect["x"] + t.rect["width"] <= width for t in texts)
+            if phone:
+                code = driver.find_element(by.ID, "code")
+                assert code.is_displayed() and code.text == "482913"
+                assert code.rect["x"] + code.rect["width"] <= width
+        headers = driver.find_element(by.CSS_SELECTOR, "thead")
+        labels = driver.execute_script(
+            "return Array.from(document.querySelectorAll('tbody tr:first-child td'))"
+            ".map(td => getComputedStyle(td, '::before').content)"
+        )
+        if width < 640:  # cards: each field labelled, the table's header out of sight
+            assert labels[:3] == ['"Time (时间)"', '"Number (手机号)"', '"Text (短信内容)"']
+            assert headers.rect["height"] <= 1
+        else:  # a table: its seven columns side by side under their headings
+            assert set(labels) == {"none"}
+            cells = driver.find_elements(by.CSS_SELECTOR, "tbody tr:first-child td")
+            assert len({cell.rect["y"] for cell in cells}) == 1 and len(cells) == 7
+            assert headers.is_displayed()
+    finally:
+        browser_driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

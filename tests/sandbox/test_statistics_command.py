@@ -20,7 +20,7 @@ def started(monkeypatch):
     """The command's sandbox, started instead of served; stopped afterwards."""
     sandboxes = []
 
-    def serve(sandbox, notes, stdout=None):
+    def serve(sandbox, notes, stdout=None, stop_hint=True):
         sandboxes.append((sandbox.start(), notes))
 
     monkeypatch.setattr(tencent_sms_sandbox, "serve", serve)

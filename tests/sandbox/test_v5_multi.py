@@ -85,7 +85,7 @@ def test_each_number_gets_a_detail_entry_and_a_recorded_message(sandbox):
 def test_the_inbox_and_the_control_api_list_bulk_messages(sandbox):
     send(sandbox, make_body(tels(A, B)))
     listed = requests.get(f"http://127.0.0.1:{sandbox.port}/_sandbox/messages", timeout=5).json()
-    assert [m["mobile"] for m in listed] == [A, B]
+    assert [m["mobile"] for m in listed] == [B, A]  # newest first, as the inbox: B was last
     page = requests.get(f"http://127.0.0.1:{sandbox.port}/_sandbox/inbox", timeout=5).text
     assert "A1234" in page
 

@@ -32,6 +32,31 @@ def templates_from_database() -> dict[int, str]:
         close_old_connections()
 
 
+def kinds_from_database() -> dict[int, str]:
+    """The type of each active ``SmsTemplate`` (``verification``, ``notification``,
+    ``marketing``) as ``{tpl_id: type}``, and ``OTP["TEMPLATE"]``'s as ``verification``: the
+    inbox shows a code only for those. Read afresh for every inbox page."""
+    from django_tencent_sms.models import SmsTemplate
+    from django_tencent_sms.otp.conf import merged_otp_settings
+
+    close_old_connections()
+    try:
+        rows = SmsTemplate.objects.filter(is_active=True).values_list("tpl_id", "type", "name")
+        otp = merged_otp_settings()
+        chosen = otp.get("TEMPLATE") if isinstance(otp, dict) else None
+        kinds: dict[int, str] = {}
+        for tpl_id, kind, name in rows:
+            if name == chosen or kind == SmsTemplate.Type.VERIFICATION:
+                kinds[tpl_id] = SmsTemplate.Type.VERIFICATION.value
+            else:
+                kinds.setdefault(tpl_id, str(kind))
+        if isinstance(chosen, int) and not isinstance(chosen, bool):
+            kinds[chosen] = SmsTemplate.Type.VERIFICATION.value
+        return kinds
+    finally:
+        close_old_connections()
+
+
 class _Verbatim:
     """A command's output as the text stream ``serve`` prints to: written as is (the command's
     ``OutputWrapper`` would end every write, even ``print``'s separate newline, with one)."""
@@ -89,6 +114,7 @@ class Command(BaseCommand):
             sdk_app_id=sms_settings.SDK_APP_ID or DEFAULT_SDK_APP_ID,
             app_key=sms_settings.APP_KEY or DEVELOPMENT_APP_KEY,
             templates=templates_from_database,
+            template_kinds=kinds_from_database,
             default_sign=sms_settings.SIGN or "腾讯云",
             host=options["host"],
             port=options["port"],
@@ -118,7 +144,8 @@ class Command(BaseCommand):
                 if sms_settings.SECRET_ID and sms_settings.SECRET_KEY
                 else "the public development key pair"
             ),
-            "Templates: this site's active SmsTemplate rows",
+            "Templates: this site's active SmsTemplate rows (their types, and OTP['TEMPLATE'] "
+            "as a verification template)",
         ]
         try:
             sandbox = self.build_sandbox(options)
@@ -137,4 +164,9 @@ class Command(BaseCommand):
         }
         notes.extend(report_notes(sandbox, shown))
         notes.extend(package_notes(options.get("packages") or []))
-        serve(sandbox, notes, stdout=_Verbatim(self.stdout))
+        serve(
+            sandbox,
+            notes,
+            stdout=_Verbatim(self.stdout),
+            stop_hint=options.get("stop_hint", True),
+        )

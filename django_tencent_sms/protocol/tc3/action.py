@@ -28,6 +28,7 @@ __all__ = [
     "build_action_request",
     "parse_endpoint",
     "read_answer",
+    "sign_action",
     "string",
 ]
 
@@ -112,6 +113,33 @@ def build_action_request(
     """A request for the SMS ``action`` (``SendSms``, ``PullSmsSendStatus``…) with the JSON body
     ``data``, signed with TC3-HMAC-SHA256 at Unix time ``now``. Another product's action (voice
     messages: ``service="vms"``) names its own ``service`` and ``version``."""
+    return sign_action(
+        action,
+        data,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        endpoint=endpoint,
+        now=now,
+        service=service,
+        version=version,
+        region=region,
+    )
+
+
+def sign_action(
+    action: str,
+    data: dict[str, Any],
+    *,
+    secret_id: str,
+    secret_key: str,
+    endpoint: Endpoint,
+    now: int,
+    service: str,
+    version: str,
+    region: str | None,
+) -> SignedRequest:
+    """As :func:`build_action_request`, for any product; ``region=None`` sends no
+    ``X-TC-Region`` (a product without regions, such as ``captcha``)."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     headers = {
         "Content-Type": CONTENT_TYPE,
@@ -119,17 +147,18 @@ def build_action_request(
         "X-TC-Action": action,
         "X-TC-Version": version,
         "X-TC-Timestamp": str(int(now)),
-        "X-TC-Region": region,
-        "Authorization": tc3_authorization(
-            secret_id,
-            secret_key,
-            timestamp=int(now),
-            service=service,
-            host=endpoint.host,
-            payload=body,
-            content_type=CONTENT_TYPE,
-        ),
     }
+    if region is not None:
+        headers["X-TC-Region"] = region
+    headers["Authorization"] = tc3_authorization(
+        secret_id,
+        secret_key,
+        timestamp=int(now),
+        service=service,
+        host=endpoint.host,
+        payload=body,
+        content_type=CONTENT_TYPE,
+    )
     return SignedRequest(endpoint.url, headers, body)
 
 

@@ -8,18 +8,13 @@ at 0 for now": a caller pages by moving ``BeginTime`` on. The items have the sha
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django_tencent_sms.exceptions import InvalidResponse
-from django_tencent_sms.protocol.reports import MalformedReport, PullBatch
-from django_tencent_sms.protocol.tc3.action import (
-    Endpoint,
-    SignedRequest,
-    build_action_request,
-    read_answer,
+from django_tencent_sms.protocol.reports import PullBatch
+from django_tencent_sms.protocol.tc3.action import Endpoint, SignedRequest, build_action_request
+from django_tencent_sms.protocol.tc3.pull import (
+    parse_cloud_reply,
+    parse_cloud_status_report,
+    read_pull_set,
 )
-from django_tencent_sms.protocol.tc3.pull import parse_cloud_reply, parse_cloud_status_report
 from django_tencent_sms.protocol.window import check_window
 
 __all__ = [
@@ -84,20 +79,4 @@ def parse_pull_by_number_response(action: str, status: int, content: bytes) -> P
     ``Response.Error`` raises the matching ``TencentSmsError``; a set that is not a list raises
     ``InvalidResponse``; entries that do not parse are described in ``rejected``."""
     field, parse = _FIELDS[action]
-    answer = read_answer(status, content)
-    entries = answer.response.get(field)
-    if entries is None:
-        return PullBatch()
-    if not isinstance(entries, list):
-        raise InvalidResponse(f"The SMS API's '{field}' is not a list", answer.text)
-    return _each(entries, parse)
-
-
-def _each(entries: list[Any], parse: Callable[[Any], Any]) -> PullBatch:
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(parse(entry))
-        except MalformedReport as exc:
-            rejected.append(f"item {index}: {exc}")
-    return PullBatch(tuple(items), tuple(rejected))
+    return read_pull_set(status, content, field, parse)

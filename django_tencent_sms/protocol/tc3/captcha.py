@@ -8,16 +8,14 @@ shows only its size (``SignedRequest``). Pure: the time is a parameter.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django_tencent_sms.exceptions import InvalidResponse
-from django_tencent_sms.protocol.signing import tc3_authorization
 from django_tencent_sms.protocol.tc3.action import (
-    CONTENT_TYPE,
     Endpoint,
     SignedRequest,
     read_answer,
+    sign_action,
     string,
 )
 
@@ -79,24 +77,17 @@ def build_captcha_request(
         "CaptchaAppId": app_id,
         "AppSecretKey": app_secret_key,
     }
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = {
-        "Content-Type": CONTENT_TYPE,
-        "Host": endpoint.host,
-        "X-TC-Action": CAPTCHA_ACTION,
-        "X-TC-Version": CAPTCHA_VERSION,
-        "X-TC-Timestamp": str(int(now)),
-        "Authorization": tc3_authorization(
-            secret_id,
-            secret_key,
-            timestamp=int(now),
-            service=CAPTCHA_SERVICE,
-            host=endpoint.host,
-            payload=body,
-            content_type=CONTENT_TYPE,
-        ),
-    }
-    return SignedRequest(endpoint.url, headers, body)
+    return sign_action(
+        CAPTCHA_ACTION,
+        data,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        endpoint=endpoint,
+        now=now,
+        service=CAPTCHA_SERVICE,
+        version=CAPTCHA_VERSION,
+        region=None,
+    )
 
 
 def read_captcha_answer(status: int, content: bytes) -> CaptchaVerdict:

@@ -12,20 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django_tencent_sms.exceptions import InvalidResponse
 from django_tencent_sms.protocol.catalog import (
     CLOUD_STATUSES,
     MAX_NAME_LENGTH,
-    MAX_REPLY_LENGTH,
     MAX_SIGN_TEXT_LENGTH,
     MAX_TEMPLATE_TEXT_LENGTH,
     CatalogPage,
-    MalformedItem,
     SignInfo,
     TemplateInfo,
+    id_list,
     identifier,
+    json_object,
     reach,
+    read_page,
     read_text,
+    review_reply,
     status_of,
 )
 from django_tencent_sms.protocol.tc3.action import (
@@ -60,11 +61,7 @@ def _query(
         raise ValueError(f"International is 0 or 1, not {international!r}")
     data: dict[str, Any] = {"International": international}
     if ids is not None:
-        if not 1 <= len(ids) <= MAX_IDS:
-            raise ValueError(f"{id_field} takes 1 to {MAX_IDS} IDs, not {len(ids)}")
-        if any(isinstance(i, bool) or not isinstance(i, int) or i <= 0 for i in ids):
-            raise ValueError(f"{id_field} takes positive integers")
-        data[id_field] = list(ids)
+        data[id_field] = id_list(ids, id_field, MAX_IDS)
         return data
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"Limit is 1 to {MAX_LIMIT}, not {limit!r}")
@@ -132,53 +129,28 @@ def _parse(
 ) -> CatalogPage:
     answer = read_answer(status, content)
     entries = answer.response.get(name)
-    if entries is None:
-        return CatalogPage()
-    if not isinstance(entries, list):
-        raise InvalidResponse(f"The SMS API's '{name}' is not a list", answer.text[:2000])
-    if len(entries) > limit:
-        raise InvalidResponse(
-            f"The SMS API's '{name}' lists {len(entries)} items, more than the {limit} asked for",
-            answer.text[:2000],
-        )
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(read(entry))
-        except MalformedItem as exc:
-            rejected.append(f"item {index}: {exc}")
-    return CatalogPage(tuple(items), tuple(rejected))
-
-
-def _object(entry: Any) -> dict[str, Any]:
-    if not isinstance(entry, dict):
-        raise MalformedItem("not a JSON object")
-    return entry
+    return read_page(entries, read, name=name, limit=limit, text=answer.text[:2000])
 
 
 def read_cloud_template(entry: Any) -> TemplateInfo:
-    item = _object(entry)
+    item = json_object(entry)
     return TemplateInfo(
         tpl_id=identifier(item, "TemplateId"),
         name=read_text(item, "TemplateName", max_length=MAX_NAME_LENGTH, required=False),
         text=read_text(item, "TemplateContent", max_length=MAX_TEMPLATE_TEXT_LENGTH),
         status=status_of(item, "StatusCode", CLOUD_STATUSES),
-        review_reply=read_text(
-            item, "ReviewReply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(item, "ReviewReply"),
         international=reach(item, "International"),
     )
 
 
 def read_cloud_sign(entry: Any) -> SignInfo:
-    item = _object(entry)
+    item = json_object(entry)
     return SignInfo(
         sign_id=identifier(item, "SignId"),
         text=read_text(item, "SignName", max_length=MAX_SIGN_TEXT_LENGTH),
         status=status_of(item, "StatusCode", CLOUD_STATUSES),
-        review_reply=read_text(
-            item, "ReviewReply", max_length=MAX_REPLY_LENGTH, required=False, cut=True
-        ),
+        review_reply=review_reply(item, "ReviewReply"),
         international=reach(item, "International"),
     )
 

@@ -15,11 +15,11 @@ from django_tencent_sms.protocol import fields
 from django_tencent_sms.protocol.reports import (
     MAX_CODE_LENGTH,
     MAX_DESCRIPTION_LENGTH,
-    MAX_SIGN_LENGTH,
     DeliveryReport,
     IncomingReply,
     MalformedReport,
     PullBatch,
+    read_batch,
 )
 from django_tencent_sms.protocol.tc3.action import (
     Endpoint,
@@ -38,6 +38,7 @@ __all__ = [
     "parse_cloud_status_report",
     "parse_pull_reply_status_response",
     "parse_pull_send_status_response",
+    "read_pull_set",
 ]
 
 PULL_STATUS_ACTION = "PullSmsSendStatus"
@@ -46,28 +47,10 @@ PULL_REPLY_ACTION = "PullSmsReplyStatus"
 MAX_PULL = 100
 
 
-def _build_pull(
-    action: str,
-    *,
-    limit: int,
-    sdk_app_id: str,
-    secret_id: str,
-    secret_key: str,
-    region: str,
-    endpoint: Endpoint,
-    now: int,
-) -> SignedRequest:
+def _pull_data(action: str, limit: int, sdk_app_id: str) -> dict[str, Any]:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PULL:
         raise ValueError(f"{action} takes a Limit of 1 to {MAX_PULL}, not {limit!r}")
-    return build_action_request(
-        action,
-        {"Limit": limit, "SmsSdkAppId": str(sdk_app_id)},
-        secret_id=secret_id,
-        secret_key=secret_key,
-        region=region,
-        endpoint=endpoint,
-        now=now,
-    )
+    return {"Limit": limit, "SmsSdkAppId": str(sdk_app_id)}
 
 
 def build_pull_send_status(
@@ -81,10 +64,9 @@ def build_pull_send_status(
     now: int,
 ) -> SignedRequest:
     """A ``PullSmsSendStatus`` request for up to ``limit`` (1 to 100) delivery reports."""
-    return _build_pull(
+    return build_action_request(
         PULL_STATUS_ACTION,
-        limit=limit,
-        sdk_app_id=sdk_app_id,
+        _pull_data(PULL_STATUS_ACTION, limit, sdk_app_id),
         secret_id=secret_id,
         secret_key=secret_key,
         region=region,
@@ -104,10 +86,9 @@ def build_pull_reply_status(
     now: int,
 ) -> SignedRequest:
     """A ``PullSmsReplyStatus`` request for up to ``limit`` (1 to 100) replies."""
-    return _build_pull(
+    return build_action_request(
         PULL_REPLY_ACTION,
-        limit=limit,
-        sdk_app_id=sdk_app_id,
+        _pull_data(PULL_REPLY_ACTION, limit, sdk_app_id),
         secret_id=secret_id,
         secret_key=secret_key,
         region=region,
@@ -116,22 +97,19 @@ def build_pull_reply_status(
     )
 
 
-def _parse_pull(
-    status: int, content: bytes, field: str, parse: Callable[[Any], DeliveryReport | IncomingReply]
+def read_pull_set(
+    status: int, content: bytes, field: str, parse: Callable[[Any], Any]
 ) -> PullBatch:
+    """The items of a pull answer's list ``field``, each read by ``parse`` (none when it is
+    absent); ``Response.Error`` raises its ``TencentSmsError``, a ``field`` that is not a list
+    ``InvalidResponse``."""
     answer = read_answer(status, content)
     entries = answer.response.get(field)
     if entries is None:
         return PullBatch()
     if not isinstance(entries, list):
         raise InvalidResponse(f"The SMS API's '{field}' is not a list", answer.text)
-    items, rejected = [], []
-    for index, entry in enumerate(entries):
-        try:
-            items.append(parse(entry))
-        except MalformedReport as exc:
-            rejected.append(f"item {index}: {exc}")
-    return PullBatch(tuple(items), tuple(rejected))
+    return read_batch(entries, parse)
 
 
 def parse_pull_send_status_response(status: int, content: bytes) -> PullBatch:
@@ -141,12 +119,12 @@ def parse_pull_send_status_response(status: int, content: bytes) -> PullBatch:
     account by Tencent's support first); entries that do not parse are described in
     ``rejected``, the others kept.
     """
-    return _parse_pull(status, content, "PullSmsSendStatusSet", parse_cloud_status_report)
+    return read_pull_set(status, content, "PullSmsSendStatusSet", parse_cloud_status_report)
 
 
 def parse_pull_reply_status_response(status: int, content: bytes) -> PullBatch:
     """The ``IncomingReply``s of a ``PullSmsReplyStatus`` answer (``PullSmsReplyStatusSet``)."""
-    return _parse_pull(status, content, "PullSmsReplyStatusSet", parse_cloud_reply)
+    return read_pull_set(status, content, "PullSmsReplyStatusSet", parse_cloud_reply)
 
 
 def parse_cloud_status_report(item: Any) -> DeliveryReport:
@@ -190,13 +168,12 @@ def parse_cloud_reply(item: Any) -> IncomingReply:
     nationcode, mobile = fields.phone_number(
         nationcode, mobile, ("CountryCode", "SubscriberNumber")
     )
-    if "ReplyTime" not in item:
-        raise MalformedReport("'ReplyTime' is missing")
-    return IncomingReply(
-        nationcode=nationcode,
-        mobile=mobile,
-        text=fields.text(item, "ReplyContent", required=True),
-        replied_at=fields.unix_time(item["ReplyTime"], "ReplyTime"),
-        sign=fields.text(item, "SignName").strip()[:MAX_SIGN_LENGTH],
-        extend=fields.extend_code(fields.text(item, "ExtendCode"), "ExtendCode"),
+    return fields.reply(
+        item,
+        nationcode,
+        mobile,
+        text_field="ReplyContent",
+        time_field="ReplyTime",
+        sign_field="SignName",
+        extend_field="ExtendCode",
     )

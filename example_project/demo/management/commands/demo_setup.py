@@ -3,6 +3,7 @@ it creates only what is missing, and changes nothing that exists."""
 
 import os
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -61,9 +62,24 @@ class Command(BaseCommand):
                 )
             else:
                 Profile.objects.create(user=user, phone=DEMO_PHONE)
+        if apps.is_installed("two_factor.plugins.phonenumber"):
+            self.phone_device(user)
         profile = Profile.objects.filter(user=user).first()
         if profile:
             self.stdout.write(
                 f"{username!r} signs in on the site with a code sent to "
                 f"{profile.phone.as_international}."
             )
+
+    def phone_device(self, user):
+        """The two_factor variant (settings_two_factor): the staff account's second factor is
+        a token texted to the demo's number."""
+        from two_factor.plugins.phonenumber.models import PhoneDevice
+
+        if not PhoneDevice.objects.filter(user=user).exists():
+            PhoneDevice.objects.create(
+                user=user, name="default", number=DEMO_PHONE, method="sms", confirmed=True
+            )
+        self.stdout.write(
+            f"{user.get_username()!r} signs in to the admin with a token texted to {DEMO_PHONE}."
+        )
