@@ -227,7 +227,9 @@ class Pipeline:
         try:
             while (item := self.queue.get()) is not None:
                 context, batch = item
+                del item  # nothing of a batch done is held while waiting for the next
                 context.run(self._run, batch)
+                del context, batch
         finally:
             connections.close_all()  # this thread's own, opened by writing (or the backend)
 
