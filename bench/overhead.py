@@ -208,6 +208,15 @@ def run(args: argparse.Namespace, api_url: str) -> common.Result:
             f"{app_us.median:.0f} vs {bare_us.median:.0f} µs per message; CPU in this process "
             f"{app_cpu.median:.0f} vs {bare_cpu.median:.0f} µs",
         )
+        cpu_ratio = common.ratios(times, f"{name} cpu", "bare cpu")
+        result.add(
+            bench,
+            f"CPU per message, send_sms {name} / bare post",
+            str(cpu_ratio),
+            "≤ 1.5" if args.db == "postgres" else "",
+            (cpu_ratio.median <= 1.5) if args.db == "postgres" else None,
+            "this process's CPU time (time.process_time), per round, side by side",
+        )
     if "bare + gap" in times:
         ratio = common.ratios(times, "bare + gap", "bare")
         gap_us = common.per_op(times["bare + gap"], n)

@@ -22,6 +22,8 @@ database the routers choose for writes.
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Sequence
 from sqlite3 import sqlite_version_info
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,10 @@ __all__ = ["RowWriter"]
 
 #: The databases whose ``INSERT … RETURNING`` the fast path writes itself (and is tested on).
 FAST_VENDORS = frozenset({"postgresql", "sqlite"})
+
+#: The types of value ``insert_many`` prepares once per field and batch: immutable, and compared
+#: by value.
+_PLAIN = frozenset({str, int, bool, type(None), float, uuid.UUID, datetime.datetime, datetime.date})
 
 if TYPE_CHECKING:
     _Field = Field[Any, Any]
@@ -150,6 +156,101 @@ class RowWriter:
         obj._state.db = using
         return obj
 
+    def insert_many(self, objs: Sequence[Model], *, using: str | None = None) -> bool:
+        """Insert the new ``objs`` in one ``INSERT … RETURNING`` per chunk, with their keys set,
+        as ``bulk_create`` does (no ``pre_save``/``post_save`` either); False, with nothing
+        written, where that cannot be done here (then ``bulk_create``'s turn).
+
+        ``bulk_create`` prepares every field of every object alone. The rows of a batch share
+        most values (the content, the batch, the status): a value met before in the same field
+        (equal, of a plain immutable type) is prepared once, which is most of the work saved.
+        """
+        if not objs:
+            return True
+        using = using or router.db_for_write(self.model)
+        connection = connections[using]
+        built = (
+            self._insert_sql(connection)
+            if connection.vendor in FAST_VENDORS
+            and connection.features.can_return_rows_from_bulk_insert
+            else None
+        )
+        if built is None or any(obj.pk is not None for obj in objs):
+            return False
+        sql, fields = built
+        if connection.vendor == "postgresql" and not all(f.db_type(connection) for f in fields):
+            return False  # a column UNNEST cannot type
+        head, _values, tail = sql.partition("VALUES ")
+        row = tail[: tail.index(")") + 1]
+        returning = tail[len(row) :]
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+        columns: list[list[Any]] = []
+        for field in fields:
+            prepared: dict[tuple[type, Any], Any] = {}
+            column = []
+            for obj in objs:
+                value = field.pre_save(obj, True)
+                key = _key(value)
+                if key is None:
+                    column.append(field.get_db_prep_save(value, connection))
+                    continue
+                if key not in prepared:
+                    prepared[key] = field.get_db_prep_save(value, connection)
+                column.append(prepared[key])
+            columns.append(column)
+        if connection.vendor == "postgresql":
+            # One array per column whose values differ (bulk_create sends one per column): the
+            # statement stays short whatever the number of rows, and a value every row shares
+            # is sent once, not once per row.
+            types = [(f.db_type(connection) or "").split("(")[0] for f in fields]
+            same = [all(v is column[0] for v in column) for column in columns]
+            if all(same):
+                same[0] = False  # the rows still need counting
+            chosen = [
+                f"(%s)::{t}" if one else f"v.c{i}"
+                for i, (t, one) in enumerate(zip(types, same, strict=True))
+            ]
+            arrays = [f"(%s)::{t}[]" for t, one in zip(types, same, strict=True) if not one]
+            names = [f"c{i}" for i, one in enumerate(same) if not one]
+            sql = (
+                # Quoted names and types from the model's meta; every value is a parameter.
+                f"{head}SELECT {', '.join(chosen)} "  # noqa: S608
+                f"FROM UNNEST({', '.join(arrays)}) AS v({', '.join(names)}){returning}"
+            )
+            params = [column[0] for column, one in zip(columns, same, strict=True) if one]
+            params += [column for column, one in zip(columns, same, strict=True) if not one]
+            statements = [(sql, params, objs)]
+        else:
+            size = max(1, (connection.features.max_query_params or 999) // max(1, len(fields)))
+            statements = []
+            for start in range(0, len(objs), size):
+                chunk = range(start, min(start + size, len(objs)))
+                statements.append(
+                    (
+                        f"{head}VALUES {', '.join([row] * len(chunk))}{returning}",
+                        [column[i] for i in chunk for column in columns],
+                        objs[start : start + size],
+                    )
+                )
+        # Several statements in one transaction, as bulk_create writes them; one needs none.
+        whole = (
+            transaction.mark_for_rollback_on_error(using)
+            if len(statements) == 1
+            else transaction.atomic(using=using, savepoint=False)
+        )
+        with whole, connection.cursor() as cursor:
+            for statement, params, saved in statements:
+                cursor.execute(statement, params)
+                keys = [key for (key,) in cursor.fetchall()]
+                if len(keys) != len(saved):  # cannot happen: one row returned per row inserted
+                    raise DatabaseError("INSERT … RETURNING returned another number of rows")
+                for obj, key in zip(saved, keys, strict=True):
+                    obj.pk = key
+                    obj._state.adding = False
+                    obj._state.db = using
+        return True
+
     def update(self, obj: Model, fields: Sequence[str]) -> None:
         """Write ``fields`` of the saved ``obj`` (as ``obj.save(update_fields=fields)``).
 
@@ -234,6 +335,17 @@ class RowWriter:
                 )
                 updated += cursor.rowcount
         return updated
+
+
+def _key(value: Any) -> tuple[Any, ...] | None:
+    """What ``insert_many`` knows a value by, to prepare it once: a plain immutable value, or a
+    list or tuple of them (the parameters); None for anything else (prepared every time)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return (kind, value)
+    if (kind is list or kind is tuple) and all(type(v) in _PLAIN for v in value):
+        return (kind, *((type(v), v) for v in value))
+    return None
 
 
 def _column(field: _Field) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import phonenumbers
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,7 +96,11 @@ def opted_out_among(phones: Iterable[Any]) -> set[str]:
     wanted = {str(getattr(p, "as_e164", None) or p) for p in phones}
     if not wanted:
         return set()
-    rows = SmsOptOut.objects.filter(phone__in=wanted).values_list("phone", flat=True)
+    # Compared as the column's text: the field would parse and check each number again.
+    text = CharField()
+    rows = SmsOptOut.objects.filter(
+        phone__in=[Value(p, output_field=text) for p in wanted]
+    ).values_list("phone", flat=True)
     return {str(getattr(p, "as_e164", None) or p) for p in rows}
 
 

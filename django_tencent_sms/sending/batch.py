@@ -43,10 +43,9 @@ from django_tencent_sms.sending.outcome import (
     STUCK,
     Outcome,
     describe,
-    not_sent_errmsg,
 )
-from django_tencent_sms.sending.recording import database_error, record_accepted
-from django_tencent_sms.sending.records import save_rows
+from django_tencent_sms.sending.recording import record_accepted
+from django_tencent_sms.sending.records import mark_not_sent, save_rows
 from django_tencent_sms.sending.summary import BulkSummary
 from django_tencent_sms.sending.validation import normalize_phone
 from django_tencent_sms.signals import notify, sms_failed, sms_sent
@@ -58,7 +57,9 @@ __all__ = [
     "Attempt",
     "mark_not_sent",
     "record_batch",
+    "report_batch",
     "request_batch",
+    "save_batch",
     "send_batch",
 ]
 
@@ -152,11 +153,34 @@ def record_batch(rows: list[SmsLog], attempt: Attempt, summary: BulkSummary) -> 
     that the operator must fix, or anything unexpected.
     """
     summary.batches += 1
+    outcomes, stop = save_batch(rows, attempt, summary.batch)
+    report_batch(rows, outcomes, stop, attempt, summary)
+
+
+def save_batch(
+    rows: list[SmsLog], attempt: Attempt, batch: uuid.UUID | None
+) -> tuple[list[Outcome], BaseException | None]:
+    """The database half of ``record_batch``: write ``attempt``'s outcomes on the saved ``rows``;
+    returns them, and the exception that must stop the send (None when it may go on). Touches
+    nothing shared but the database: a bulk send's helper threads run it, each on its own
+    connection."""
     outcomes, stop = attempt.outcomes(len(rows))
     duration = timedelta(seconds=attempt.ended - attempt.started)
     for row, outcome in zip(rows, outcomes, strict=True):
         outcome.apply_to(row, finished_at=attempt.finished, duration=duration)
-    _save_outcomes(rows, summary.batch)
+    _save_outcomes(rows, batch)
+    return outcomes, stop
+
+
+def report_batch(
+    rows: list[SmsLog],
+    outcomes: list[Outcome],
+    stop: BaseException | None,
+    attempt: Attempt,
+    summary: BulkSummary,
+) -> None:
+    """The rest of ``record_batch``, once ``save_batch`` wrote the rows: ``summary``'s counts, a
+    log line, each row's signal; then raises ``stop``, if any."""
     sent, failed, unknown = summary.sent, summary.failed, summary.unknown
     summary.tally(rows)
     logger.log(
@@ -218,27 +242,6 @@ def _signal(rows: list[SmsLog], outcomes: list[Outcome], ext: str) -> None:
         if outcome.error is None or shared[id(outcome.error)] == 1:
             exc.log = row
         notify(sms_failed, SmsLog, log=row, exception=exc)
-
-
-def mark_not_sent(rows: list[SmsLog], exc: BaseException, summary: BulkSummary) -> None:
-    """Mark the saved ``rows`` of a batch whose request never left ``failed``, saying why."""
-    errmsg = not_sent_errmsg(exc)
-    try:
-        SmsLog.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=Status.FAILED, errmsg=errmsg, finished_at=timezone.now()
-        )
-    except Exception as exc:
-        logger.error(
-            "Bulk send %s stopped; %d numbers not sent could not be marked failed (ids %s): %s",
-            summary.batch,
-            len(rows),
-            ", ".join(str(row.pk) for row in rows),
-            database_error(exc),
-        )
-        return
-    for row in rows:
-        row.status, row.errmsg = Status.FAILED, errmsg
-    summary.failed += len(rows)
 
 
 # --- a queued batch, in a task ---------------------------------------------------------------

@@ -11,6 +11,7 @@ and hands each batch's ids on, for ``batch.send_batch`` to send later (one task 
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -33,7 +34,7 @@ from django_tencent_sms.models import SmsLog
 from django_tencent_sms.sending.batch import BATCH_SIZE, DOMESTIC
 from django_tencent_sms.sending.content import Content, TemplateRef, prepare_content
 from django_tencent_sms.sending.outcome import not_sent_errmsg
-from django_tencent_sms.sending.pipeline import Pipeline
+from django_tencent_sms.sending.pipeline import Pipeline, Written
 from django_tencent_sms.sending.records import create_rows
 from django_tencent_sms.sending.single import database_error
 from django_tencent_sms.sending.summary import BulkSummary
@@ -121,15 +122,10 @@ def send_bulk(
     backend = backend if backend is not None else get_backend()
     summary = BulkSummary(batch=uuid.uuid4())
 
-    pipeline = Pipeline(backend, summary)
-
-    def deliver(rows: list[SmsLog], numbers: list[phonenumbers.PhoneNumber]) -> None:
-        pipeline.send(rows, content.bulk_message(numbers))
-
-    stream = _Stream(
-        content, summary, status=SmsLog.Status.PENDING, backend_name=backend.name, on_batch=deliver
-    )
+    stream = _Stream(content, summary, status=SmsLog.Status.PENDING, backend_name=backend.name)
     stream.opt_outs = OptOutFilter(content.template, bulk=True, include_opted_out=include_opted_out)
+    pipeline = Pipeline(backend, summary, stream.write, stream.not_sent)
+    stream.on_batch = pipeline.send
     try:
         try:
             stream.run(phones)
@@ -191,14 +187,17 @@ def queue_bulk(
         )
     summary = BulkSummary(batch=uuid.uuid4())
 
-    def hand_on(rows: list[SmsLog], numbers: list[phonenumbers.PhoneNumber]) -> None:
-        summary.queued += len(rows)
-        on_batch([row.pk for row in rows])
-
-    stream = _Stream(
-        content, summary, status=SmsLog.Status.QUEUED, backend_name="", on_batch=hand_on
-    )
+    stream = _Stream(content, summary, status=SmsLog.Status.QUEUED, backend_name="")
     stream.opt_outs = OptOutFilter(content.template, bulk=True, include_opted_out=include_opted_out)
+
+    def hand_on(numbers: list[phonenumbers.PhoneNumber]) -> None:
+        written = stream.write(numbers)
+        summary.opted_out += written.opted_out
+        if written.rows:
+            summary.queued += len(written.rows)
+            on_batch([row.pk for row in written.rows])
+
+    stream.on_batch = hand_on
     try:
         stream.run(phones)
     except BaseException as exc:
@@ -208,26 +207,22 @@ def queue_bulk(
 
 
 class _Stream:
-    """Reads the numbers, writes their rows one batch at a time and hands each batch on.
+    """Reads the numbers and hands each batch of valid ones on (``on_batch``); ``write`` writes
+    a batch's rows, in whichever thread is to write them.
 
     Holds at most one batch of numbers per kind (domestic, international) and one batch of
     invalid numbers' rows.
     """
 
     def __init__(
-        self,
-        content: Content,
-        summary: BulkSummary,
-        *,
-        status: str,
-        backend_name: str,
-        on_batch: Callable[[list[SmsLog], list[phonenumbers.PhoneNumber]], None],
+        self, content: Content, summary: BulkSummary, *, status: str, backend_name: str
     ) -> None:
         self.content = content
         self.summary = summary
         self.status = status
         self.backend_name = backend_name
-        self.on_batch = on_batch
+        #: Called with each batch of valid numbers, in the caller's thread (set by the caller).
+        self.on_batch: Callable[[list[phonenumbers.PhoneNumber]], None] = _nowhere
         self.region = sms_settings.DEFAULT_REGION
         self.waiting: dict[bool, list[phonenumbers.PhoneNumber]] = {True: [], False: []}
         self.invalid: list[tuple[SmsLog, InvalidMessage]] = []
@@ -286,26 +281,18 @@ class _Stream:
 
     def flush(self, domestic: bool) -> None:
         numbers, self.waiting[domestic] = self.waiting[domestic], []
+        self.on_batch(numbers)
+
+    def write(self, numbers: list[phonenumbers.PhoneNumber]) -> Written:
+        """Write the rows of a batch of valid numbers: the opt-out list read, one row per
+        number. Touches nothing shared but the database (any thread may call it)."""
         numbers, opted_out = self.opt_outs.split(numbers)
-        rows = [
-            self.content.row(
-                n,  # the PhoneNumber itself: a string would be parsed again
-                batch=self.summary.batch,
-                status=self.status,
-                backend=self.backend_name,
-            )
-            for n in numbers
-        ]
-        skipped = [
-            self.content.row(
-                n, batch=self.summary.batch, backend=self.backend_name, **opted_out_fields()
-            )
-            for n in opted_out
-        ]
+        # The PhoneNumbers themselves: strings would be parsed again.
+        rows = self.rows(numbers, status=self.status)
+        skipped = self.rows(opted_out, **opted_out_fields())
         create_rows(rows + skipped)
-        self.summary.opted_out += len(skipped)
-        if rows:
-            self.on_batch(rows, numbers)
+        message = self.content.bulk_message(numbers) if rows else None
+        return Written(rows, message, len(skipped))
 
     def flush_invalid(self) -> None:
         invalid, self.invalid = self.invalid, []
@@ -317,27 +304,38 @@ class _Stream:
             exc.log = row
             notify(sms_failed, SmsLog, log=row, exception=exc)
 
+    def rows(self, numbers: list[phonenumbers.PhoneNumber], **fields: Any) -> list[SmsLog]:
+        """Unsaved rows of this send's content, one per number, with ``fields``: copies of
+        the first (``Model.__init__`` would go through every field again for each)."""
+        if not numbers:
+            return []
+        first = self.content.row(
+            numbers[0], batch=self.summary.batch, backend=self.backend_name, **fields
+        )
+        rows = [first]
+        for number in numbers[1:]:
+            row = copy.copy(first)
+            row.phone = number
+            row.params = list(first.params)  # not shared: a row's list is its own
+            rows.append(row)
+        return rows
+
+    def not_sent(self, numbers: list[phonenumbers.PhoneNumber], exc: BaseException) -> int:
+        """Write ``failed`` rows ("Not sent: …") for numbers read but not sent; how many."""
+        if not numbers:
+            return 0
+        now = timezone.now()
+        errmsg = not_sent_errmsg(exc)
+        rows = self.rows(numbers, status=SmsLog.Status.FAILED, errmsg=errmsg, finished_at=now)
+        create_rows(rows)
+        return len(rows)
+
     def abandon(self, exc: BaseException) -> None:
         """Give the numbers read but not sent their rows, so every number read has one."""
         waiting = self.waiting[True] + self.waiting[False]
         self.waiting = {True: [], False: []}
         try:
-            if waiting:
-                now = timezone.now()
-                errmsg = not_sent_errmsg(exc)
-                rows = [
-                    self.content.row(
-                        n,
-                        batch=self.summary.batch,
-                        status=SmsLog.Status.FAILED,
-                        errmsg=errmsg,
-                        backend=self.backend_name,
-                        finished_at=now,
-                    )
-                    for n in waiting
-                ]
-                create_rows(rows)
-                self.summary.failed += len(rows)
+            self.summary.failed += self.not_sent(waiting, exc)
             self.flush_invalid()
         except Exception as exc:
             # Not the error's text: it can quote a row (a number, the parameters).
@@ -347,6 +345,10 @@ class _Stream:
                 len(waiting),
                 database_error(exc),
             )
+
+
+def _nowhere(numbers: list[phonenumbers.PhoneNumber]) -> None:
+    raise RuntimeError("the stream's on_batch was not set")
 
 
 def _stopped(exc: BaseException, summary: BulkSummary) -> None:

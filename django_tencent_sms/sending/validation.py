@@ -43,26 +43,64 @@ MAX_PARAMS = 9 + (MAX_CONTENT_LENGTH - 9 * 3) // 4
 _NOT_MOBILE = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE})
 
 
+class CheckedNumber(PhoneNumber):
+    """A ``PhoneNumber`` that ``normalize_phone`` found valid, and remembers it.
+
+    ``phonenumbers`` finds a number valid by matching it against a dozen of its country's
+    patterns; the model field does that again each time the number is stored or compared, and
+    a bulk send stores thousands. The answer is kept with the digits it was found for: should
+    the number be changed afterwards, ``is_valid`` asks ``phonenumbers`` again.
+    """
+
+    _checked: tuple[object, ...] | None = None
+
+    def _digits(self) -> tuple[object, ...]:
+        return (
+            self.country_code,
+            self.national_number,
+            self.italian_leading_zero,
+            self.number_of_leading_zeros,
+        )
+
+    def is_valid(self) -> bool:
+        if self._checked is not None and self._checked == self._digits():
+            return True
+        return super().is_valid()
+
+    def mark_valid(self) -> None:
+        """Remember that the number, as it is now, is valid."""
+        self._checked = self._digits()
+
+
 def normalize_phone(value: Any, region: str) -> PhoneNumber:
     """``value`` (E.164 text, a national number in ``region``, or a ``PhoneNumber``) as a valid
     ``PhoneNumber``; ``InvalidMessage(code="invalid_phone")`` otherwise."""
+    number: CheckedNumber | None
     if isinstance(value, phonenumbers.PhoneNumber):
-        number = PhoneNumber()
+        number = CheckedNumber()
         number.merge_from(value)
     elif isinstance(value, str):
         try:
-            number = PhoneNumber.from_string(value.strip(), region=region)
+            number = CheckedNumber.from_string(value.strip(), region=region)
         except phonenumbers.NumberParseException:
             number = None
     else:
         raise TypeError(f"phone must be a string or a PhoneNumber, not {type(value).__name__}")
-    if number is None or not number.is_valid():
+    # One pass over the country's patterns: a number of no type (UNKNOWN) is exactly one
+    # phonenumbers.is_valid_number refuses.
+    kind = (
+        phonenumbers.number_type(number)
+        if number is not None
+        else phonenumbers.PhoneNumberType.UNKNOWN
+    )
+    if number is None or kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise InvalidMessage(
             _("%(phone)s is not a valid phone number."),
             code="invalid_phone",
             params={"phone": value if isinstance(value, str) else str(value)},
         )
-    if phonenumbers.number_type(number) in _NOT_MOBILE:
+    number.mark_valid()
+    if kind in _NOT_MOBILE:
         raise InvalidMessage(
             _("%(phone)s is a landline number and cannot receive SMS."),
             code="invalid_phone",

@@ -18,6 +18,7 @@ from django_tencent_sms.protocol.reports import IncomingReply
 from django_tencent_sms.reports.apply import store_replies
 from django_tencent_sms.signals import number_opted_out
 from tests.sending.bulk_helpers import cn
+from tests.waiting import wait_until
 
 PHONE = "+8613711112222"
 WHEN = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
@@ -85,6 +86,9 @@ def test_an_opt_out_from_another_thread_during_a_bulk_send(server, sms_sandbox):
     def numbers():
         for i in range(400):
             if i == 200:  # the first batch is on its way; the second is being read
+                # Its rows written (by a helper thread on a database server): the opt-outs
+                # that follow come after its list was read.
+                assert wait_until(SmsLog.objects.filter(phone=cn(199)).exists)
                 second_batch.set()
                 assert done.wait(30)
             yield cn(i)

@@ -5,9 +5,9 @@ leaves, its answer is recorded before the next request leaves, and no batch is l
 a failed hand-over or an interruption. No test sleeps.
 """
 
-import concurrent.futures
 import contextvars
 import threading
+from queue import SimpleQueue
 
 import pytest
 from django.db import DatabaseError
@@ -114,11 +114,11 @@ class Instant(BaseBackend):
 
 
 def test_a_batch_that_cannot_be_handed_to_a_thread_is_failed_not_sent(notice, monkeypatch):
-    class NoThreads(concurrent.futures.ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):
+    class NoThreads(threading.Thread):
+        def start(self):
             raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", NoThreads)
+    monkeypatch.setattr(pipeline, "Thread", NoThreads)
     backend = Instant()
     with pytest.raises(RuntimeError, match="new thread") as info:
         send_bulk([cn(i) for i in range(3)], notice, ["A1"], backend=backend)
@@ -128,13 +128,14 @@ def test_a_batch_that_cannot_be_handed_to_a_thread_is_failed_not_sent(notice, mo
 
 
 def test_an_interruption_once_a_request_is_out_still_records_it(notice, monkeypatch):
-    class Interrupted(concurrent.futures.ThreadPoolExecutor):
-        def submit(self, *args, **kwargs):
-            future = super().submit(*args, **kwargs)
-            future.result()  # the request is out (and answered) …
-            raise KeyboardInterrupt  # … when Ctrl-C lands
+    class Interrupted(SimpleQueue):
+        def put(self, item, *args, **kwargs):
+            super().put(item, *args, **kwargs)
+            if item is not None:
+                item[1].future.result()  # the request is out (and answered) …
+                raise KeyboardInterrupt  # … when Ctrl-C lands
 
-    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", Interrupted)
+    monkeypatch.setattr(pipeline, "SimpleQueue", Interrupted)
     backend = Instant()
     with pytest.raises(KeyboardInterrupt):
         send_bulk([cn(i) for i in range(3)], notice, ["A1"], backend=backend)
@@ -150,13 +151,17 @@ def test_a_batch_that_cannot_be_recorded_while_failing_is_logged(notice, monkeyp
             raise DatabaseError("database gone")
         return real_save(rows_, fields)
 
+    backend = Instant()
+
     def numbers():
         yield from (cn(i) for i in range(210))
+        # Once the first batch's request is out (a batch not yet started would not be sent).
+        assert wait_until(lambda: backend.batches)
         raise ValueError("the source broke")
 
     monkeypatch.setattr(batch, "save_rows", save)
     with pytest.raises(ValueError, match="the source broke"):  # the first failure wins
-        send_bulk(numbers(), notice, ["A1"], backend=Instant())
+        send_bulk(numbers(), notice, ["A1"], backend=backend)
     assert "the outcome of the batch in flight" in caplog.text
     assert "could not be recorded (DatabaseError)" in caplog.text
     assert "database gone" not in caplog.text  # the database's words can quote the rows
@@ -200,11 +205,15 @@ def test_the_backend_sees_the_callers_context_variables(notice):
 
 
 def test_database_connections_the_helper_thread_opened_are_closed(notice, monkeypatch):
-    # A backend may use the database in the helper thread (a custom one, a signal receiver):
-    # its connection there belongs to that thread and is closed when each request is done.
+    # A helper thread writes rows (or a backend uses the database there): its connections
+    # belong to that thread and are closed when the send ends, by each thread.
     closed = []
+    real = pipeline.connections
 
     class Connections:
+        def __getitem__(self, alias):
+            return real[alias]
+
         def close_all(self):
             closed.append(threading.current_thread().name)
 
