@@ -131,8 +131,9 @@ def rebuild(
     if span is not None:
         result.first, result.last = span
         for start, end in _chunks(*span, max(1, chunk_days)):
-            if connection.vendor == "mysql":
-                with connection.cursor() as cursor:  # the next transaction's level
+            if connection.vendor == "mysql" and not connection.in_atomic_block:
+                # The next transaction's level (inside a caller's, the caller's level holds).
+                with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             with transaction.atomic(using=using):
                 stored = _lock(start, end, using)
