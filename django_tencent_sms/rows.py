@@ -180,13 +180,17 @@ class RowWriter:
         sql, model_fields = built
         params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
         params.append(obj.pk)
-        with (
-            self._tracked("updating", [obj], using, fields),
-            transaction.mark_for_rollback_on_error(using),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute(sql, params)
-            updated = cursor.rowcount
+
+        def execute(where: str, where_params: list[Any]) -> int:
+            with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+                cursor.execute(sql + where, params + where_params)
+                return int(cursor.rowcount)
+
+        tracker = getattr(self.model, "row_tracking", None)
+        if tracker is not None:  # the tracker may add to the WHERE (rollup.single_row)
+            updated = tracker.update_row(obj, fields, using, execute)
+        else:
+            updated = execute("", [])
         if not updated:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 

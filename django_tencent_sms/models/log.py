@@ -12,7 +12,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from django_tencent_sms.masking import mask_phone
 from django_tencent_sms.models.log_writes import SmsLogQuerySet, delete_row, save_row
 from django_tencent_sms.models.templates import SmsTemplate
-from django_tencent_sms.rollup import tracking
+from django_tencent_sms.rollup import single_row
 
 __all__ = ["SmsLog"]
 
@@ -121,7 +121,7 @@ class SmsLog(models.Model):
     # Writes keep the dashboard's daily rollup (models.log_writes, rollup.tracking).
     objects = SmsLogQuerySet.as_manager()
     # What rows.RowWriter's own SQL wraps its writes in, for the same upkeep.
-    row_tracking = tracking
+    row_tracking = single_row
 
     class Meta:
         base_manager_name = "objects"

@@ -21,7 +21,7 @@ class SmsLogQuerySet(models.QuerySet):
     through ``update``)."""
 
     def update(self, **kwargs: Any) -> int:
-        if not tracking.touches(kwargs):
+        if not tracking.touches(kwargs) or tracking.covered():
             return super().update(**kwargs)
         using = self.db
         with tracking.changing(self, using) as change:
@@ -52,6 +52,17 @@ class SmsLogQuerySet(models.QuerySet):
 
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def bulk_update(self, objs: Iterable[Any], fields: Any, batch_size: int | None = None) -> int:
+        """One tracked block for all of ``objs`` (their new values are the instances'), not
+        one per ``UPDATE`` that Django writes, each of which would read its rows back."""
+        objs = list(objs)
+        with tracking.updating(objs, list(fields), self.db), tracking.covering():
+            if batch_size is None:
+                return super().bulk_update(objs, fields)
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
 
     def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         objs = list(objs)

@@ -55,6 +55,17 @@ def tally(rows: Iterable[tuple[Any, ...]], sign: int = 1, into: Tally | None = N
     return into
 
 
+#: The attribute of a log instance holding its row's bucket values as last written here
+#: (``single_row``).
+BELIEVED = "_tencent_sms_rollup_row"
+
+
+def believe(objs: Iterable[Any]) -> None:
+    """Remember the bucket values of ``objs`` just written."""
+    for obj in objs:
+        setattr(obj, BELIEVED, row_of(obj))
+
+
 def row_of(obj: Any) -> tuple[Any, ...]:
     """A log instance's values as :data:`COLUMNS`."""
     return (obj.pk, obj.created_at, obj.template_id, obj.tpl_id, obj.status, obj.fee)

@@ -28,7 +28,7 @@ def _statement(connection: Any, rows: int) -> str:
     )
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
     messages, fee = quote("messages"), quote("fee")
-    if connection.vendor == "mysql":
+    if not connection.features.supports_update_conflicts_with_target:  # MariaDB, MySQL
         # VALUES(col) is the value this row tried to insert (MariaDB keeps it; MySQL 8.0.20
         # deprecates it, without removing it).
         tail = (

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.apps import apps
 from django.db import connections, transaction
 from django.db.models import F, QuerySet
 
-from django_tencent_sms.rollup.buckets import COLUMNS, FIELDS, row_of, tally
+from django_tencent_sms.rollup.buckets import COLUMNS, FIELDS, believe, row_of, tally
 from django_tencent_sms.rollup.store import add
 
 __all__ = [
     "changing",
     "chunks",
+    "covered",
+    "covering",
     "inserting",
+    "manager",
     "of_objects",
     "plain",
     "touches",
@@ -35,8 +39,25 @@ __all__ = [
 
 Row = tuple[Any, ...]
 
+#: Set while a block already tracks the rows its inner writes change (``bulk_update``).
+_covered: ContextVar[bool] = ContextVar("tencent_sms_rollup_covered", default=False)
+
 #: Primary keys per ``pk__in``: under SQLite's oldest limit of 999 parameters.
 CHUNK = 900
+
+
+def covered() -> bool:
+    """Whether an enclosing block tracks the writes made now (then they are not tracked again)."""
+    return _covered.get()
+
+
+@contextmanager
+def covering() -> Iterator[None]:
+    token = _covered.set(True)
+    try:
+        yield
+    finally:
+        _covered.reset(token)
 
 
 def touches(names: Any) -> bool:
@@ -52,7 +73,7 @@ def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield items[start : start + CHUNK]
 
 
-def _manager(using: str) -> Any:
+def manager(using: str) -> Any:
     # Django's own QuerySet: what is written here is not tracked again.
     return QuerySet(apps.get_model("tencent_sms", "SmsLog")).using(using)
 
@@ -60,7 +81,7 @@ def _manager(using: str) -> Any:
 def _read(pks: Sequence[Any], using: str) -> list[Row]:
     rows: list[Row] = []
     for chunk in chunks(list(pks)):
-        rows.extend(_manager(using).filter(pk__in=chunk).values_list(*COLUMNS))
+        rows.extend(manager(using).filter(pk__in=chunk).values_list(*COLUMNS))
     return rows
 
 
@@ -73,7 +94,7 @@ def lock(queryset: Any, using: str) -> list[Row]:
         # row between this read and the caller's write.
         pks = list(queryset.order_by().values_list("pk", flat=True))
         for chunk in chunks(pks):
-            _manager(using).filter(pk__in=chunk).update(status=F("status"))
+            manager(using).filter(pk__in=chunk).update(status=F("status"))
         return _read(pks, using)
     return list(queryset.order_by("pk").select_for_update().values_list(*COLUMNS))
 
@@ -109,6 +130,7 @@ def inserting(objs: Sequence[Any], using: str) -> Iterator[None]:
     with transaction.atomic(using=using, savepoint=False):
         yield
         add(tally(row_of(obj) for obj in objs), using)
+        believe(objs)
 
 
 def _column_name(name: str) -> str:
@@ -168,6 +190,6 @@ def updating(objs: Sequence[Any], fields: Sequence[str], using: str) -> Iterator
     if not touches(fields):
         yield
         return
-    with changing(_manager(using).filter(pk__in=[obj.pk for obj in objs]), using) as change:
+    with changing(manager(using).filter(pk__in=[obj.pk for obj in objs]), using) as change:
         yield
         change.after = of_objects(objs, fields)
