@@ -164,3 +164,18 @@ def test_rebuild_repairs_rows_written_behind_the_apps_back(db):
     assert stored() != from_log()
     call_command("tencent_sms_rebuild_stats", verbosity=0)
     assert stored() == from_log()
+
+
+def test_an_outcome_written_after_another_writer_changed_the_row(db):
+    # The outcome's UPDATE expects the row as inserted; a recovery marked it unknown meanwhile:
+    # the row is then locked and read, and moves from where it really was.
+    from django_tencent_sms.sending.records import log_rows
+
+    template = SmsTemplate.objects.create(name="n", tpl_id=100, text="Notice {1}")
+    log = log_rows.insert(SmsLog(phone="+8613800000001", template=template, tpl_id=100))
+    SmsLog.objects.filter(pk=log.pk).update(status=Status.UNKNOWN)
+    log.status, log.fee = Status.SENT, 2
+    log_rows.update(log, ["status", "fee"])
+    assert SmsLog.objects.get(pk=log.pk).status == Status.SENT
+    assert stored() == from_log()
+    assert sum(messages for messages, _fee in stored().values()) == 1
