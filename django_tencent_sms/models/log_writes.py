@@ -82,6 +82,9 @@ def save_row(obj: Any, save: Any, kwargs: dict[str, Any]) -> None:
     using = kwargs.get("using") or router.db_for_write(type(obj), instance=obj)
     fields = kwargs.get("update_fields")
     if obj._state.adding or obj.pk is None or kwargs.get("force_insert"):
+        # Refused before the transaction, as save() refuses it before any query: a refusal
+        # inside would spoil the caller's transaction.
+        obj._prepare_related_fields_for_save(operation_name="save")
         with tracking.inserting([obj], using):
             save(**kwargs)
         return
