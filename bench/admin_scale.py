@@ -67,7 +67,9 @@ def main() -> None:
     result.save(args.json)
 
 
-def prepare(alias: str, rows: int, refill: bool) -> float:
+def prepare(
+    alias: str, rows: int, refill: bool, span_days: int = SPAN_DAYS, version: str = FILL_VERSION
+) -> float:
     """Migrate, add the templates and the superuser, fill ``rows`` log rows unless they are
     there already; returns the seconds the fill took (0 when reused)."""
     from django.contrib.auth import get_user_model
@@ -91,15 +93,15 @@ def prepare(alias: str, rows: int, refill: bool) -> float:
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_fill (rows bigint, version text)")
         cursor.execute("SELECT rows, version FROM bench_fill")
-        if not refill and cursor.fetchone() == (rows, FILL_VERSION):
+        if not refill and cursor.fetchone() == (rows, version):
             return 0.0
     print(f"  filling {rows:,} rows into {connection.settings_dict['NAME']} …", flush=True)
     started = time.perf_counter()
-    fill(alias, rows)
+    fill(alias, rows, span_days, version)
     return time.perf_counter() - started
 
 
-def fill(alias: str, rows: int) -> None:
+def fill(alias: str, rows: int, span_days: int = SPAN_DAYS, version: str = FILL_VERSION) -> None:
     from django.db import connections
 
     from django_tencent_sms.models import SmsLog, SmsTemplate
@@ -126,8 +128,8 @@ def fill(alias: str, rows: int) -> None:
         "ELSE '2019:' || left(md5(i::text), 20) END",
         "fee": "CASE WHEN i %% 50 = 0 OR i %% 97 = 0 THEN NULL ELSE 1 + (i %% 7 = 0)::int END",
         "backend": "'django_tencent_sms.backends.tencent.TencentBackend'",
-        "created_at": f"now() - (i * interval '{SPAN_DAYS * 86400 / rows} seconds')",
-        "finished_at": f"now() - (i * interval '{SPAN_DAYS * 86400 / rows} seconds') "
+        "created_at": f"now() - (i * interval '{span_days * 86400 / rows} seconds')",
+        "finished_at": f"now() - (i * interval '{span_days * 86400 / rows} seconds') "
         "+ interval '80 milliseconds'",
         "duration": "interval '80 milliseconds'",
     }
@@ -153,7 +155,7 @@ def fill(alias: str, rows: int) -> None:
             [*params, rows],
         )
         cursor.execute("DELETE FROM bench_fill")
-        cursor.execute("INSERT INTO bench_fill VALUES (%s, %s)", [rows, FILL_VERSION])
+        cursor.execute("INSERT INTO bench_fill VALUES (%s, %s)", [rows, version])
     with connection.cursor() as cursor:  # outside any transaction
         cursor.execute(f"VACUUM ANALYZE {table}")
 

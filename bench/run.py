@@ -88,6 +88,12 @@ BENCHMARKS = {
         ["--rounds", "6", "-n", "3", "--warmup", "1"],
         True,
     ),
+    "dashboard": (
+        "dashboard_scale.py",
+        ["--rounds", "15", "-n", "3"],
+        ["--sizes", "10000,1000000", "--rounds", "3", "-n", "2", "--warmup", "1"],
+        True,
+    ),
 }
 GROUPS = {
     "overhead": [k for k in BENCHMARKS if k.startswith("overhead")],

@@ -11,9 +11,10 @@ The database comes from the environment, set by each script before ``django.setu
     ``postgres``: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/bench``).
 ``BENCH_ADMIN_DATABASES``
     ``small_name,big_name``: two PostgreSQL databases on the server of ``BENCH_DATABASE_URL``, as
-    the aliases ``default`` (small) and ``big``. ``bench.routing.SwitchRouter`` sends every query
-    to the alias chosen with ``bench.routing.use_db(alias)``, so one process can render the same
-    admin page against either and alternate between them (``bench/admin_scale.py``).
+    the aliases ``default`` (small) and ``big`` (a third name: ``huge``).
+    ``bench.routing.SwitchRouter`` sends every query to the alias chosen with
+    ``bench.routing.use_db(alias)``, so one process can render the same admin page against
+    either and alternate between them (``bench/admin_scale.py``, ``bench/dashboard_scale.py``).
 ``BENCH_SMS_API_URL``
     where the real backend (``TencentBackend``) posts: the emulator the script started.
 ``BENCH_SMS_BACKEND``
@@ -97,8 +98,12 @@ def postgres(url: str, name: str | None = None) -> dict:
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 if os.environ.get("BENCH_ADMIN_DATABASES"):
-    small, big = os.environ["BENCH_ADMIN_DATABASES"].split(",")
-    DATABASES = {"default": postgres(DATABASE_URL, small), "big": postgres(DATABASE_URL, big)}
+    # A third name (bench/dashboard_scale.py) becomes the alias "huge".
+    names = os.environ["BENCH_ADMIN_DATABASES"].split(",")
+    DATABASES = {
+        alias: postgres(DATABASE_URL, name)
+        for alias, name in zip(("default", "big", "huge"), names, strict=False)
+    }
     DATABASE_ROUTERS = ["bench.routing.SwitchRouter"]
 elif os.environ.get("BENCH_DB", "sqlite") == "postgres":
     DATABASES = {"default": postgres(DATABASE_URL)}

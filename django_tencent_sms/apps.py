@@ -14,3 +14,4 @@ class TencentSmsConfig(AppConfig):
         from django_tencent_sms import checks  # noqa: F401 - registers the system checks
         from django_tencent_sms.account import catalog_checks  # noqa: F401 - W040, W041
         from django_tencent_sms.contrib.two_factor import checks as two_factor_checks  # noqa: F401
+        from django_tencent_sms.rollup import templates  # noqa: F401 - a deleted template

@@ -17,7 +17,9 @@ It is a fast path, not a second ORM: it steps aside for ``Model.save`` (``save``
 * a field needs a placeholder other than ``%s``, has a database default, or is generated.
 
 Both paths mark the transaction for rollback on error, as ``save`` does, and write to the
-database the routers choose for writes.
+database the routers choose for writes. A model with a ``row_tracking`` attribute (the send log:
+``rollup.tracking``) has the fast path's writes wrapped in its ``inserting``/``updating``, as its
+``save`` and QuerySet wrap theirs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from sqlite3 import sqlite_version_info
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +57,15 @@ class RowWriter:
         self.model = model
         self._inserts: dict[str, _Statement | None] = {}
         self._updates: dict[tuple[str, tuple[str, ...]], _Statement | None] = {}
+
+    def _tracked(
+        self, what: str, objs: Sequence[Model], using: str, *fields: Sequence[str]
+    ) -> AbstractContextManager[Any]:
+        """The model's ``row_tracking.inserting``/``updating`` around a write, if it has one."""
+        tracker = getattr(self.model, "row_tracking", None)
+        if tracker is None:
+            return nullcontext()
+        return getattr(tracker, what)(objs, *fields, using)
 
     def _fast(self, connection: Any) -> bool:
         return (
@@ -149,7 +161,11 @@ class RowWriter:
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         sql, fields = built
         params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        with (
+            self._tracked("inserting", [obj], using),
+            transaction.mark_for_rollback_on_error(using),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql, params)
             obj.pk = cursor.fetchone()[0]
         obj._state.adding = False
@@ -265,9 +281,17 @@ class RowWriter:
         sql, model_fields = built
         params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
         params.append(obj.pk)
-        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            updated = cursor.rowcount
+
+        def execute(where: str, where_params: list[Any]) -> int:
+            with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+                cursor.execute(sql + where, params + where_params)
+                return int(cursor.rowcount)
+
+        tracker = getattr(self.model, "row_tracking", None)
+        if tracker is not None:  # the tracker may add to the WHERE (rollup.single_row)
+            updated = tracker.update_row(obj, fields, using, execute)
+        else:
+            updated = execute("", [])
         if not updated:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
@@ -317,7 +341,11 @@ class RowWriter:
         row = f"({', '.join(['%s'] * len(names))})"
         size = max(1, (connection.features.max_query_params or 65535) // len(names))
         updated = 0
-        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        with (
+            transaction.atomic(using=using, savepoint=False),
+            self._tracked("updating", objs, using, fields),
+            connection.cursor() as cursor,
+        ):
             for start in range(0, len(objs), size):
                 chunk = objs[start : start + size]
                 params: list[Any] = []

@@ -282,6 +282,25 @@ class Summary:
     present_statuses: list[str]
     #: Every status to list: the model's, then any other value found.
     all_statuses: list[str]
+    _day_texts: dict[date, str] = field(default_factory=dict, repr=False, compare=False)
+    _number_texts: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def day_text(self, day: date) -> str:
+        """``day`` in the locale's date format, worked out once per day of the page (the
+        tables and both charts show each day)."""
+        try:
+            return self._day_texts[day]
+        except KeyError:
+            text = self._day_texts[day] = formats.date_format(day)
+            return text
+
+    def number_text(self, value: int) -> str:
+        """``value`` localized, once per distinct value of the page."""
+        try:
+            return self._number_texts[value]
+        except KeyError:
+            text = self._number_texts[value] = str(formats.localize(value))
+            return text
 
     def colour(self, status: str) -> str:
         if status in STATUS_COLOURS:
@@ -291,7 +310,7 @@ class Summary:
 
     def day_rows(self) -> list[Row]:
         return [
-            Row(formats.date_format(day), tally, tally.counts(self.present_statuses), key=day)
+            Row(self.day_text(day), tally, tally.counts(self.present_statuses), key=day)
             for day, tally in self.days.items()
         ]
 

@@ -9,6 +9,7 @@ from django_tencent_sms.models.log import SmsLog
 from django_tencent_sms.models.optouts import SmsOptOut
 from django_tencent_sms.models.replies import SmsReply, reply_text_hash
 from django_tencent_sms.models.review import Reach, ReviewStatus
+from django_tencent_sms.models.rollup import SmsDailyStat, SmsStatsState
 from django_tencent_sms.models.signs import SmsSign
 from django_tencent_sms.models.templates import (
     MAX_CONTENT_LENGTH,
@@ -26,10 +27,12 @@ __all__ = [
     "CodeRefusal",
     "Reach",
     "ReviewStatus",
+    "SmsDailyStat",
     "SmsLog",
     "SmsOptOut",
     "SmsReply",
     "SmsSign",
+    "SmsStatsState",
     "SmsTemplate",
     "UnmatchedReport",
     "VerificationCode",

@@ -10,7 +10,9 @@ from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from django_tencent_sms.masking import mask_phone
+from django_tencent_sms.models.log_writes import SmsLogQuerySet, delete_row, save_row
 from django_tencent_sms.models.templates import SmsTemplate
+from django_tencent_sms.rollup import single_row
 
 __all__ = ["SmsLog"]
 
@@ -116,7 +118,13 @@ class SmsLog(models.Model):
         _("channel"), max_length=8, choices=Channel.choices, default=Channel.SMS
     )
 
+    # Writes keep the dashboard's daily rollup (models.log_writes, rollup.tracking).
+    objects = SmsLogQuerySet.as_manager()
+    # What rows.RowWriter's own SQL wraps its writes in, for the same upkeep.
+    row_tracking = single_row
+
     class Meta:
+        base_manager_name = "objects"
         verbose_name = _("SMS log")
         verbose_name_plural = _("SMS logs")
         ordering = ["-created_at", "-id"]
@@ -158,3 +166,16 @@ class SmsLog(models.Model):
             "phone": mask_phone(self.phone),
             "status": self.get_status_display(),
         }
+
+    def save(self, *args, **kwargs):
+        if args:  # Django 6 takes keyword arguments only; 5.2 still takes them in order
+            names = ("force_insert", "force_update", "using", "update_fields")
+            kwargs.update(zip(names, args, strict=False))
+        save_row(self, super().save, kwargs)
+
+    save.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self, using=None, keep_parents=False):
+        return delete_row(self, super().delete, {"using": using, "keep_parents": keep_parents})
+
+    delete.alters_data = True  # type: ignore[attr-defined]

@@ -250,9 +250,10 @@ def test_queries_per_batch_are_constant_not_per_row(notice):
     per_batch = counts[1] - counts[0]
     assert counts[2] - counts[1] == per_batch
     # On PostgreSQL: the opt-out list's SELECT, INSERT, UPDATE of what the rows share,
-    # bulk_update of the sids. SQLite splits the INSERT and the bulk_update (999 parameters per
-    # statement).
-    assert per_batch <= (4 if connection.vendor == "postgresql" else 11)
+    # bulk_update of the sids; and the dashboard's rollup: its upsert after the INSERT, the locked
+    # read of the rows and its upsert around the UPDATE of their status. SQLite splits the INSERT
+    # and the bulk_update (999 parameters per statement).
+    assert per_batch <= (7 if connection.vendor == "postgresql" else 14)
 
 
 def test_queries_per_batch_against_the_real_backend(sms_sandbox, notice):
@@ -261,9 +262,12 @@ def test_queries_per_batch_against_the_real_backend(sms_sandbox, notice):
     with CaptureQueriesContext(connection) as queries:
         # cn(0) is refused by the limit: the rows' outcomes differ, and still no query per row.
         send_bulk((cn(i) for i in range(BATCH_SIZE)), notice, ["A1"])
+    # The dashboard rollup's statements (its upserts, the locked read around the UPDATE of the
+    # rows' status: tests/rollup) are not counted here.
+    queries = [q for q in queries if "tencent_sms_smsdailystat" not in q["sql"]]
     inserts = [q for q in queries if q["sql"].startswith("INSERT")]
     updates = [q for q in queries if q["sql"].startswith("UPDATE")]
-    assert len(queries) <= 12 and updates and inserts
+    assert len(queries) <= 14 and updates and inserts
     if connection.vendor == "postgresql":
         assert (len(inserts), len(updates)) == (1, 2)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tencent_sms', '0019_catalog_sync'),
+        ('tencent_sms', '0020_daily_stats'),
     ]
 
     operations = [
