@@ -255,7 +255,7 @@ class RowWriter:
             if len(statements) == 1
             else transaction.atomic(using=using, savepoint=False)
         )
-        with whole, connection.cursor() as cursor:
+        with self._tracked("inserting", objs, using), whole, connection.cursor() as cursor:
             for statement, params, saved in statements:
                 cursor.execute(statement, params)
                 keys = [key for (key,) in cursor.fetchall()]
