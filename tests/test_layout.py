@@ -372,6 +372,10 @@ DJANGO_INTERNALS = {
         "the row writer's INSERT must refuse an unsaved related object exactly as Model.save "
         "does, and this is Model.save's own check"
     ),
+    "django_tencent_sms/models/log_writes.py: obj._prepare_related_fields_for_save": (
+        "a new log row's unsaved related object must be refused before the rollup's "
+        "transaction opens, as Model.save refuses it before any query: the same check, earlier"
+    ),
 }
 
 

@@ -38,7 +38,7 @@ from django_tencent_sms.models import SmsLog
 __all__ = ["SmsLogAdmin", "TemplateFilter"]
 
 #: The template column of a voice-code call, which has none.
-VOICE_MARK = _("📞 voice code")
+VOICE_MARK = _("☎ voice code")
 
 
 class TemplateFilter(admin.RelatedFieldListFilter):

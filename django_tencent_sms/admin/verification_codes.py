@@ -65,7 +65,7 @@ class CodeStatus:
     ICONS = {
         VALID: "✓",
         USED: "✓✓",
-        EXPIRED: "⌛",
+        EXPIRED: "◷",
         SUPERSEDED: "↻",
         LOCKED: "✗",
         FAILED: "✗",
