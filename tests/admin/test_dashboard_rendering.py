@@ -86,3 +86,15 @@ def test_an_empty_range_says_so_in_the_template_table(db, admin_client):
         '<td class="tsms-num">0</td><td class="tsms-num">0</td></tr>',
         html=True,
     )
+
+
+def test_day_labels_follow_each_request_language(hostile, admin_client):
+    # The day texts are kept across pages: one language's must never show in another's.
+    for language, label in [
+        ("en", "May 2, 2024"),
+        ("zh-hans", "2024年5月2日"),
+        ("en", "May 2, 2024"),
+    ]:
+        response = admin_client.get(URL, RANGE, HTTP_ACCEPT_LANGUAGE=language)
+        row = response.content.decode().split('<tr data-day="2024-05-02">')[1].split("</tr>")[0]
+        assert f'<th scope="row">{label}</th>' in row
