@@ -163,39 +163,54 @@ def volume_chart(summary: Summary) -> SafeString:
     escaped = {s: escape(s) for s in summary.present_statuses}
     labels = {s: status_label(s) for s in summary.present_statuses}
     colours = {s: escape(summary.colour(s)) for s in summary.present_statuses}
+    # The tooltip's sentence, asked of the translations once per distinct count, not per day.
+    sentences: dict[int, str] = {}
     groups: list[str] = []
+    # The frame's geometry as locals, computed as frame.x and frame.y compute it.
+    left, above, width, height = frame.left, frame.above, frame.band, frame.plot_height
     for index, (day, tally) in enumerate(summary.days.items()):
         details = ", ".join(
             f"{labels[s]} {summary.number_text(tally.by_status[s])}"
             for s in summary.present_statuses
             if tally.by_status.get(s)
         )
-        tip = ngettext(
-            "%(day)s: %(count)s message", "%(day)s: %(count)s messages", tally.messages
-        ) % {"day": summary.day_text(day), "count": summary.number_text(tally.messages)}
+        messages = tally.messages
+        if messages not in sentences:
+            sentences[messages] = ngettext(
+                "%(day)s: %(count)s message", "%(day)s: %(count)s messages", messages
+            )
+        tip = sentences[messages] % {
+            "day": summary.day_text(day),
+            "count": summary.number_text(messages),
+        }
         if details:
             tip = f"{tip} ({details})"
         # Built as text: a year has a few thousand bars, and format_html per bar was most of
         # the page's time. Numbers and ISO dates need no escaping; the rest is escaped here.
+        x = left + index * width
+        centre = x + width / 2
         rects = [
-            f'<rect class="tsms-hit" x="{_n(frame.x(index))}" y="{frame.above}"'
+            f'<rect class="tsms-hit" x="{_n(x)}" y="{above}"'
             f' width="{band}" height="{plot_height}" fill="transparent"/>'
         ]
+        bottom = above + height  # frame.y(0)
         base = 0
         for status in summary.present_statuses:
             count = tally.by_status.get(status, 0)
             if not count:
                 continue
+            base += count
+            upper = above + height * (1 - base / frame.top)  # frame.y(base)
             rects.append(
                 f'<rect class="tsms-bar" data-status="{escaped[status]}"'
-                f' x="{_n(frame.centre(index) - bar / 2)}" y="{_n(frame.y(base + count))}"'
-                f' width="{bar_width}" height="{_n(frame.y(base) - frame.y(base + count))}"'
+                f' x="{_n(centre - bar / 2)}" y="{_n(upper)}"'
+                f' width="{bar_width}" height="{_n(bottom - upper)}"'
                 f' fill="{colours[status]}"/>'
             )
-            base += count
+            bottom = upper
         groups.append(
             f'<g class="tsms-day" data-day="{day.isoformat()}"'
-            f' data-messages="{int(tally.messages)}">'
+            f' data-messages="{int(messages)}">'
             f"<title>{escape(tip)}</title>{''.join(rects)}</g>"
         )
     label = _("Messages per day by status, %(start)s to %(end)s; %(total)s in all.") % {
@@ -213,26 +228,19 @@ def fee_chart(summary: Summary) -> SafeString:
     frame = _Frame(days, top, step, height=180)
     points = [(frame.centre(i), frame.y(t.fee)) for i, t in enumerate(summary.days.values())]
     radius = 2.5 if len(days) <= 92 else 1.5
-    dots = format_html_join(
-        "",
-        '<g class="tsms-fee-day" data-day="{}" data-fee="{}"><title>{}</title>'
-        '<circle cx="{}" cy="{}" r="{}" fill="{}"/></g>',
-        (
-            (
-                day.isoformat(),
-                tally.fee,
-                _("%(day)s: fee %(fee)s")
-                % {
-                    "day": summary.day_text(day),
-                    "fee": summary.number_text(tally.fee),
-                },
-                _n(x),
-                _n(y),
-                radius,
-                FEE_COLOUR,
+    # As text, like the volume chart's bars: one sentence from the translations for every day.
+    sentence = _("%(day)s: fee %(fee)s")
+    colour = escape(FEE_COLOUR)
+    dots = mark_safe(  # noqa: S308 - numbers and ISO dates, and text escaped here
+        "".join(
+            f'<g class="tsms-fee-day" data-day="{day.isoformat()}" data-fee="{int(tally.fee)}">'
+            "<title>"
+            + escape(
+                sentence % {"day": summary.day_text(day), "fee": summary.number_text(tally.fee)}
             )
+            + f'</title><circle cx="{_n(x)}" cy="{_n(y)}" r="{radius}" fill="{colour}"/></g>'
             for (day, tally), (x, y) in zip(summary.days.items(), points, strict=True)
-        ),
+        )
     )
     line = format_html(
         '<polyline class="tsms-fee-line" points="{}" fill="none" stroke="{}" stroke-width="2"'

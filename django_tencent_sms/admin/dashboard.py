@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from django_tencent_sms.admin.account_figures import account_context
 from django_tencent_sms.admin.charts import fee_chart, volume_chart
+from django_tencent_sms.admin.dashboard_tables import table_body
 from django_tencent_sms.admin.stats import (
     DEFAULT_DAYS,
     PRESETS,
@@ -63,6 +64,11 @@ def dashboard_view(model_admin: ModelAdmin[Any], request: HttpRequest) -> Templa
     else:
         rows = aggregate(model_admin.get_queryset(request), start, end, tz)
     summary = summarize(rows, start, end)
+    day_rows, template_rows, status_rows = (
+        summary.day_rows(),
+        summary.template_rows(),
+        summary.status_rows(),
+    )
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": opts,
@@ -80,9 +86,13 @@ def dashboard_view(model_admin: ModelAdmin[Any], request: HttpRequest) -> Templa
         "presets": _presets(today, start, end),
         "summary": summary,
         "status_columns": summary.status_columns(),
-        "day_rows": summary.day_rows(),
-        "template_rows": summary.template_rows(),
-        "status_rows": summary.status_rows(),
+        "day_rows": day_rows,
+        "template_rows": template_rows,
+        "status_rows": status_rows,
+        # The tables' rows as HTML, each number and day formatted once (admin.dashboard_tables).
+        "day_body": table_body(summary, day_rows, "day"),
+        "template_body": table_body(summary, template_rows),
+        "status_body": table_body(summary, status_rows, "status"),
         "total": summary.total,
         "volume_chart": volume_chart(summary),
         "fee_chart": fee_chart(summary),

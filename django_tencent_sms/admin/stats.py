@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from datetime import timezone as dt_timezone
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -28,9 +29,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from django_tencent_sms.models import SmsLog, SmsTemplate
 
@@ -291,7 +292,9 @@ class Summary:
         try:
             return self._day_texts[day]
         except KeyError:
-            text = self._day_texts[day] = formats.date_format(day)
+            text = self._day_texts[day] = _date_text(
+                day, get_language(), formats.get_format("DATE_FORMAT")
+            )
             return text
 
     def number_text(self, value: int) -> str:
@@ -341,6 +344,12 @@ class Summary:
         ]
 
 
+@lru_cache(maxsize=4096)
+def _date_text(day: date, language: str | None, date_format: str) -> str:
+    """``day`` in ``date_format``, kept across pages: a year's page shows 365 days."""
+    return dateformat.format(day, date_format)
+
+
 def status_label(status: str) -> str:
     try:
         return str(SmsLog.Status(status).label)
@@ -356,17 +365,26 @@ def summarize(rows: Iterable[Mapping[str, Any]], start: date, end: date) -> Summ
     """Fold :func:`aggregate`'s rows into tallies; every day of the range is present."""
     days = {day: Tally() for day in days_between(start, end)}
     templates: dict[str, Tally] = {}
-    statuses: dict[str, Tally] = {}
-    total = Tally()
+    labels: dict[tuple[str | None, int], str] = {}
+    # Per status: [messages, fee]; the status tallies and the total are made from these.
+    per_status: dict[str, list[int]] = {}
     for row in rows:
-        day = row["day"]
-        if day not in days:  # a DST gap at midnight can move a row just outside
+        tally = days.get(row["day"])
+        if tally is None:  # a DST gap at midnight can move a row just outside
             continue
         status, messages, fee = row["status"], row["messages"], row["fee"] or 0
-        days[day].add(status, messages, fee)
-        label = template_label(row["template_name"], row["tpl_id"])
+        tally.add(status, messages, fee)
+        key = (row["template_name"], row["tpl_id"])
+        label = labels.get(key)
+        if label is None:
+            label = labels[key] = template_label(*key)
         templates.setdefault(label, Tally()).add(status, messages, fee)
-        statuses.setdefault(status, Tally()).add(status, messages, fee)
+        sums = per_status.setdefault(status, [0, 0])
+        sums[0] += messages
+        sums[1] += fee
+    statuses = {s: Tally(m, f, {s: m}) for s, (m, f) in per_status.items()}
+    total = Tally()
+    for status, (messages, fee) in per_status.items():
         total.add(status, messages, fee)
     extras = sorted(set(statuses) - set(STATUS_ORDER))
     all_statuses = [str(s) for s in STATUS_ORDER] + extras
