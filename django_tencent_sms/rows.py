@@ -67,6 +67,15 @@ class RowWriter:
             return nullcontext()
         return getattr(tracker, what)(objs, *fields, using)
 
+    def _fused(
+        self, objs: Sequence[Model], connection: Any
+    ) -> tuple[tuple[str, str, list[Any]] | None, AbstractContextManager[Any]]:
+        """The statement around an insert of ``objs`` that also tracks them, and what to run
+        around it (the tracker's ``fused_insert``); else None and its ``inserting``."""
+        tracker = getattr(self.model, "row_tracking", None)
+        fused = tracker.fused_insert(objs, connection) if tracker is not None else None
+        return fused or (None, self._tracked("inserting", objs, connection.alias))
+
     def _fast(self, connection: Any) -> bool:
         return (
             connection.vendor in FAST_VENDORS
@@ -161,11 +170,10 @@ class RowWriter:
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         sql, fields = built
         params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-        with (
-            self._tracked("inserting", [obj], using),
-            transaction.mark_for_rollback_on_error(using),
-            connection.cursor() as cursor,
-        ):
+        wrap, tracked = self._fused([obj], connection)
+        if wrap is not None:
+            sql, params = wrap[0] + sql + wrap[1], params + wrap[2]
+        with tracked, transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(sql, params)
             obj.pk = cursor.fetchone()[0]
         obj._state.adding = False
@@ -236,8 +244,12 @@ class RowWriter:
             )
             params = [column[0] for column, one in zip(columns, same, strict=True) if one]
             params += [column for column, one in zip(columns, same, strict=True) if not one]
+            wrap, tracked = self._fused(objs, connection)
+            if wrap is not None:
+                sql, params = wrap[0] + sql + wrap[1], params + wrap[2]
             statements = [(sql, params, objs)]
         else:
+            wrap, tracked = None, self._tracked("inserting", objs, using)
             size = max(1, (connection.features.max_query_params or 999) // max(1, len(fields)))
             statements = []
             for start in range(0, len(objs), size):
@@ -255,7 +267,7 @@ class RowWriter:
             if len(statements) == 1
             else transaction.atomic(using=using, savepoint=False)
         )
-        with self._tracked("inserting", objs, using), whole, connection.cursor() as cursor:
+        with tracked, whole, connection.cursor() as cursor:
             for statement, params, saved in statements:
                 cursor.execute(statement, params)
                 keys = [key for (key,) in cursor.fetchall()]
@@ -282,16 +294,20 @@ class RowWriter:
         params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
         params.append(obj.pk)
 
-        def execute(where: str, where_params: list[Any]) -> int:
+        def execute(where: str, where_params: list[Any], wrap: Any = None) -> int:
+            # Inside wrap's statement (rollup.fused), the rows matched are what it returns.
             with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-                cursor.execute(sql + where, params + where_params)
-                return int(cursor.rowcount)
+                if wrap is None:
+                    cursor.execute(sql + where, params + where_params)
+                    return int(cursor.rowcount)
+                cursor.execute(wrap[0] + sql + where + wrap[1], params + where_params + wrap[2])
+                return int(cursor.fetchone()[0])
 
         tracker = getattr(self.model, "row_tracking", None)
         if tracker is not None:  # the tracker may add to the WHERE (rollup.single_row)
             updated = tracker.update_row(obj, fields, using, execute)
         else:
-            updated = execute("", [])
+            updated = execute("", [], None)
         if not updated:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 

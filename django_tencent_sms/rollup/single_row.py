@@ -6,16 +6,21 @@ values are known (``BELIEVED`` on the instance), so the outcome's ``UPDATE`` car
 from, and the rollup gets one upsert. If another writer changed the row in between (a recovery
 marking it ``unknown``, a purge), the guarded ``UPDATE`` matches nothing and the row is written
 the careful way: locked, read, written, moved (``tracking.changing``).
+
+On PostgreSQL the guarded ``UPDATE`` and the upsert are one statement, as is the insert and its
+upsert (``fused``): no transaction of their own, one round trip each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from django.db import connections, transaction
 
-from django_tencent_sms.rollup.buckets import BELIEVED, COLUMNS, tally
+from django_tencent_sms.rollup import fused
+from django_tencent_sms.rollup.buckets import BELIEVED, COLUMNS, believe, tally
 from django_tencent_sms.rollup.store import add
 from django_tencent_sms.rollup.tracking import (
     changing,
@@ -27,10 +32,11 @@ from django_tencent_sms.rollup.tracking import (
 )
 
 # What rows.RowWriter asks of a model's ``row_tracking``: this module.
-__all__ = ["inserting", "update_row", "updating"]
+__all__ = ["fused_insert", "inserting", "update_row", "updating"]
 
-#: Runs the row's ``UPDATE`` with an extra ``WHERE`` text and its parameters; the rows matched.
-Execute = Callable[[str, list[Any]], int]
+#: Runs the row's ``UPDATE`` with an extra ``WHERE`` text and its parameters, inside the
+#: statement ``Wrap`` if any; the rows matched.
+Execute = Callable[[str, list[Any], "fused.Wrap | None"], int]
 
 
 def _guard(model: Any, believed: tuple[Any, ...], connection: Any) -> tuple[str, list[Any]]:
@@ -53,20 +59,52 @@ def _guard(model: Any, believed: tuple[Any, ...], connection: Any) -> tuple[str,
 def update_row(obj: Any, fields: Sequence[str], using: str, execute: Execute) -> int:
     """Write ``fields`` of the saved log row ``obj`` through ``execute``, moving its bucket."""
     if not touches(fields):
-        return execute("", [])
+        return execute("", [], None)
     connection = connections[using]
+    believed: tuple[Any, ...] = getattr(obj, BELIEVED, None) or ()
+    known = bool(believed) and believed[0] == obj.pk
+    if known and fused.fusing(connection):
+        # One statement: the guarded UPDATE and, if it matched, the buckets' move.
+        after = of_objects([obj], fields)([believed])
+        where, params = _guard(type(obj), believed, connection)
+        if execute(
+            where, params, fused.for_update(tally(after, 1, tally([believed], -1)), connection)
+        ):
+            setattr(obj, BELIEVED, after[0])
+            return 1
+        return _carefully(obj, fields, using, execute)
     with transaction.atomic(using=using, savepoint=False):
-        believed = getattr(obj, BELIEVED, None)
-        if believed is not None and believed[0] == obj.pk:
+        if known:
             where, params = _guard(type(obj), believed, connection)
-            if execute(where, params):
+            if execute(where, params, None):
                 after = of_objects([obj], fields)([believed])
                 add(tally(after, 1, tally([believed], -1)), using)
                 setattr(obj, BELIEVED, after[0])
                 return 1
-        with changing(manager(using).filter(pk=obj.pk), using) as change:
-            updated = execute("", [])
-            change.after = of_objects([obj], fields)
-        if hasattr(obj, BELIEVED):
-            delattr(obj, BELIEVED)
-        return updated
+        return _carefully(obj, fields, using, execute)
+
+
+def _carefully(obj: Any, fields: Sequence[str], using: str, execute: Execute) -> int:
+    """The row changed since it was written here (or was not written here): lock it, read
+    it, write it, move it."""
+    with changing(manager(using).filter(pk=obj.pk), using) as change:
+        updated = execute("", [], None)
+        change.after = of_objects([obj], fields)
+    if hasattr(obj, BELIEVED):
+        delattr(obj, BELIEVED)
+    return updated
+
+
+def fused_insert(
+    objs: Sequence[Any], connection: Any
+) -> tuple[fused.Wrap, AbstractContextManager[None]] | None:
+    """On PostgreSQL, the statement around the ``INSERT … RETURNING`` of ``objs`` that also
+    adds them to the rollup, and the block to run it in; else None (``inserting`` then)."""
+    wrap = fused.for_insert(objs, connection)
+    return None if wrap is None else (wrap, _believing(objs))
+
+
+@contextmanager
+def _believing(objs: Sequence[Any]) -> Iterator[None]:
+    yield
+    believe(objs)

@@ -7,6 +7,8 @@ adds its rows; an update or delete first locks the rows it changes (``SELECT …
 on SQLite, which has no row locks, a first write takes the database's write lock), reads their
 buckets, writes, and then moves each row from its old bucket to its new one. Two writers of the
 same row therefore see each other's result, and the buckets only ever get ``n = n + delta``.
+On PostgreSQL ``RowWriter``'s inserts and guarded updates carry the change in their own
+statement instead (``fused``).
 """
 
 from __future__ import annotations

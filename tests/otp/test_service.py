@@ -271,9 +271,10 @@ def test_queries_per_code(
     if query_path == "sql":
         # The IP's recent refusals, the code's row, the limits (on PostgreSQL in one round
         # trip with the row), the log's insert and update (each with the dashboard rollup's
-        # upsert, in a transaction), the code finished (and older ones superseded).
+        # upsert, in a transaction; on PostgreSQL in the same statement, with none), the code
+        # finished (and older ones superseded).
         with django_assert_num_queries(
-            (5 if connection.vendor == "postgresql" else 6) + 2 + TRANSACTION_STATEMENTS
+            5 if connection.vendor == "postgresql" else 6 + 2 + TRANSACTION_STATEMENTS
         ):
             send_code(PHONE, request=request_from("10.0.0.1"))
     else:
