@@ -1,7 +1,7 @@
 """On PostgreSQL the log's fast writes move the rollup in the same statement: still exact."""
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 from django.db import connection, connections, transaction
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 Status = SmsLog.Status
 #: 17:30 UTC is 01:30 the next day in Asia/Shanghai (tests/settings.py): the bucket's day.
-LATE = datetime(2026, 1, 1, 17, 30, tzinfo=UTC)
+LATE = datetime(2026, 1, 1, 17, 30, tzinfo=timezone.utc)
 LOCAL_DAY = date(2026, 1, 2)
 
 
