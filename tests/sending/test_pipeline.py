@@ -80,19 +80,35 @@ def test_the_next_batch_is_written_while_a_request_is_out(notice, monkeypatch):
     assert (summary.sent, summary.batches) == (400, 2)
 
 
+class Started(DummyBackend):
+    """Says when its first request is out."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.started = threading.Event()
+
+    def send(self, message):
+        self.started.set()
+        return super().send(message)
+
+
 def test_a_database_error_while_a_request_is_out_still_records_that_batch(notice, monkeypatch):
     real_create = bulk.create_rows
     calls = []
+    backend = Started()
 
     def create(rows):
         calls.append(len(rows))
         if len(calls) == 2:
+            # The first batch's request is out (a batch not yet started when the send stops is
+            # never sent: tests/sending/test_bulk_workers.py).
+            assert backend.started.wait(20)
             raise DatabaseError("disk full")
         real_create(rows)
 
     monkeypatch.setattr(bulk, "create_rows", create)
     with pytest.raises(DatabaseError, match="disk full") as info:
-        send_bulk((cn(i) for i in range(300)), notice, ["A1"], backend=DummyBackend())
+        send_bulk((cn(i) for i in range(300)), notice, ["A1"], backend=backend)
     # The batch that was out when the error came is recorded; the error is what is raised.
     assert info.value.summary.sent == 200
     assert SmsLog.objects.filter(status=Status.SENT).count() == 200
