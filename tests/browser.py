@@ -27,6 +27,7 @@ When a test that uses ``browser`` fails, the page it was on is saved as ``FAILED
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -377,3 +378,20 @@ def browser_page(
             report.sections.append(("browser", f"no screenshot: {exc!r}"))
         else:
             report.sections.append(("browser", f"screenshot of the page: {path}"))
+
+
+@contextlib.contextmanager
+def viewport(page, width: int):
+    """``page`` (a ``browser_page``) as a phone (under 600 CSS pixels) or a laptop ``width``
+    pixels wide shows it, until the block ends."""
+    page.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=844 if width < 600 else 900,
+        deviceScaleFactor=1,
+        mobile=width < 600,
+    )
+    try:
+        yield width
+    finally:
+        page.cdp("Emulation.clearDeviceMetricsOverride")

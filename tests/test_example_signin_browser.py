@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser import viewport
 from tests.otp.test_signin_browser import LANGUAGES, WIDTHS, shoot, wrong_try
 from tests.test_example_browser import (  # noqa: F401 - fixtures
     DEMO_PHONE,
@@ -30,15 +31,8 @@ WORDS = {
 
 @pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
 def width(request, page):
-    page.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        width=request.param,
-        height=844 if request.param < 600 else 900,
-        deviceScaleFactor=1,
-        mobile=request.param < 600,
-    )
-    yield request.param
-    page.cdp("Emulation.clearDeviceMetricsOverride")
+    with viewport(page, request.param):
+        yield request.param
 
 
 @pytest.fixture(params=LANGUAGES)

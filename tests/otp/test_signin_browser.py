@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from django_tencent_sms.models import SmsTemplate
+from tests.browser import viewport
 from tests.helpers import PHONE
 from tests.otp import flows
 from tests.otp.flows import REQUEST_URL, VERIFY_URL
@@ -38,15 +39,8 @@ def site(sms_sandbox, settings, transactional_db):
 @pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
 def width(request, browser):
     """The page's viewport, ``width`` CSS pixels wide, as a phone (390) or a laptop shows it."""
-    browser.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        width=request.param,
-        height=844 if request.param < 600 else 900,
-        deviceScaleFactor=1,
-        mobile=request.param < 600,
-    )
-    yield request.param
-    browser.cdp("Emulation.clearDeviceMetricsOverride")
+    with viewport(browser, request.param):
+        yield request.param
 
 
 @pytest.fixture(params=LANGUAGES)
