@@ -3,10 +3,11 @@
 A statement is atomic on its own, so no transaction is opened around it, and the write and the
 change to the buckets cost one round trip instead of two (plus ``BEGIN``/``COMMIT``). The change
 is worked out in Python, as the other databases' path works it out (``buckets.tally``: the local
-day in ``TIME_ZONE``, a NULL fee as 0), and passed as arrays, in key order:
+day in ``TIME_ZONE``, a NULL fee as 0), and passed as one row of parameters per bucket, in key
+order:
 
 ``WITH w AS (<the log's INSERT/UPDATE … RETURNING …>),
-s AS (INSERT INTO <rollup> … SELECT … FROM UNNEST(<the changes>) [WHERE EXISTS (SELECT 1 FROM w)]
+s AS (INSERT INTO <rollup> … SELECT … FROM (VALUES <the changes>) [WHERE EXISTS (SELECT 1 FROM w)]
 ON CONFLICT … DO UPDATE SET messages = messages + EXCLUDED.messages, …)
 SELECT … FROM w``
 
@@ -40,22 +41,41 @@ def _types(connection: Any) -> list[str]:
     return [str(meta.get_field(name).db_type(connection)).split("(")[0] for name in COLUMNS]
 
 
+#: The rollup's upsert by (database alias, number of buckets, condition): the same few
+#: statements come back on every send, and building their text cost more than running them.
+_built: dict[tuple[str, int, str], str] = {}
+
+
+def _upsert_sql(connection: Any, buckets: int, when: str) -> str:
+    key = (connection.alias, buckets, when)
+    try:
+        return _built[key]
+    except KeyError:
+        pass
+    # Each value cast to its column's type: a parameter bound as text must not leave
+    # PostgreSQL guessing (VALUES would make a NULL-free text column of a date).
+    row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in _types(connection)) + ")"
+    values = ", ".join([row] * buckets)
+    # Quoted names and types from the models' meta; every value is a parameter.
+    sql = f"{target(connection)} SELECT * FROM (VALUES {values}) AS c{when} {adding(connection)}"  # noqa: S608
+    if len(_built) < 256:  # a bounded cache: a few shapes are all a site meets
+        _built[key] = sql
+    return sql
+
+
 def _upsert(changes: Tally, connection: Any, when: str) -> tuple[str, list[Any]] | None:
-    """The rollup's ``INSERT … ON CONFLICT`` adding ``changes``; None when they change nothing."""
+    """The rollup's ``INSERT … ON CONFLICT`` adding ``changes``; None when they change nothing.
+
+    One row of scalar parameters per bucket, in key order: a send changes one or two buckets,
+    and plain values cost the driver far less to adapt than arrays of them."""
     items = ordered(changes)
     if not items:
         return None
-    arrays: list[list[Any]] = [[] for _ in COLUMNS]
+    params: list[Any] = []
+    adapt = connection.ops.adapt_datefield_value
     for key, (messages, fee) in items:
-        day = connection.ops.adapt_datefield_value(key.day)
-        for array, value in zip(
-            arrays, (day, key.template_pk, key.tpl_id, key.status, messages, fee), strict=True
-        ):
-            array.append(value)
-    unnest = ", ".join(f"(%s)::{kind}[]" for kind in _types(connection))
-    # Quoted names and types from the models' meta; every value is a parameter.
-    sql = f"{target(connection)} SELECT * FROM UNNEST({unnest}){when} {adding(connection)}"  # noqa: S608
-    return sql, arrays
+        params += (adapt(key.day), key.template_pk, key.tpl_id, key.status, messages, fee)
+    return _upsert_sql(connection, len(items), when), params
 
 
 def for_insert(objs: Sequence[Any], connection: Any) -> Wrap | None:
