@@ -18,8 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import phonenumbers
-from django.db import DataError, IntegrityError, transaction
-from django.db.models import CharField, Value
+from django.db import DataError, IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,16 +91,37 @@ def is_opted_out(phone: Any) -> bool:
 
 def opted_out_among(phones: Iterable[Any]) -> set[str]:
     """The E.164 numbers among ``phones`` (valid ``PhoneNumber``s or E.164 texts) that are on
-    the list: one query."""
-    wanted = {str(getattr(p, "as_e164", None) or p) for p in phones}
+    the list: one query (a few on SQLite and MariaDB for more than 500 numbers).
+
+    A bulk send asks this for each batch of 200, so it is plain SQL with the numbers as text:
+    through the ORM, each number's lookup value cost more to prepare than the query to run. On
+    PostgreSQL they go as one array parameter."""
+    wanted = sorted({str(getattr(p, "as_e164", None) or p) for p in phones})
     if not wanted:
         return set()
-    # Compared as the column's text: the field would parse and check each number again.
-    text = CharField()
-    rows = SmsOptOut.objects.filter(
-        phone__in=[Value(p, output_field=text) for p in wanted]
-    ).values_list("phone", flat=True)
-    return {str(getattr(p, "as_e164", None) or p) for p in rows}
+    connection = connections[router.db_for_read(SmsOptOut)]
+    quote = connection.ops.quote_name
+    meta = SmsOptOut._meta
+    head = (
+        # Quoted names from the model's meta; every value is a parameter.
+        f"SELECT {quote(meta.get_field('phone').column)} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(meta.get_field('phone').column)} "
+    )
+    listed: set[str] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(head + "= ANY(%s::text[])", [wanted])
+            listed.update(phone for (phone,) in cursor.fetchall())
+        else:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                cursor.execute(head + f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                listed.update(phone for (phone,) in cursor.fetchall())
+    return listed
+
+
+#: Numbers per ``IN (…)``: under SQLite's oldest limit of 999 parameters.
+_IN_CHUNK = 500
 
 
 def opt_out(
