@@ -71,6 +71,43 @@ class CheckedNumber(PhoneNumber):
         """Remember that the number, as it is now, is valid."""
         self._checked = self._digits()
 
+    def format_as(self, format: int) -> str:
+        # E.164 is what the log stores and the requests carry: worked out once per number.
+        if format != phonenumbers.PhoneNumberFormat.E164 or self._checked != self._digits():
+            return str(super().format_as(format))
+        if self._e164 is None or self._e164[0] != self._checked:
+            self._e164 = (self._checked, str(super().format_as(format)))
+        return self._e164[1]
+
+    _e164: tuple[tuple[object, ...], str] | None = None
+
+
+#: Domestic mobile numbers as E.164 text, the form a bulk send's numbers usually come in.
+_DOMESTIC_E164 = re.compile(r"\+86(1[0-9]{10})")
+
+
+def _parsed(text: str, region: str) -> CheckedNumber:
+    """``text`` parsed as ``CheckedNumber.from_string`` parses it (``NumberParseException``).
+
+    A domestic mobile number in E.164 ("+8613812345678") is taken apart here, a tenth of the
+    cost: ``phonenumbers.parse`` would give exactly these fields for it, unless the national
+    number starts like one of China's carrier prefixes, which parse strips (then it parses)."""
+    match = _DOMESTIC_E164.fullmatch(text)
+    if match is None or _CARRIER_PREFIX.match(match[1]):
+        return CheckedNumber.from_string(text, region=region)
+    return CheckedNumber(
+        country_code=86,
+        national_number=int(match[1]),
+        raw_input=text,
+        country_code_source=phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+    )
+
+
+#: What ``phonenumbers.parse`` strips from the front of a Chinese national number.
+_CARRIER_PREFIX = re.compile(
+    phonenumbers.PhoneMetadata.metadata_for_region("CN").national_prefix_for_parsing or "(?!)"
+)
+
 
 def normalize_phone(value: Any, region: str) -> PhoneNumber:
     """``value`` (E.164 text, a national number in ``region``, or a ``PhoneNumber``) as a valid
@@ -81,7 +118,7 @@ def normalize_phone(value: Any, region: str) -> PhoneNumber:
         number.merge_from(value)
     elif isinstance(value, str):
         try:
-            number = CheckedNumber.from_string(value.strip(), region=region)
+            number = _parsed(value.strip(), region)
         except phonenumbers.NumberParseException:
             number = None
     else:
