@@ -48,8 +48,15 @@ def key_of(created_at: datetime, template_pk: int | None, tpl_id: int, status: s
 def tally(rows: Iterable[tuple[Any, ...]], sign: int = 1, into: Tally | None = None) -> Tally:
     """Add ``rows`` (tuples of :data:`COLUMNS`) to ``into``, ``sign`` times each."""
     into = {} if into is None else into
+    # The rows of a batch mostly share their bucket: its key is worked out once for a run of
+    # rows with the same values (the local day is the dear part).
+    last: tuple[Any, ...] | None = None
+    entry = [0, 0]
     for _pk, created_at, template_pk, tpl_id, status, fee in rows:
-        entry = into.setdefault(key_of(created_at, template_pk, tpl_id, status), [0, 0])
+        values = (created_at, template_pk, tpl_id, status)
+        if values != last:
+            entry = into.setdefault(key_of(*values), [0, 0])
+            last = values
         entry[0] += sign
         entry[1] += sign * int(fee or 0)
     return into
