@@ -28,12 +28,13 @@ import datetime
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from sqlite3 import sqlite_version_info
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
+
+from django_tencent_sms import row_updates
 
 __all__ = ["RowWriter"]
 
@@ -315,70 +316,11 @@ class RowWriter:
         self, objs: Sequence[Model], fields: Sequence[str], *, using: str | None = None
     ) -> int:
         """Write ``fields`` of the saved ``objs``, whose values differ from row to row, as
-        ``bulk_update`` does, and return the number of rows matched.
-
-        One ``UPDATE … FROM (VALUES …)`` per chunk of rows instead of
-        ``bulk_update``'s ``CASE WHEN`` per row and field, which costs the ORM far more to
-        build than the database to run. ``bulk_update`` is used where this cannot be: other
-        databases, SQLite before 3.33 (no ``UPDATE … FROM``), unusual fields. Several chunks
-        are written in one transaction, as ``bulk_update`` writes them. ``using``: the
-        database (default: the routers' choice for writes).
+        ``bulk_update`` does, and return the number of rows matched: one
+        ``UPDATE … FROM (VALUES …)`` per chunk of rows (``row_updates.update_many``).
+        ``using``: the database (default: the routers' choice for writes).
         """
-        if not objs:
-            return 0
-        using = using or router.db_for_write(self.model)
-        connection = connections[using]
-        meta = self.model._meta
-        model_fields = self._fields(fields)
-        if model_fields is None or not (
-            connection.vendor in FAST_VENDORS
-            and (connection.vendor != "sqlite" or sqlite_version_info >= (3, 33))
-            and self._updatable(model_fields)
-        ):
-            return self.model._base_manager.using(using).bulk_update(objs, fields)
-        quote = connection.ops.quote_name
-        table, pk = quote(meta.db_table), meta.pk
-        if connection.vendor == "postgresql":
-            names = ["pk", *(f"v{i}" for i in range(len(model_fields)))]
-            alias = f"v({', '.join(names)})"
-            # VALUES guesses each column's type from its values (text for all-NULL, say):
-            # cast to the column's own type, as the ORM's placeholders would have typed them.
-            values = [
-                f"CAST(v.{n} AS {f.db_type(connection)})"
-                for n, f in zip(names[1:], model_fields, strict=True)
-            ]
-        else:  # SQLite names a VALUES list's columns column1, column2…
-            names = [f"column{i + 1}" for i in range(len(model_fields) + 1)]
-            alias = "v"
-            values = [f"v.{n}" for n in names[1:]]
-        assignments = ", ".join(
-            f"{quote(_column(f))} = {value}" for f, value in zip(model_fields, values, strict=True)
-        )
-        row = f"({', '.join(['%s'] * len(names))})"
-        size = max(1, (connection.features.max_query_params or 65535) // len(names))
-        updated = 0
-        with (
-            transaction.atomic(using=using, savepoint=False),
-            self._tracked("updating", objs, using, fields),
-            connection.cursor() as cursor,
-        ):
-            for start in range(0, len(objs), size):
-                chunk = objs[start : start + size]
-                params: list[Any] = []
-                for obj in chunk:
-                    params.append(obj.pk)
-                    params.extend(
-                        f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields
-                    )
-                cursor.execute(
-                    # Quoted names from the model's meta; every value is a parameter.
-                    f"UPDATE {table} SET {assignments} "  # noqa: S608
-                    f"FROM (VALUES {', '.join([row] * len(chunk))}) AS {alias} "
-                    f"WHERE {table}.{quote(_column(pk))} = v.{names[0]}",
-                    params,
-                )
-                updated += cursor.rowcount
-        return updated
+        return row_updates.update_many(self.model, objs, fields, using)
 
 
 def _key(value: Any) -> tuple[Any, ...] | None:

@@ -13,6 +13,8 @@ SELECT … FROM w``
 
 The ``WHERE EXISTS`` makes the change depend on the guarded ``UPDATE`` having matched the row:
 when another writer changed it first, neither is written and the caller takes the careful path.
+A bulk batch's guarded ``UPDATE`` (``for_batch``) returns the keys of the rows it matched, and
+only those rows' changes are added.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from typing import Any
 
 from django.apps import apps
 
-from django_tencent_sms.rollup.buckets import Tally, row_of, tally
+from django_tencent_sms.rollup.buckets import Key, Tally, key_of, row_of, tally
 from django_tencent_sms.rollup.store import COLUMNS, adding, ordered, target
 
-__all__ = ["for_insert", "for_update", "fusing"]
+__all__ = ["for_batch", "for_insert", "for_update", "fusing"]
 
 #: The statement around a log write: (text before it, text after it, the parameters after it).
 Wrap = tuple[str, str, list[Any]]
+#: A log row's values as ``buckets.COLUMNS``.
+Row = tuple[Any, ...]
 
 
 def fusing(connection: Any) -> bool:
@@ -98,3 +102,60 @@ def for_update(changes: Tally, connection: Any) -> Wrap | None:
         return None
     sql, params = upsert
     return "WITH w AS (", f" RETURNING 1), s AS ({sql}) SELECT count(*) FROM w", params  # noqa: S608
+
+
+def for_batch(
+    before: Sequence[Row], after: Sequence[Row], key: str, connection: Any
+) -> Wrap | None:
+    """Around the log's guarded ``UPDATE … RETURNING <key>`` of many rows (``key``: the quoted
+    name of the key's column): move each row it matched from its bucket in ``before`` to its
+    bucket in ``after`` (the rows' values as :data:`buckets.COLUMNS`, in the same order). The
+    statement returns the keys of the rows matched. None when the write changes no bucket,
+    whichever rows it matches.
+
+    Each row gives at most two changes, -1 and -fee for its old bucket and +1 and +fee for
+    its new one (one fee change when it stays in its bucket). They are summed per bucket over
+    the rows matched, so no bucket is inserted twice in the one ``INSERT … ON CONFLICT`` (which
+    PostgreSQL refuses), and written in key order, as everywhere else: the buckets are numbered
+    here in that order and the statement inserts them by number.
+    """
+    pks: list[Any] = []
+    slots: list[Key] = []
+    messages: list[int] = []
+    fees: list[int] = []
+    for old, new in zip(before, after, strict=True):
+        was, now = key_of(*old[1:5]), key_of(*new[1:5])
+        fee_was, fee_now = int(old[5] or 0), int(new[5] or 0)
+        if was != now:
+            pks += (old[0], old[0])
+            slots += (was, now)
+            messages += (-1, 1)
+            fees += (-fee_was, fee_now)
+        elif fee_was != fee_now:
+            pks.append(old[0])
+            slots.append(was)
+            messages.append(0)
+            fees.append(fee_now - fee_was)
+    if not pks:
+        return None
+    keys = sorted(set(slots))
+    number = {bucket: n for n, bucket in enumerate(keys, 1)}
+    columns: list[list[Any]] = [
+        [connection.ops.adapt_datefield_value(bucket.day) for bucket in keys],
+        [bucket.template_pk for bucket in keys],
+        [bucket.tpl_id for bucket in keys],
+        [bucket.status for bucket in keys],
+    ]
+    buckets = ", ".join(f"(%s)::{kind}[]" for kind in _types(connection)[:4])
+    sql = (
+        # Quoted names and types from the models' meta; every value is a parameter.
+        f"{target(connection)} SELECT k.day, k.template_pk, k.tpl_id, k.status, d.n, d.fee "  # noqa: S608
+        "FROM (SELECT e.slot, sum(e.n)::bigint AS n, sum(e.fee)::bigint AS fee "
+        "FROM UNNEST((%s)::bigint[], (%s)::integer[], (%s)::bigint[], (%s)::bigint[]) "
+        f"AS e(pk, slot, n, fee) JOIN w ON w.{key} = e.pk GROUP BY e.slot "
+        "HAVING sum(e.n) <> 0 OR sum(e.fee) <> 0) AS d "
+        f"JOIN UNNEST({buckets}) WITH ORDINALITY AS k(day, template_pk, tpl_id, status, slot) "
+        f"ON k.slot = d.slot ORDER BY d.slot {adding(connection)}"
+    )
+    params = [pks, [number[bucket] for bucket in slots], messages, fees, *columns]
+    return "WITH w AS (", f"), s AS ({sql}) SELECT * FROM w", params  # noqa: S608

@@ -8,7 +8,8 @@ marking it ``unknown``, a purge), the guarded ``UPDATE`` matches nothing and the
 the careful way: locked, read, written, moved (``tracking.changing``).
 
 On PostgreSQL the guarded ``UPDATE`` and the upsert are one statement, as is the insert and its
-upsert (``fused``): no transaction of their own, one round trip each.
+upsert (``fused``): no transaction of their own, one round trip each. So is a bulk batch's
+outcome, all its rows at once (``many_rows.update_rows``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 from django.db import connections, transaction
 
 from django_tencent_sms.rollup import fused
-from django_tencent_sms.rollup.buckets import BELIEVED, COLUMNS, believe, tally
+from django_tencent_sms.rollup.buckets import BELIEVED, believe, tally
+from django_tencent_sms.rollup.many_rows import bucket_fields, update_rows
 from django_tencent_sms.rollup.store import add
 from django_tencent_sms.rollup.tracking import (
     changing,
@@ -31,8 +33,9 @@ from django_tencent_sms.rollup.tracking import (
     updating,
 )
 
-# What rows.RowWriter asks of a model's ``row_tracking``: this module.
-__all__ = ["fused_insert", "inserting", "update_row", "updating"]
+# What rows.RowWriter and row_updates ask of a model's ``row_tracking``: this module (a batch's
+# outcome: ``many_rows``).
+__all__ = ["fused_insert", "inserting", "update_row", "update_rows", "updating"]
 
 #: Runs the row's ``UPDATE`` with an extra ``WHERE`` text and its parameters, inside the
 #: statement ``Wrap`` if any; the rows matched.
@@ -43,11 +46,7 @@ def _guard(model: Any, believed: tuple[Any, ...], connection: Any) -> tuple[str,
     quote = connection.ops.quote_name
     same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
     parts, params = [], []
-    for column, value in zip(COLUMNS[1:], believed[1:], strict=True):
-        field = model._meta.get_field(
-            column.removesuffix("_id") if column == "template_id" else column
-        )
-        db_type = "bigint" if column == "template_id" else field.db_type(connection)
+    for (field, db_type), value in zip(bucket_fields(model, connection), believed[1:], strict=True):
         # PostgreSQL types a NULL parameter by its cast; SQLite's CAST would turn text dates
         # into numbers, and its IS needs none.
         value_sql = "%s" if connection.vendor == "sqlite" else f"CAST(%s AS {db_type})"

@@ -1,9 +1,10 @@
 """Writing the send log in few queries: a message's row by ``log_rows``, a batch's rows at once.
 
 A single send writes its row with ``log_rows`` (``rows.RowWriter``: SQL built once). A batch's
-rows are inserted with one statement (``RowWriter.insert_many``) and updated with one
-``UPDATE`` for the values they all share and one ``UPDATE … FROM (VALUES …)`` for those that
-differ (the ``sid``…): a few queries per batch, none per row.
+rows are inserted with one statement (``RowWriter.insert_many``) and their outcomes written
+with one more on PostgreSQL (``row_updates.update_fused``), elsewhere with one ``UPDATE`` for
+the values they all share and one ``UPDATE … FROM (VALUES …)`` for those that differ (the
+``sid``…): a few queries per batch, none per row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from django_tencent_sms.models import SmsLog
+from django_tencent_sms.row_updates import update_fused
 from django_tencent_sms.rows import RowWriter
 from django_tencent_sms.sending.outcome import not_sent_errmsg
 from django_tencent_sms.sending.recording import database_error
@@ -44,11 +46,16 @@ def create_rows(rows: list[SmsLog]) -> None:
 
 
 def save_rows(rows: Sequence[SmsLog], fields: Sequence[str]) -> None:
-    """Write ``fields`` of the saved ``rows``: one UPDATE for the values they all share, one
-    ``UPDATE … FROM (VALUES …)`` for the others (``RowWriter.update_many``; Django's
-    ``bulk_update`` builds a CASE per row and field, which costs more than the database's
-    work)."""
+    """Write ``fields`` of the saved ``rows``.
+
+    On PostgreSQL, rows whose buckets the rollup knows (those ``create_rows`` inserted) are
+    written with their buckets' move in one statement (``row_updates.update_fused``). Otherwise:
+    one UPDATE for the values they all share, one ``UPDATE … FROM (VALUES …)`` for the others
+    (``RowWriter.update_many``; Django's ``bulk_update`` builds a CASE per row and field, which
+    costs more than the database's work)."""
     using = rows[0]._state.db or router.db_for_write(SmsLog)
+    if update_fused(SmsLog, rows, fields, using) is not None:
+        return
     shared: dict[str, Any] = {}
     varying: list[str] = []
     for name in fields:
