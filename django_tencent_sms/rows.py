@@ -31,7 +31,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Field, Model
+from django.db.models import DateField, DateTimeField, Field, Model
 from django.db.models.signals import post_save, pre_save
 
 from django_tencent_sms import row_updates
@@ -44,6 +44,12 @@ FAST_VENDORS = frozenset({"postgresql", "sqlite"})
 #: The types of value ``insert_many`` prepares once per field and batch: immutable, and compared
 #: by value.
 _PLAIN = frozenset({str, int, bool, type(None), float, uuid.UUID, datetime.datetime, datetime.date})
+
+#: Prepared values ``RowWriter`` remembers before starting afresh.
+_MEMO_SIZE = 512
+#: The types of value it remembers: those that recur from row to row (not times, nor lists,
+#: which are prepared into a new object each time).
+_REMEMBERED = frozenset({str, int, bool, type(None), uuid.UUID})
 
 if TYPE_CHECKING:
     _Field = Field[Any, Any]
@@ -58,6 +64,7 @@ class RowWriter:
         self.model = model
         self._inserts: dict[str, _Statement | None] = {}
         self._updates: dict[tuple[str, tuple[str, ...]], _Statement | None] = {}
+        self._memo: dict[tuple[str, str, tuple[Any, ...]], Any] = {}
 
     def _tracked(
         self, what: str, objs: Sequence[Model], using: str, *fields: Sequence[str]
@@ -76,6 +83,23 @@ class RowWriter:
         tracker = getattr(self.model, "row_tracking", None)
         fused = tracker.fused_insert(objs, connection) if tracker is not None else None
         return fused or (None, self._tracked("inserting", objs, connection.alias))
+
+    def _prepared(self, field: _Field, value: Any, connection: Any) -> Any:
+        """``field.get_db_prep_save(value)``, remembered for a plain immutable value: most of a
+        row's values (its status, the empty texts, the template's) are the same row after row,
+        and Django's preparation of each costs more than looking it up."""
+        key = _key(value) if type(value) in _REMEMBERED else None
+        if key is None:
+            return field.get_db_prep_save(value, connection)
+        memo = (connection.alias, field.attname, key)
+        try:
+            return self._memo[memo]
+        except KeyError:
+            prepared = field.get_db_prep_save(value, connection)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[memo] = prepared
+            return prepared
 
     def _fast(self, connection: Any) -> bool:
         return (
@@ -170,7 +194,7 @@ class RowWriter:
         # check is Model.save's own (Django has no public one); the stubs leave it out.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         sql, fields = built
-        params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        params = [self._prepared(f, f.pre_save(obj, True), connection) for f in fields]
         wrap, tracked = self._fused([obj], connection)
         if wrap is not None:
             sql, params = wrap[0] + sql + wrap[1], params + wrap[2]
@@ -210,20 +234,7 @@ class RowWriter:
         returning = tail[len(row) :]
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-        columns: list[list[Any]] = []
-        for field in fields:
-            prepared: dict[tuple[type, Any], Any] = {}
-            column = []
-            for obj in objs:
-                value = field.pre_save(obj, True)
-                key = _key(value)
-                if key is None:
-                    column.append(field.get_db_prep_save(value, connection))
-                    continue
-                if key not in prepared:
-                    prepared[key] = field.get_db_prep_save(value, connection)
-                column.append(prepared[key])
-            columns.append(column)
+        columns = [_column_values(field, objs, connection) for field in fields]
         if connection.vendor == "postgresql":
             # One array per column whose values differ (bulk_create sends one per column): the
             # statement stays short whatever the number of rows, and a value every row shares
@@ -292,7 +303,7 @@ class RowWriter:
             obj.save(update_fields=fields, using=using)
             return
         sql, model_fields = built
-        params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
+        params = [self._prepared(f, f.pre_save(obj, False), connection) for f in model_fields]
         params.append(obj.pk)
 
         def execute(where: str, where_params: list[Any], wrap: Any = None) -> int:
@@ -321,6 +332,52 @@ class RowWriter:
         ``using``: the database (default: the routers' choice for writes).
         """
         return row_updates.update_many(self.model, objs, fields, using)
+
+
+def _column_values(field: _Field, objs: Sequence[Model], connection: Any) -> list[Any]:
+    """``field``'s prepared value for each of ``objs``, each distinct value prepared once.
+
+    A value that is the very object the first row holds (the copies of a batch's first row
+    share most of theirs) is not even looked up again. Where ``pre_save`` only reads the
+    attribute (most fields; a date without ``auto_now``), the values are read directly."""
+    if _reads_only(field):
+        try:
+            values = [obj.__dict__[field.attname] for obj in objs]
+        except KeyError:  # deferred, or a property of the model's own: ask the field
+            values = [field.pre_save(obj, True) for obj in objs]
+    else:
+        values = [field.pre_save(obj, True) for obj in objs]
+    first = values[0]
+    first_key = _key(first)
+    first_prepared = field.get_db_prep_save(first, connection)
+    if first_key is not None and all(value is first for value in values):
+        return [first_prepared] * len(values)
+    prepared: dict[tuple[Any, ...], Any] = {}
+    if first_key is not None:
+        prepared[first_key] = first_prepared
+    column = [first_prepared]
+    for value in values[1:]:
+        if value is first and first_key is not None:
+            column.append(first_prepared)
+            continue
+        key = _key(value)
+        if key is None:
+            column.append(field.get_db_prep_save(value, connection))
+        elif key in prepared:
+            column.append(prepared[key])
+        else:
+            column.append(prepared.setdefault(key, field.get_db_prep_save(value, connection)))
+    return column
+
+
+def _reads_only(field: _Field) -> bool:
+    """Whether ``field.pre_save`` on an insert returns the attribute as it is."""
+    pre_save = type(field).pre_save
+    if pre_save is Field.pre_save:
+        return True
+    return pre_save in (DateField.pre_save, DateTimeField.pre_save) and not (
+        getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    )
 
 
 def _key(value: Any) -> tuple[Any, ...] | None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import phonenumbers
 from django.db import DataError, IntegrityError, connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,11 +103,9 @@ def opted_out_among(phones: Iterable[Any]) -> set[str]:
     connection = connections[router.db_for_read(SmsOptOut)]
     quote = connection.ops.quote_name
     meta = SmsOptOut._meta
-    head = (
-        # Quoted names from the model's meta; every value is a parameter.
-        f"SELECT {quote(meta.get_field('phone').column)} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE {quote(meta.get_field('phone').column)} "
-    )
+    column = quote(str(cast(Field, meta.get_field("phone")).column))
+    # Quoted names from the model's meta; every value is a parameter.
+    head = f"SELECT {column} FROM {quote(meta.db_table)} WHERE {column} "  # noqa: S608
     listed: set[str] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

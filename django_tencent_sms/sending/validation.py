@@ -105,7 +105,8 @@ def _parsed(text: str, region: str) -> CheckedNumber:
 
 #: What ``phonenumbers.parse`` strips from the front of a Chinese national number.
 _CARRIER_PREFIX = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region("CN").national_prefix_for_parsing or "(?!)"
+    getattr(phonenumbers.PhoneMetadata.metadata_for_region("CN"), "national_prefix_for_parsing", "")
+    or "(?!)"
 )
 
 
