@@ -357,6 +357,7 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
     from django.utils import timezone
 
     from django_tencent_sms.models import SmsLog
+    from django_tencent_sms.sending.bulk import _copy_row
     from django_tencent_sms.sending.content import prepare_content
     from django_tencent_sms.sending.outcome import DELIVERED_FIELDS
     from django_tencent_sms.sending.records import create_rows, log_rows, save_rows
@@ -378,10 +379,9 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
         return [normalize_phone(t, "CN") for t in texts]
 
     def make_rows(numbers_: list, batch: uuid.UUID) -> list:
-        return [
-            content.row(n, batch=batch, status=SmsLog.Status.PENDING, backend="bench")
-            for n in numbers_
-        ]
+        # As send_bulk makes them: the first row, then copies of it (bulk._copy_row).
+        first = content.row(numbers_[0], batch=batch, status=SmsLog.Status.PENDING, backend="bench")
+        return [first, *(_copy_row(first, n) for n in numbers_[1:])]
 
     base = 80_000_000
     for r in range(BATCH_ROUNDS):

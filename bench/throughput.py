@@ -87,7 +87,6 @@ def main() -> None:
 
 def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     import phonenumbers
-    from django.db import connection
 
     from django_tencent_sms import send_sms
     from django_tencent_sms.backends import get_backend
@@ -179,17 +178,24 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
         if response.status_code != 200 or json.loads(response.content)["result"] != 0:
             raise RuntimeError(f"bare request refused: {response.content!r}")
 
-    # bare + the log's two statements, replayed as captured from send_sms (a control): what the
-    # database's round trips cost without the ORM and the rest of send_sms's Python.
-    insert_sql, insert_params, update_sql, update_params = log_statements(send_sms, phone())
+    # bare + the log's two writes, replayed on copies of a row send_sms wrote (a control): the
+    # database's round trips (and the rollup's change each carries) without the rest of
+    # send_sms's Python.
+    insert_log, update_log = log_writes(send_sms, phone())
 
     def bare_sql(i: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(insert_sql, insert_params)
-            pk = cursor.fetchone()[0]
+        row = insert_log()
         bare(i)
-        with connection.cursor() as cursor:
-            cursor.execute(update_sql, [*update_params[:-1], pk])
+        update_log(row)
+
+    # bare + two durable commits of nothing but a one-column row (a control): what any client
+    # that writes a row before and after each request pays, whatever it writes.
+    commit = empty_commit()
+
+    def bare_commits(i: int) -> None:
+        commit()
+        bare(i)
+        commit()
 
     operations = {
         "ours": ours,
@@ -198,6 +204,7 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
         "Cloud SDK": cloud,
         "bare": bare,
         "bare + log SQL": bare_sql,
+        "bare + 2 commits": bare_commits,
     }
     n, threads = args.n, args.threads
     pool = common.ThreadPool(threads)
@@ -210,17 +217,17 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     finally:
         pool.close()
     sent = SmsLog.objects.filter(status=SmsLog.Status.SENT).count()
-    # ours, ours API 3.0 and the replayed statements of "bare + log SQL"; + log_statements.
+    # ours, ours API 3.0 and the replayed writes of "bare + log SQL"; + log_writes' send.
     expected = (args.rounds + args.warmup) * n * 3 + 1
     if sent != expected:
         raise RuntimeError(f"{sent} messages logged as sent, expected {expected}")
 
     parts = breakdown(pool_size=threads, n=n, operation=ours, backend=backend)
-    statements = (insert_sql, insert_params, update_sql, update_params)
+    writes = (insert_log, update_log)
     paused = {
-        "threads": db_after_pause(*statements, threads=threads, n=n, pause=2 * network.delay),
-        "one": db_after_pause(*statements, threads=1, n=n // 4, pause=2 * network.delay),
-        "back to back": db_after_pause(*statements, threads=1, n=n // 4, pause=0),
+        "threads": db_after_pause(*writes, threads=threads, n=n, pause=2 * network.delay),
+        "one": db_after_pause(*writes, threads=1, n=n // 4, pause=2 * network.delay),
+        "back to back": db_after_pause(*writes, threads=1, n=n // 4, pause=0),
     }
 
     if args.profile:
@@ -275,7 +282,11 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
         ("Cloud SDK", "Tencent Cloud SDK (tencentcloud-sdk-python-sms, client per thread)"),
         ("legacy SDK", "legacy SDK (qcloudsms_py)"),
         ("bare", "control: bare keep-alive post, no log"),
-        ("bare + log SQL", "control: bare post + the log's INSERT and UPDATE as raw SQL"),
+        (
+            "bare + log SQL",
+            "control: bare post + the log's two writes (log_rows, rollup included)",
+        ),
+        ("bare + 2 commits", "control: bare post + two commits of a one-column row"),
     ):
         result.add(bench, f"{label}: messages per second", rate(name), context=context(name))
     ratio_cloud = common.ratios(times, "Cloud SDK", "ours")
@@ -284,7 +295,8 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
         "ours / Cloud SDK, messages per second",
         str(ratio_cloud),
         context=f"ours / bare: {common.ratios(times, 'bare', 'ours')}; ours / bare + log SQL: "
-        f"{common.ratios(times, 'bare + log SQL', 'ours')}",
+        f"{common.ratios(times, 'bare + log SQL', 'ours')}; bare + 2 commits / bare: "
+        f"{common.ratios(times, 'bare', 'bare + 2 commits')}",
     )
     result.add(
         bench,
@@ -318,32 +330,69 @@ def run(args: argparse.Namespace, network: common.Network) -> common.Result:
     return result
 
 
-def log_statements(send_sms, phone: str) -> tuple[str, list, str, list]:
-    """The SQL and parameters of the log's INSERT and UPDATE, as ``send_sms`` runs them."""
+def empty_commit():
+    """A callable that commits one row of one column (``bench_commit``, made if missing) on
+    the thread's own connection: a durable commit's cost, with nothing of the app in it."""
     from django.db import connection
 
-    captured: list[tuple[str, list]] = []
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit (n integer)")
+        cursor.execute("DELETE FROM bench_commit")
 
-    def capture(execute, sql, params, many, context):
-        captured.append((sql, list(params)))
-        return execute(sql, params, many, context)
+    def commit() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit (n) VALUES (1)")
 
-    with connection.execute_wrapper(capture):
-        send_sms(phone, TEMPLATE["name"], PARAMS)
-    inserts = [c for c in captured if c[0].startswith("INSERT")]
-    updates = [c for c in captured if c[0].startswith("UPDATE")]
-    if len(inserts) != 1 or len(updates) != 1 or "RETURNING" not in inserts[0][0]:
-        raise RuntimeError(f"unexpected statements: {[c[0][:60] for c in captured]}")
-    if not updates[0][0].rstrip().endswith('"id" = %s'):
-        raise RuntimeError(f"the UPDATE does not end with the id: {updates[0][0]}")
-    return (*inserts[0], *updates[0])
+    return commit
+
+
+def log_writes(send_sms, phone: str):
+    """The log's insert and update as ``send_sms`` writes them (``records.log_rows``, the
+    rollup's change included), replayed on fresh copies of the row one ``send_sms`` wrote:
+    ``insert()`` returns the new row, ``update(row)`` records an accepted answer on it."""
+    from django.utils import timezone
+
+    from django_tencent_sms.models import SmsLog
+    from django_tencent_sms.sending.outcome import DELIVERED_FIELDS
+    from django_tencent_sms.sending.records import log_rows
+
+    send_sms(phone, TEMPLATE["name"], PARAMS)
+    sent = SmsLog.objects.latest("pk")
+    if sent.status != SmsLog.Status.SENT:
+        raise RuntimeError(f"send_sms did not send: {sent.status} {sent.errmsg}")
+    values = {
+        f.attname: getattr(sent, f.attname)
+        for f in SmsLog._meta.concrete_fields
+        if not f.primary_key
+    }
+    pending = {
+        **values,
+        "status": SmsLog.Status.PENDING,
+        "sid": "",
+        "fee": None,
+        "result": None,
+        "errmsg": "",
+        "request_id": "",
+        "finished_at": None,
+        "duration": None,
+    }
+    pending = {k: v for k, v in pending.items() if k in values}
+
+    def insert():
+        return log_rows.insert(SmsLog(**{**pending, "created_at": timezone.now()}))
+
+    def update(row) -> None:
+        for name in DELIVERED_FIELDS:
+            setattr(row, name, getattr(sent, name))
+        row.finished_at = timezone.now()
+        log_rows.update(row, DELIVERED_FIELDS)
+
+    return insert, update
 
 
 def db_after_pause(
-    insert_sql: str,
-    insert_params: list,
-    update_sql: str,
-    update_params: list,
+    insert_log,
+    update_log,
     *,
     threads: int,
     n: int,
@@ -353,22 +402,17 @@ def db_after_pause(
     ``n`` times in ``threads`` threads. Returns the median ms per message spent in the two
     statements. On a VM whose idle vCPU halts, a database that has waited idle answers slower
     than one kept busy; this shows how much."""
-    from django.db import connection
-
     lock = threading.Lock()
     spent: list[float] = []
 
     def one(i: int) -> None:
         t0 = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(insert_sql, insert_params)
-            pk = cursor.fetchone()[0]
+        row = insert_log()
         t1 = time.perf_counter()
         if pause:
             time.sleep(pause)
         t2 = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(update_sql, [*update_params[:-1], pk])
+        update_log(row)
         with lock:
             spent.append((t1 - t0) + (time.perf_counter() - t2))
 
