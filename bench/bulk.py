@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
 import time
 from pathlib import Path
 
@@ -55,9 +56,16 @@ def main() -> None:
     parser.add_argument(
         "--memory-n", type=int, default=100_000, help="numbers for the memory passes (0: none)"
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        help="TENCENT_SMS['BULK_CONCURRENCY'] for send_bulk (default: the app's own default)",
+    )
     common.common_arguments(parser, rounds=5, n=10_000)
     parser.set_defaults(warmup=1)
     args = parser.parse_args()
+    if args.concurrency:
+        os.environ["BENCH_BULK_CONCURRENCY"] = str(args.concurrency)
     started = time.perf_counter()
     with (
         common.emulator() as emulator_url,
@@ -222,6 +230,10 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
             shape = "UPDATE … CASE (bulk_update)"
         elif verb == "UPDATE" and " FROM (VALUES " in sql:
             shape = "UPDATE … FROM (VALUES …)"
+        elif sql.startswith("WITH w AS (UPDATE"):
+            shape = "WITH … UPDATE (outcomes and rollup)"
+        elif verb == "WITH":
+            shape = "WITH … INSERT (rows and rollup)"
         statements[shape] = statements.get(shape, 0) + 1
 
     steps = batch_breakdown(BATCH_SIZE)
@@ -269,6 +281,19 @@ def run(args: argparse.Namespace, network: common.Network, emulator_url: str) ->
         str(common.ratios(times, "send_bulk cpu", "bare threads cpu")),
         context=f"send_bulk {cpu.median:.2f} s, hand loop {hand_cpu.median:.2f} s of CPU (all "
         "threads): what bounds the time when the machine is busy",
+    )
+    machine_bulk = common.Spread.of(times["send_bulk machine cpu"])
+    machine_hand = common.Spread.of(times["bare threads machine cpu"])
+    cores = os.cpu_count() or 1
+    result.add(
+        bench,
+        f"CPU of the whole machine: send_bulk / the {HAND_THREADS}-thread hand loop",
+        str(common.ratios(times, "send_bulk machine cpu", "bare threads machine cpu")),
+        context=f"send_bulk {machine_bulk.median:.2f} s, hand loop {machine_hand.median:.2f} s of "
+        "CPU in every process (this one, the database, the emulator, the TLS terminator, the "
+        f"proxy): on {cores} cores, send_bulk cannot take less than "
+        f"{machine_bulk.median / cores:.2f} s, "
+        f"{machine_bulk.median / cores / hand_s.median:.2f} × the hand loop's time",
     )
     result.add(
         bench,
@@ -339,7 +364,7 @@ OWN_STEPS = (
     "normalize_phone",
     "rows",
     "insert (create_rows: one INSERT of the batch)",
-    "update (save_rows: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
+    "update (save_rows: one UPDATE … FROM UNNEST with the rollup on PostgreSQL)",
 )
 
 
@@ -395,7 +420,7 @@ def batch_breakdown(size: int) -> dict[str, tuple[float, float]]:
             row.status, row.result, row.errmsg, row.fee = SmsLog.Status.SENT, 0, "OK", 1
             row.sid, row.finished_at, row.request_id = f"2019:{batch.hex[:8]}{i:05d}", now, ""
         timed(
-            "update (save_rows: UPDATE of the shared fields + UPDATE … FROM (VALUES …) of the sid)",
+            "update (save_rows: one UPDATE … FROM UNNEST with the rollup on PostgreSQL)",
             save_rows,
             rows,
             DELIVERED_FIELDS,

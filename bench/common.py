@@ -335,7 +335,9 @@ def alternate(
 
     A side is a callable that does one round of work and returns the seconds it measured (so it
     can leave its own set-up out), or a ``Timing``. Warm-up rounds are run the same way and
-    dropped. The CPU seconds of ``Timing`` sides are returned under ``"<side> cpu"``.
+    dropped. The CPU seconds of ``Timing`` sides are returned under ``"<side> cpu"``, the whole
+    machine's (every process: the database, the emulator, the TLS terminator and the proxy too)
+    under ``"<side> machine cpu"``.
     """
     names = list(sides)
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -350,6 +352,7 @@ def alternate(
             if isinstance(elapsed, Timing):
                 times[name].append(elapsed.wall)
                 times.setdefault(f"{name} cpu", []).append(elapsed.cpu)
+                times.setdefault(f"{name} machine cpu", []).append(elapsed.machine)
             else:
                 times[name].append(elapsed)
         if not quiet and r >= 0 and (r + 1) % 10 == 0:
@@ -359,23 +362,39 @@ def alternate(
 
 @dataclass
 class Timing:
-    """Wall-clock seconds and this process's CPU seconds of one round."""
+    """Wall-clock seconds, this process's CPU seconds and the whole machine's (every process's,
+    ``machine_cpu``) of one round."""
 
     wall: float
     cpu: float
+    machine: float = 0.0
+
+
+def machine_cpu() -> float:
+    """CPU seconds every process of this machine has used since it booted (``/proc/stat``, in
+    clock ticks of 10 ms; 0.0 where there is none): what two cores can give is the floor of a
+    round whose work, all processes together, keeps them busy."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()[1:8]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields)
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
 def timing() -> Iterator[Timing]:
-    """``with timing() as t: …`` then ``t.wall``, ``t.cpu`` (``time.perf_counter``,
-    ``time.process_time``)."""
+    """``with timing() as t: …`` then ``t.wall``, ``t.cpu``, ``t.machine``
+    (``time.perf_counter``, ``time.process_time``, ``machine_cpu``)."""
     result = Timing(0.0, 0.0)
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu, machine = time.perf_counter(), time.process_time(), machine_cpu()
     try:
         yield result
     finally:
         result.cpu = time.process_time() - cpu
         result.wall = time.perf_counter() - wall
+        result.machine = machine_cpu() - machine
 
 
 def ratios(times: dict[str, list[float]], a: str, b: str) -> Spread:

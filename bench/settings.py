@@ -22,6 +22,8 @@ The database comes from the environment, set by each script before ``django.setu
 ``BENCH_SMS_CA_BUNDLE``
     ``TENCENT_SMS["CA_BUNDLE"]``: the CA bundle the backends verify the API's certificate with
     (the bench CA of ``bench/tls.py`` behind the latency proxy); unset, what requests trusts.
+``BENCH_BULK_CONCURRENCY``
+    ``TENCENT_SMS["BULK_CONCURRENCY"]`` (``bench/bulk.py --concurrency``); unset, the app's default.
 """
 
 from __future__ import annotations
@@ -134,6 +136,9 @@ TENCENT_SMS = {
         # of the work), each operation uses a number of its own.
     },
 }
+
+if os.environ.get("BENCH_BULK_CONCURRENCY"):  # bench/bulk.py --concurrency
+    TENCENT_SMS["BULK_CONCURRENCY"] = int(os.environ["BENCH_BULK_CONCURRENCY"])
 
 LOGGING = {
     "version": 1,

@@ -35,10 +35,22 @@ def rollup_zone() -> str:
     return str(settings.TIME_ZONE or "UTC") if settings.USE_TZ else NAIVE
 
 
+#: The last moment ``local_date`` turned into a day (the very object), its zone and the day: a
+#: batch's rows share one ``created_at``, and the zone conversion is the dear part.
+_last: tuple[datetime, str, date] | None = None
+
+
 def local_date(moment: datetime) -> date:
+    global _last
     if moment.tzinfo is None or not settings.USE_TZ:
         return moment.date()
-    return moment.astimezone(ZoneInfo(rollup_zone())).date()
+    zone = rollup_zone()
+    last = _last
+    if last is not None and last[0] is moment and last[1] == zone:
+        return last[2]
+    day = moment.astimezone(ZoneInfo(zone)).date()
+    _last = (moment, zone, day)
+    return day
 
 
 def key_of(created_at: datetime, template_pk: int | None, tpl_id: int, status: str) -> Key:
