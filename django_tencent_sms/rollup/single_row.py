@@ -42,17 +42,31 @@ __all__ = ["fused_insert", "inserting", "update_row", "update_rows", "updating"]
 Execute = Callable[[str, list[Any], "fused.Wrap | None"], int]
 
 
+#: The guard's text by (database alias, model): the same on every send.
+_guards: dict[tuple[str, str], tuple[str, list[Any]]] = {}
+
+
 def _guard(model: Any, believed: tuple[Any, ...], connection: Any) -> tuple[str, list[Any]]:
-    quote = connection.ops.quote_name
-    same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
-    parts, params = [], []
-    for (field, db_type), value in zip(bucket_fields(model, connection), believed[1:], strict=True):
+    key = (connection.alias, model._meta.label)
+    built = _guards.get(key)
+    if built is None:
+        quote = connection.ops.quote_name
+        same = "IS" if connection.vendor == "sqlite" else "IS NOT DISTINCT FROM"
+        typed = bucket_fields(model, connection)
         # PostgreSQL types a NULL parameter by its cast; SQLite's CAST would turn text dates
         # into numbers, and its IS needs none.
-        value_sql = "%s" if connection.vendor == "sqlite" else f"CAST(%s AS {db_type})"
-        parts.append(f"{quote(field.column)} {same} {value_sql}")
-        params.append(field.get_db_prep_value(value, connection) if value is not None else None)
-    return " AND " + " AND ".join(parts), params
+        parts = [
+            f"{quote(field.column)} {same} "
+            + ("%s" if connection.vendor == "sqlite" else f"CAST(%s AS {db_type})")
+            for field, db_type in typed
+        ]
+        built = _guards[key] = (" AND " + " AND ".join(parts), [f for f, _type in typed])
+    where, fields = built
+    params = [
+        field.get_db_prep_value(value, connection) if value is not None else None
+        for field, value in zip(fields, believed[1:], strict=True)
+    ]
+    return where, params
 
 
 def update_row(obj: Any, fields: Sequence[str], using: str, execute: Execute) -> int:
