@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import connections, router, transaction
 from django.db.models import Field, Model
 
+from django_tencent_sms.plain_values import value_key
+
 __all__ = ["Batch", "Expected", "Wrap", "update_fused", "update_many", "writable"]
 
 #: The databases whose ``UPDATE … FROM`` ``update_many`` writes itself.
@@ -167,7 +169,10 @@ class _Values:
     def __init__(self, kind: str, raw: list[Any], prepare: Callable[[Any], Any]) -> None:
         self.kind = kind
         first = raw[0]
-        if all(value is first or (type(value) is type(first) and value == first) for value in raw):
+        # Shared only when every value is the same object or the same plain value, compared
+        # with its type (as a list's items: [1] and [True] are equal, but not the same JSON).
+        key = value_key(first)
+        if all(value is first or (key is not None and value_key(value) == key) for value in raw):
             self.shared: Any = prepare(first)
             self.rows: list[Any] | None = None
         else:

@@ -24,8 +24,6 @@ database the routers choose for writes. A model with a ``row_tracking`` attribut
 
 from __future__ import annotations
 
-import datetime
-import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -35,21 +33,29 @@ from django.db.models import DateField, DateTimeField, Field, Model
 from django.db.models.signals import post_save, pre_save
 
 from django_tencent_sms import row_updates
+from django_tencent_sms.plain_values import value_key
 
 __all__ = ["RowWriter"]
 
 #: The databases whose ``INSERT … RETURNING`` the fast path writes itself (and is tested on).
 FAST_VENDORS = frozenset({"postgresql", "sqlite"})
 
-#: The types of value ``insert_many`` prepares once per field and batch: immutable, and compared
-#: by value.
-_PLAIN = frozenset({str, int, bool, type(None), float, uuid.UUID, datetime.datetime, datetime.date})
 
 #: Prepared values ``RowWriter`` remembers before starting afresh.
 _MEMO_SIZE = 512
-#: The types of value it remembers: those that recur from row to row (not times, nor lists,
-#: which are prepared into a new object each time).
-_REMEMBERED = frozenset({str, int, bool, type(None), uuid.UUID})
+#: The types of value it remembers whatever the field: values that recur from row to row.
+_REMEMBERED = frozenset({int, bool, type(None)})
+
+
+def _recurs(field: Any, value: Any) -> bool:
+    """Whether ``value`` is one ``RowWriter`` remembers prepared (known by its type and value): a
+    number, a flag, nothing, an empty text, or one of the field's choices (a status, as text or
+    as its enum member). Not other texts: they can be one of
+    a kind and secret (a code's HMAC, an address), and need not stay in memory."""
+    return type(value) in _REMEMBERED or (
+        isinstance(value, str) and (value == "" or bool(field.choices))
+    )
+
 
 if TYPE_CHECKING:
     _Field = Field[Any, Any]
@@ -88,10 +94,9 @@ class RowWriter:
         """``field.get_db_prep_save(value)``, remembered for a plain immutable value: most of a
         row's values (its status, the empty texts, the template's) are the same row after row,
         and Django's preparation of each costs more than looking it up."""
-        key = _key(value) if type(value) in _REMEMBERED else None
-        if key is None:
+        if not _recurs(field, value):
             return field.get_db_prep_save(value, connection)
-        memo = (connection.alias, field.attname, key)
+        memo = (connection.alias, field.attname, (type(value), value))
         try:
             return self._memo[memo]
         except KeyError:
@@ -348,7 +353,7 @@ def _column_values(field: _Field, objs: Sequence[Model], connection: Any) -> lis
     else:
         values = [field.pre_save(obj, True) for obj in objs]
     first = values[0]
-    first_key = _key(first)
+    first_key = value_key(first)
     first_prepared = field.get_db_prep_save(first, connection)
     if first_key is not None and all(value is first for value in values):
         return [first_prepared] * len(values)
@@ -360,7 +365,7 @@ def _column_values(field: _Field, objs: Sequence[Model], connection: Any) -> lis
         if value is first and first_key is not None:
             column.append(first_prepared)
             continue
-        key = _key(value)
+        key = value_key(value)
         if key is None:
             column.append(field.get_db_prep_save(value, connection))
         elif key in prepared:
@@ -378,17 +383,6 @@ def _reads_only(field: _Field) -> bool:
     return pre_save in (DateField.pre_save, DateTimeField.pre_save) and not (
         getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     )
-
-
-def _key(value: Any) -> tuple[Any, ...] | None:
-    """What ``insert_many`` knows a value by, to prepare it once: a plain immutable value, or a
-    list or tuple of them (the parameters); None for anything else (prepared every time)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return (kind, value)
-    if (kind is list or kind is tuple) and all(type(v) in _PLAIN for v in value):
-        return (kind, *((type(v), v) for v in value))
-    return None
 
 
 def _column(field: _Field) -> str:

@@ -65,9 +65,11 @@ def tally(rows: Iterable[tuple[Any, ...]], sign: int = 1, into: Tally | None = N
     last: tuple[Any, ...] | None = None
     entry = [0, 0]
     for _pk, created_at, template_pk, tpl_id, status, fee in rows:
-        values = (created_at, template_pk, tpl_id, status)
+        # The zone too: two moments can be equal and fall on different days where
+        # USE_TZ is off and each keeps its own.
+        values = (created_at, getattr(created_at, "tzinfo", None), template_pk, tpl_id, status)
         if values != last:
-            entry = into.setdefault(key_of(*values), [0, 0])
+            entry = into.setdefault(key_of(created_at, template_pk, tpl_id, status), [0, 0])
             last = values
         entry[0] += sign
         entry[1] += sign * int(fee or 0)

@@ -345,7 +345,7 @@ def _copy_row(first: SmsLog, phone: phonenumbers.PhoneNumber) -> SmsLog:
     """An unsaved copy of ``first`` for ``phone``: what ``copy.copy`` makes (its own state, its
     own cache of related objects, its own parameter list), without the pickling protocol that
     ``copy.copy`` goes through for a model instance, which cost more than the rest of the row."""
-    row = SmsLog.__new__(SmsLog)
+    row = type(first).__new__(type(first))
     values = first.__dict__.copy()
     state = ModelState()
     state.__dict__.update(first._state.__dict__)
