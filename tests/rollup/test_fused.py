@@ -29,6 +29,26 @@ def template(db):
     return SmsTemplate.objects.create(name="n", tpl_id=100, text="Notice {1}")
 
 
+def race(*writers):
+    """Run each of ``writers`` in a thread of its own, at once; fail with what any raised."""
+    errors: list[Exception] = []
+
+    def run(writer):
+        try:
+            writer()
+        except Exception as exc:  # reported below, which fails the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(writer,)) for writer in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+
+
 def row(template, n=1, **values):
     return SmsLog(phone=f"+8613800000{n:03d}", template=template, **{"tpl_id": 100, **values})
 
@@ -92,33 +112,17 @@ def test_a_batch_spread_over_days_and_templates_in_one_statement(template):
 def test_outcomes_racing_another_writer_of_the_same_rows_stay_exact():
     template = SmsTemplate.objects.create(name="n", tpl_id=100, text="Notice {1}")
     logs = [log_rows.insert(row(template, n)) for n in range(40)]
-    errors: list[Exception] = []
 
     def outcomes():
-        try:
-            for log in logs:
-                log.status, log.fee = Status.SENT, 2
-                log_rows.update(log, ["status", "fee"])
-        except Exception as exc:  # reported by the test, which fails
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for log in logs:
+            log.status, log.fee = Status.SENT, 2
+            log_rows.update(log, ["status", "fee"])
 
     def recovery():
-        try:
-            for log in logs:
-                SmsLog.objects.filter(pk=log.pk).update(status=Status.UNKNOWN, fee=None)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for log in logs:
+            SmsLog.objects.filter(pk=log.pk).update(status=Status.UNKNOWN, fee=None)
 
-    threads = [threading.Thread(target=outcomes), threading.Thread(target=recovery)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
+    race(outcomes, recovery)
     assert stored() == from_log()
     assert sum(messages for messages, _fee in stored().values()) == 40
 
@@ -323,34 +327,18 @@ def test_rows_not_inserted_here_are_written_as_before(template):
 def test_batch_outcomes_racing_another_writer_of_the_same_rows_stay_exact():
     template = SmsTemplate.objects.create(name="n", tpl_id=100, text="Notice {1}")
     batches = [batch(template, 10, start=10 * n) for n in range(6)]
-    errors: list[Exception] = []
 
     def outcomes():
-        try:
-            for logs in batches:
-                deliver(logs)
-                save_rows(logs, DELIVERED_FIELDS)
-        except Exception as exc:  # reported by the test, which fails
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for logs in batches:
+            deliver(logs)
+            save_rows(logs, DELIVERED_FIELDS)
 
     def recovery():
-        try:
-            for logs in batches:
-                for log in logs[::2]:
-                    SmsLog.objects.filter(pk=log.pk).update(status=Status.UNKNOWN, fee=None)
-                SmsLog.objects.filter(pk=logs[1].pk).delete()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for logs in batches:
+            for log in logs[::2]:
+                SmsLog.objects.filter(pk=log.pk).update(status=Status.UNKNOWN, fee=None)
+            SmsLog.objects.filter(pk=logs[1].pk).delete()
 
-    threads = [threading.Thread(target=outcomes), threading.Thread(target=recovery)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
+    race(outcomes, recovery)
     assert stored() == from_log()
     assert sum(messages for messages, _fee in stored().values()) == 54
