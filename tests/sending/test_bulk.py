@@ -216,7 +216,12 @@ def test_a_generator_is_read_lazily_one_batch_ahead_at_most(sms_sandbox, notice)
     # While a batch's request is out, the next batch is read (and written), never more.
     first, second, third = backend.pulled_at_request
     assert 200 <= first <= 400 and 400 <= second <= 450 and third == 450
-    assert [len(r.json["tel"]) for r in sms_sandbox.requests] == [200, 200, 50]
+    # The batches in flight reach Tencent in any order (the last, smallest, can overtake).
+    assert sorted((len(r.json["tel"]) for r in sms_sandbox.requests), reverse=True) == [
+        200,
+        200,
+        50,
+    ]
 
 
 def traced_peak(count, backend):
