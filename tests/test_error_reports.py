@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 
+import django
 import phonenumbers
 import pytest
 import urllib3
@@ -174,7 +175,10 @@ def admin_mail(settings, debug):
     """Django's 500 handling, and its default logging: with DEBUG off, ``AdminEmailHandler``
     mails the report to ADMINS. The requests whose exception was reported, to render the
     500 page for."""
-    settings.ADMINS = [("Ops", "ops@example.com")]
+    # Django 6.0 takes addresses and deprecates the (name, address) pairs that 5.2 requires.
+    settings.ADMINS = (
+        ["ops@example.com"] if django.VERSION >= (6, 0) else [("Ops", "ops@example.com")]
+    )
     assert any(isinstance(h, AdminEmailHandler) for h in logging.getLogger("django").handlers)
     failed = []
 
