@@ -24,9 +24,20 @@ from django.db.models import Field, Model
 
 from django_tencent_sms.plain_values import value_key
 
-__all__ = ["Batch", "Expected", "Wrap", "update_fused", "update_many", "writable"]
+__all__ = [
+    "FAST_VENDORS",
+    "Batch",
+    "Expected",
+    "Wrap",
+    "column",
+    "plain",
+    "update_fused",
+    "update_many",
+    "writable",
+]
 
-#: The databases whose ``UPDATE … FROM`` ``update_many`` writes itself.
+#: The databases whose SQL the log writers write themselves (``RowWriter``'s
+#: ``INSERT … RETURNING``, ``update_many``'s ``UPDATE … FROM``), and are tested on.
 FAST_VENDORS = frozenset({"postgresql", "sqlite"})
 
 #: The statement around a write: (text before it, text after it, the parameters after it).
@@ -38,6 +49,18 @@ if TYPE_CHECKING:
 #: What each row must still hold to be written: (field, SQL type, a value per row of
 #: ``Batch.objs``, in its order).
 Expected = Sequence[tuple["_Field", str, list[Any]]]
+
+
+def plain(fields: Sequence[_Field]) -> bool:
+    """Whether every field takes a plain ``%s`` and a value from Python."""
+    return not any(
+        # get_placeholder_sql from Django 6.0, get_placeholder before it.
+        hasattr(field, "get_placeholder")
+        or hasattr(field, "get_placeholder_sql")
+        or getattr(field, "generated", False)
+        or field.has_db_default()
+        for field in fields
+    )
 
 
 def writable(model: type[Model], names: Sequence[str]) -> list[_Field] | None:
@@ -55,15 +78,10 @@ def writable(model: type[Model], names: Sequence[str]) -> list[_Field] | None:
             or field.column is None
             or not field.concrete
             or field.primary_key
-            # get_placeholder_sql from Django 6.0, get_placeholder before it.
-            or hasattr(field, "get_placeholder")
-            or hasattr(field, "get_placeholder_sql")
-            or getattr(field, "generated", False)
-            or field.has_db_default()
         ):
             return None
         fields.append(field)
-    return fields
+    return fields if plain(fields) else None
 
 
 def _tracked(
@@ -76,8 +94,9 @@ def _tracked(
     return tracker.updating(objs, fields, using)
 
 
-def _column(field: _Field) -> str:
-    if field.column is None:  # cannot happen: writable() keeps no such field
+def column(field: _Field) -> str:
+    """The column of a field of the model's own table (``writable`` keeps no other)."""
+    if field.column is None:
         raise TypeError(f"{field!r} has no column")
     return field.column
 
@@ -116,7 +135,7 @@ def update_many(
         alias = "v"
         values = [f"v.{n}" for n in names[1:]]
     assignments = ", ".join(
-        f"{quote(_column(f))} = {value}" for f, value in zip(model_fields, values, strict=True)
+        f"{quote(column(f))} = {value}" for f, value in zip(model_fields, values, strict=True)
     )
     row = f"({', '.join(['%s'] * len(names))})"
     size = max(1, (connection.features.max_query_params or 65535) // len(names))
@@ -138,7 +157,7 @@ def update_many(
                 # Quoted names from the model's meta; every value is a parameter.
                 f"UPDATE {table} SET {assignments} "  # noqa: S608
                 f"FROM (VALUES {', '.join([row] * len(chunk))}) AS {alias} "
-                f"WHERE {table}.{quote(_column(pk))} = v.{names[0]}",
+                f"WHERE {table}.{quote(column(pk))} = v.{names[0]}",
                 params,
             )
             updated += cursor.rowcount
@@ -212,7 +231,7 @@ class Batch:
         quote = connection.ops.quote_name
         meta = self.model._meta
         table = quote(meta.db_table)
-        key = f"{table}.{quote(_column(meta.pk))}"
+        key = f"{table}.{quote(column(meta.pk))}"
         arrays = [f"(%s)::{_kind(meta.pk, connection)}[]"]
         names = ["pk"]
         set_params: list[Any] = []
@@ -231,16 +250,14 @@ class Batch:
             return f"v.{name}"
 
         assignments = ", ".join(
-            f"{quote(_column(field))} = {ref(values, f'c{n}', set_params)}"
+            f"{quote(column(field))} = {ref(values, f'c{n}', set_params)}"
             for n, (field, values) in enumerate(zip(self.fields, self.columns, strict=True))
         )
         guards = []
         for n, (field, kind, raw) in enumerate(expected):
             values = _Values(kind, raw, _compared(field, connection))
-            column = f"{table}.{quote(_column(field))}"
-            guards.append(
-                f" AND {column} IS NOT DISTINCT FROM {ref(values, f'g{n}', where_params)}"
-            )
+            held = f"{table}.{quote(column(field))}"
+            guards.append(f" AND {held} IS NOT DISTINCT FROM {ref(values, f'g{n}', where_params)}")
         sql = (
             # Quoted names and types from the model's meta; every value is a parameter.
             f"UPDATE {table} SET {assignments} "  # noqa: S608

@@ -38,7 +38,7 @@ from django_tencent_sms.plain_values import value_key
 __all__ = ["RowWriter"]
 
 #: The databases whose ``INSERT … RETURNING`` the fast path writes itself (and is tested on).
-FAST_VENDORS = frozenset({"postgresql", "sqlite"})
+FAST_VENDORS = row_updates.FAST_VENDORS
 
 
 #: Prepared values ``RowWriter`` remembers before starting afresh.
@@ -113,38 +113,6 @@ class RowWriter:
             and not (pre_save.has_listeners(self.model) or post_save.has_listeners(self.model))
         )
 
-    def _fields(self, names: Sequence[str]) -> list[_Field] | None:
-        """The model's fields called ``names``; None when one has no column of this model's
-        (the other side of a relation, a many-to-many): ``save`` and ``bulk_update`` refuse
-        those."""
-        fields = []
-        for name in names:
-            field = self.model._meta.get_field(name)
-            if not isinstance(field, Field) or field.column is None:
-                return None
-            fields.append(field)
-        return fields
-
-    @staticmethod
-    def _plain(fields: Sequence[_Field]) -> bool:
-        """Whether every field takes a plain ``%s`` and a value from Python."""
-        return not any(
-            # get_placeholder_sql from Django 6.0, get_placeholder before it.
-            hasattr(field, "get_placeholder")
-            or hasattr(field, "get_placeholder_sql")
-            or getattr(field, "generated", False)
-            or field.has_db_default()
-            for field in fields
-        )
-
-    def _updatable(self, fields: Sequence[_Field]) -> bool:
-        """Whether an ``UPDATE`` of ``fields`` can be written here (else ``save`` writes it)."""
-        return (
-            not self.model._meta.parents
-            and self._plain(fields)
-            and all(f.concrete and not f.primary_key for f in fields)
-        )
-
     def _insert_sql(self, connection: Any) -> _Statement | None:
         try:
             return self._inserts[connection.alias]
@@ -154,14 +122,14 @@ class RowWriter:
         fields = [f for f in meta.local_concrete_fields if not f.db_returning]
         returning = [f for f in meta.local_concrete_fields if f.db_returning]
         built = None
-        if returning == [meta.pk] and self._plain(fields) and not meta.parents:
+        if returning == [meta.pk] and row_updates.plain(fields) and not meta.parents:
             quote = connection.ops.quote_name
             built = (
                 # Quoted names from the model's meta; every value is a parameter.
                 f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
-                f"({', '.join(quote(_column(f)) for f in fields)}) "
+                f"({', '.join(quote(row_updates.column(f)) for f in fields)}) "
                 f"VALUES ({', '.join(['%s'] * len(fields))}) "
-                f"RETURNING {quote(meta.db_table)}.{quote(_column(meta.pk))}",
+                f"RETURNING {quote(meta.db_table)}.{quote(row_updates.column(meta.pk))}",
                 fields,
             )
         self._inserts[connection.alias] = built
@@ -174,14 +142,14 @@ class RowWriter:
         except KeyError:
             pass
         meta = self.model._meta
-        fields = self._fields(names)
+        fields = row_updates.writable(self.model, names)
         built = None
-        if fields is not None and self._updatable(fields):
+        if fields is not None:
             quote = connection.ops.quote_name
-            assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
+            assignments = ", ".join(f"{quote(row_updates.column(f))} = %s" for f in fields)
             built = (
                 f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
-                f"WHERE {quote(_column(meta.pk))} = %s",
+                f"WHERE {quote(row_updates.column(meta.pk))} = %s",
                 fields,
             )
         self._updates[key] = built
@@ -383,10 +351,3 @@ def _reads_only(field: _Field) -> bool:
     return pre_save in (DateField.pre_save, DateTimeField.pre_save) and not (
         getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
     )
-
-
-def _column(field: _Field) -> str:
-    """The column of a field of the model's own (``RowWriter._fields`` keeps no other)."""
-    if field.column is None:
-        raise TypeError(f"{field!r} has no column")
-    return field.column
